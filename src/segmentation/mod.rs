@@ -1,0 +1,1 @@
+//! Segmentation metrics engine: pure computations, no framework imports.

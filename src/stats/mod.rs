@@ -1,0 +1,1 @@
+//! Statistics engine: pure computations, no framework imports.
