@@ -1,1 +1,17 @@
-//! Statistics engine: pure computations, no framework imports.
+//! Statistics engine: drift tests, intervals, paired and sequential tests. Pure: no framework,
+//! database or I/O imports. Every function is checked against scipy/statsmodels/Evidently
+//! reference vectors (`tests/fixtures/stats/`).
+//!
+//! Ownership of files while the engine is built in parallel:
+//! - hypothesis tests, intervals, counts, multiplicity, `json_api`, `validation`: tests team;
+//! - distances, binning, sequential detectors, column drift, `json_api_drift`,
+//!   `validation_drift`: drift team.
+
+pub mod error;
+pub mod json_api;
+pub mod json_api_drift;
+pub mod json_num;
+pub mod validation;
+pub mod validation_drift;
+
+pub use error::StatsError;
