@@ -11,6 +11,7 @@ pub mod error;
 pub mod json_api;
 pub mod json_api_drift;
 pub mod json_num;
+pub mod multiplicity;
 pub mod validation;
 pub mod validation_drift;
 
