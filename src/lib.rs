@@ -2,10 +2,18 @@
 //!
 //! Code map (one line per module; README's Architecture section walks the flows):
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
+//! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
+//! - `domain`       entities and wire items with their validation (pure).
+//! - `error`        `AppError` and the stable error-code table.
 //! - `stats`        drift tests, intervals, paired and sequential tests (pure).
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
+//! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod error;
 pub mod segmentation;
 pub mod stats;
+pub mod storage;

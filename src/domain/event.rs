@@ -1,0 +1,202 @@
+//! Wire protocol v1: one inference event as a site reports it, and its semantic checks (the
+//! schema checks are serde's, with unknown fields refused). Every check names the field path
+//! and never the value.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::FieldIssue;
+use super::model::{FeatureKind, FeatureSchema};
+
+/// Imaging modality of the input volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum Modality {
+    #[serde(rename = "CT")]
+    Ct,
+    #[serde(rename = "CBCT")]
+    Cbct,
+    #[serde(rename = "MR")]
+    Mr,
+}
+
+impl Modality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::Ct => "CT",
+            Modality::Cbct => "CBCT",
+            Modality::Mr => "MR",
+        }
+    }
+}
+
+/// Scanner identifiers (short, no serial numbers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scanner {
+    pub manufacturer: String,
+    pub model: String,
+}
+
+/// Acquisition protocol parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acquisition {
+    pub slice_thickness_mm: f64,
+    pub pixel_spacing_mm: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kvp: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_strength_t: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contrast: Option<bool>,
+}
+
+/// Ten-year age bands; exact ages are never accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum AgeBand {
+    #[serde(rename = "0-9")]
+    A0,
+    #[serde(rename = "10-19")]
+    A10,
+    #[serde(rename = "20-29")]
+    A20,
+    #[serde(rename = "30-39")]
+    A30,
+    #[serde(rename = "40-49")]
+    A40,
+    #[serde(rename = "50-59")]
+    A50,
+    #[serde(rename = "60-69")]
+    A60,
+    #[serde(rename = "70-79")]
+    A70,
+    #[serde(rename = "80-89")]
+    A80,
+    #[serde(rename = "90+")]
+    A90,
+}
+
+/// Administrative sex as DICOM codes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum Sex {
+    F,
+    M,
+    O,
+    U,
+}
+
+/// Optional coarse demographics for stratification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demographics {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_band: Option<AgeBand>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+}
+
+/// Whether inference produced an output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputStatus {
+    Ok,
+    Failed,
+}
+
+/// Output summary of one inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    pub status: OutputStatus,
+    pub latency_ms: f64,
+    #[serde(default)]
+    pub features: BTreeMap<String, f64>,
+}
+
+/// One inference event, exactly as sites send it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventItem {
+    /// UUID chosen by the site; the idempotency key.
+    pub event_id: Uuid,
+    /// Registered model name.
+    pub model: String,
+    /// Registered model version.
+    pub model_version: String,
+    /// RFC 3339 time of the inference; stored in UTC.
+    pub occurred_at: DateTime<Utc>,
+    /// 64 lowercase hex characters: the site's HMAC pseudonym of the case.
+    pub case_ref: String,
+    pub modality: Modality,
+    pub scanner: Scanner,
+    pub acquisition: Acquisition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demographics: Option<Demographics>,
+    /// Input feature summaries keyed by declared name.
+    pub input_features: BTreeMap<String, f64>,
+    pub output: Output,
+}
+
+/// Largest clock skew tolerated for timestamps in the future.
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// Semantic checks of one event against its model's schema. `at` is the item's path prefix.
+pub fn check_event(item: &EventItem, index: usize, schema: &FeatureSchema, now: DateTime<Utc>) -> Vec<FieldIssue> {
+    let at = format!("events[{index}]");
+    let mut issues = Vec::new();
+    let mut bad = |field: &str, code: &str, msg: &str| {
+        issues.push(FieldIssue::new(index, format!("{at}.{field}"), code, msg));
+    };
+    if item.occurred_at > now + MAX_CLOCK_SKEW {
+        bad("occurred_at", "invalid_value", "timestamp lies in the future");
+    }
+    for (field, value) in [("scanner.manufacturer", &item.scanner.manufacturer), ("scanner.model", &item.scanner.model)] {
+        if value.trim().is_empty() || value.chars().count() > 64 {
+            bad(field, "invalid_value", "must be 1-64 characters");
+        }
+    }
+    let a = &item.acquisition;
+    check_range(&mut bad, "acquisition.slice_thickness_mm", Some(a.slice_thickness_mm), 0.01, 50.0);
+    check_range(&mut bad, "acquisition.pixel_spacing_mm", Some(a.pixel_spacing_mm), 0.01, 10.0);
+    check_range(&mut bad, "acquisition.kvp", a.kvp, 20.0, 200.0);
+    check_range(&mut bad, "acquisition.field_strength_t", a.field_strength_t, 0.01, 12.0);
+    check_range(&mut bad, "output.latency_ms", Some(item.output.latency_ms), 0.0, 86_400_000.0);
+    drop(bad);
+    check_features(&mut issues, index, &format!("{at}.input_features"), &item.input_features, schema, FeatureKind::Input);
+    check_features(&mut issues, index, &format!("{at}.output.features"), &item.output.features, schema, FeatureKind::Output);
+    issues
+}
+
+fn check_range(bad: &mut impl FnMut(&str, &str, &str), field: &str, v: Option<f64>, lo: f64, hi: f64) {
+    if let Some(v) = v {
+        if !(lo..=hi).contains(&v) {
+            bad(field, "out_of_range", &format!("must lie in [{lo}, {hi}]"));
+        }
+    }
+}
+
+fn check_features(
+    issues: &mut Vec<FieldIssue>,
+    index: usize,
+    at: &str,
+    values: &BTreeMap<String, f64>,
+    schema: &FeatureSchema,
+    kind: FeatureKind,
+) {
+    for (name, value) in values {
+        let path = format!("{at}.{name}");
+        match schema.find(kind, name) {
+            None => issues.push(FieldIssue::new(index, path, "unknown_feature", "feature is not declared in the model version's schema")),
+            Some(spec) if !(spec.min..=spec.max).contains(value) => issues.push(FieldIssue::new(
+                index,
+                path,
+                "out_of_range",
+                format!("outside the declared plausible range [{}, {}]", spec.min, spec.max),
+            )),
+            Some(_) => {}
+        }
+    }
+}

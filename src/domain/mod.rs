@@ -1,0 +1,15 @@
+//! Newtypes and entities. Constructors parse and validate, so the rest of the code holds only
+//! values that already passed the checks. Pure: no framework, database or I/O imports.
+
+pub mod audit;
+pub mod credential;
+pub mod event;
+pub mod issue;
+pub mod model;
+pub mod review;
+pub mod role;
+pub mod site;
+pub mod user;
+
+pub use issue::FieldIssue;
+pub use role::Role;

@@ -1,0 +1,155 @@
+//! `AppError` and the one table that maps each stable error code to its HTTP status.
+//! Bodies are `{"code", "message", "request_id", "details"?}`; README lists every code.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+pub use crate::domain::FieldIssue;
+use crate::storage::StoreError;
+
+/// Every error the HTTP API answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("missing or invalid credential")]
+    Unauthenticated,
+    #[error("this credential may not call this route")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    IdempotencyConflict { message: String, details: Vec<FieldIssue> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("content type must be application/json")]
+    UnsupportedMediaType,
+    #[error("{message}")]
+    Validation { message: String, details: Vec<FieldIssue> },
+    #[error("personal data refused")]
+    PersonalData { details: Vec<FieldIssue> },
+    #[error("rate limit exceeded; retry after {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("database unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable snake_case code (README's error-code table).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::IdempotencyConflict { .. } => "idempotency_conflict",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::Validation { .. } => "validation_failed",
+            AppError::PersonalData { .. } => "personal_data_refused",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn details(&self) -> Option<&[FieldIssue]> {
+        match self {
+            AppError::IdempotencyConflict { details, .. }
+            | AppError::Validation { details, .. }
+            | AppError::PersonalData { details } => Some(details),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON error body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldIssue>>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Validation { .. } | AppError::PersonalData { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        match self {
+            AppError::Internal(cause) | AppError::Unavailable(cause) => {
+                tracing::error!(request.id = %request_id, error.code = self.code(), %cause, "request failed");
+            }
+            _ => tracing::info!(request.id = %request_id, error.code = self.code(), "request refused"),
+        }
+        let body = ErrorBody {
+            code: self.code().to_string(),
+            message: self.to_string(),
+            request_id,
+            details: self.details().map(<[FieldIssue]>::to_vec),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::RateLimited { retry_after_s } = self {
+            response.insert_header(("Retry-After", retry_after_s.to_string()));
+        }
+        response.json(body)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict(what) => AppError::Conflict(what),
+            StoreError::Unavailable(cause) => AppError::Unavailable(cause),
+            StoreError::Other(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// Every code with its HTTP status, for README and the OpenAPI description.
+pub const ERROR_CODES: &[(&str, u16, &str)] = &[
+    ("bad_request", 400, "malformed JSON or query"),
+    ("unauthenticated", 401, "no valid Bearer credential"),
+    ("forbidden", 403, "the credential's role may not call the route"),
+    ("not_found", 404, "no such resource"),
+    ("idempotency_conflict", 409, "an id was already accepted with different content"),
+    ("conflict", 409, "the resource already exists"),
+    ("payload_too_large", 413, "request body above max_body_bytes"),
+    ("unsupported_media_type", 415, "body is not application/json"),
+    ("validation_failed", 422, "items refused; details name every item index and field path"),
+    ("personal_data_refused", 422, "a value looks like personal data; path named, value never echoed"),
+    ("rate_limited", 429, "per-credential rate limit; see Retry-After"),
+    ("service_unavailable", 503, "database unreachable"),
+    ("internal_error", 500, "unexpected server error; logged with the request id"),
+];

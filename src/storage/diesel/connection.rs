@@ -1,0 +1,117 @@
+//! Connections: the two-backend enum, the r2d2 manager that opens either from its URL (and
+//! reports the real error, which `MultiConnection::establish` hides), SQLite's pragmas, and
+//! schema introspection for the migration test.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel::{ConnectionError, PgConnection, SqliteConnection};
+
+use crate::storage::{DatabaseKind, StoreError};
+
+/// A connection to either backend.
+pub enum AnyConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// How to open connections: the r2d2 manager.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    kind: DatabaseKind,
+    target: String,
+    busy_timeout_ms: u32,
+}
+
+impl ConnectionSettings {
+    pub fn from_url(url: &str, busy_timeout_ms: u32) -> Result<Self, StoreError> {
+        let kind = DatabaseKind::from_url(url).map_err(StoreError::Other)?;
+        let target = match kind {
+            DatabaseKind::Sqlite => {
+                let path = url.trim_start_matches("sqlite://").to_string();
+                create_parent_dir(&path)?;
+                path
+            }
+            DatabaseKind::Postgres => url.to_string(),
+        };
+        Ok(Self { kind, target, busy_timeout_ms })
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+}
+
+fn create_parent_dir(path: &str) -> Result<(), StoreError> {
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionSettings {
+    type Connection = AnyConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        match self.kind {
+            DatabaseKind::Postgres => PgConnection::establish(&self.target).map(AnyConnection::Postgres),
+            DatabaseKind::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.target)?;
+                // WAL lets readers run beside the writer; NORMAL sync is durable against
+                // process crashes (SIGKILL), which is what the ingest guarantee needs.
+                let pragmas = format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                    self.busy_timeout_ms
+                );
+                c.batch_execute(&pragmas).map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
+        let r = match conn {
+            AnyConnection::Sqlite(c) => c.batch_execute("SELECT 1"),
+            AnyConnection::Postgres(c) => c.batch_execute("SELECT 1"),
+        };
+        r.map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+const PG_COLUMNS: &str = "SELECT table_name::text AS table_name, column_name::text AS column_name \
+     FROM information_schema.columns WHERE table_schema = current_schema()";
+const SQLITE_COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name \
+     FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+     AND m.name NOT LIKE 'sqlite_%'";
+
+/// Tables and columns of the current schema, sorted, without diesel's bookkeeping table.
+pub fn describe_schema(conn: &mut AnyConnection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let rows: Vec<ColumnRow> = match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(SQLITE_COLUMNS).load(c),
+        AnyConnection::Postgres(c) => diesel::sql_query(PG_COLUMNS).load(c),
+    }
+    .map_err(|e| StoreError::Other(e.to_string()))?;
+    let mut tables: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in rows.into_iter().filter(|r| r.table_name != "__diesel_schema_migrations") {
+        tables.entry(r.table_name).or_default().push(r.column_name);
+    }
+    Ok(tables.into_iter().map(|(t, mut cols)| {
+        cols.sort();
+        (t, cols)
+    }).collect())
+}

@@ -1,0 +1,96 @@
+//! The one diesel schema for both backends (kept in step with both migration folders by the
+//! schema test in `tests/it/migrations.rs`).
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        name -> Text,
+        country -> Text,
+        key_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        key_rotated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        token_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    models (id) {
+        id -> Text,
+        name -> Text,
+        version -> Text,
+        feature_schema -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (event_id) {
+        event_id -> Text,
+        site_id -> Text,
+        model_id -> Text,
+        occurred_at -> Timestamp,
+        occurred_day -> Text,
+        received_at -> Timestamp,
+        case_ref -> Text,
+        modality -> Text,
+        scanner_manufacturer -> Text,
+        scanner_model -> Text,
+        slice_thickness_mm -> Double,
+        pixel_spacing_mm -> Double,
+        kvp -> Nullable<Double>,
+        field_strength_t -> Nullable<Double>,
+        contrast -> Nullable<Bool>,
+        age_band -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        input_features -> Text,
+        output_status -> Text,
+        latency_ms -> Double,
+        output_features -> Text,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    reviews (review_id) {
+        review_id -> Text,
+        event_id -> Text,
+        site_id -> Text,
+        model_id -> Text,
+        reviewed_at -> Timestamp,
+        reviewed_day -> Text,
+        received_at -> Timestamp,
+        outcome -> Text,
+        severity -> Text,
+        metrics -> Nullable<Text>,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(events -> sites (site_id));
+diesel::joinable!(events -> models (model_id));
+diesel::joinable!(reviews -> events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(sites, users, models, events, reviews, audit_log);

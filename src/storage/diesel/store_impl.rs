@@ -1,0 +1,81 @@
+//! `impl Store for DieselStore`: the port's methods, each delegating to the query module that
+//! owns the table.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::DieselStore;
+use crate::domain::audit::{AuditDraft, AuditEntry};
+use crate::domain::model::ModelVersion;
+use crate::domain::site::Site;
+use crate::domain::user::User;
+use crate::storage::{
+    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewReview, PoolState, Store, StoreError,
+};
+
+impl Store for DieselStore {
+    fn kind(&self) -> DatabaseKind {
+        DieselStore::kind(self)
+    }
+    fn ping(&self) -> Result<(), StoreError> {
+        self.describe_ping()
+    }
+    fn pool_state(&self) -> PoolState {
+        DieselStore::pool_state(self)
+    }
+    fn insert_site(&self, site: &Site, key_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.insert_site_row(site, key_hash, audit)
+    }
+    fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
+        self.load_sites()
+    }
+    fn site_by_key_hash(&self, key_hash: &str) -> Result<Option<Site>, StoreError> {
+        self.find_site_by_key(key_hash)
+    }
+    fn rotate_site_key(&self, site_id: &str, key_hash: &str, at: DateTime<Utc>, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.update_site_key(site_id, key_hash, at, audit)
+    }
+    fn set_site_disabled(&self, site_id: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.update_site_disabled(site_id, disabled, audit)
+    }
+    fn insert_user(&self, user: &User, token_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.insert_user_row(user, token_hash, audit)
+    }
+    fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        self.load_users()
+    }
+    fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        self.find_user_by_token(token_hash)
+    }
+    fn set_user_disabled(&self, name: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.update_user_disabled(name, disabled, audit)
+    }
+    fn insert_model(&self, model: &ModelVersion, audit: &AuditDraft) -> Result<(), StoreError> {
+        self.insert_model_row(model, audit)
+    }
+    fn list_models(&self) -> Result<Vec<ModelVersion>, StoreError> {
+        self.load_models()
+    }
+    fn find_model(&self, name: &str, version: &str) -> Result<Option<ModelVersion>, StoreError> {
+        self.find_model_row(name, version)
+    }
+    fn ingest_events(&self, events: &[NewEvent]) -> Result<Vec<ItemFate>, StoreError> {
+        self.ingest_event_rows(events)
+    }
+    fn event_owners(&self, event_ids: &[String]) -> Result<HashMap<String, EventOwner>, StoreError> {
+        self.load_event_owners(event_ids)
+    }
+    fn ingest_reviews(&self, reviews: &[NewReview]) -> Result<Vec<ItemFate>, StoreError> {
+        self.ingest_review_rows(reviews)
+    }
+    fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
+        self.load_daily_counts(filter)
+    }
+    fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
+        self.append_audit_entry(audit)
+    }
+    fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.load_audit_entries()
+    }
+}
