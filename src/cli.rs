@@ -1,20 +1,49 @@
 //! The `vigil` command tree. Each subcommand's arguments live beside its implementation in
 //! `commands/`, so this file only names the commands and explains them for `--help`.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use crate::commands;
 
 /// Vigil: post-market surveillance for AI medical imaging devices (EU MDR).
+///
+/// With no subcommand, `vigil` runs `serve`.
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version, about, long_about = None)]
+#[command(name = "vigil", version, about, long_about)]
 pub struct Cli {
+    /// TOML configuration file (see `vigil print-config`). Environment variables VIGIL_*
+    /// and DATABASE_URL override it.
+    #[arg(long, global = true, env = "VIGIL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the HTTP API (the default command). Applies pending migrations first.
+    Serve(commands::serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage hospital sites and their API keys (keys are shown once).
+    #[command(subcommand)]
+    Site(commands::admin::SiteCommand),
+    /// Manage users and their tokens (roles: admin, regulatory, quality, ml).
+    #[command(subcommand)]
+    User(commands::admin::UserCommand),
+    /// Register model versions with their declared feature schema.
+    #[command(subcommand)]
+    Model(commands::admin::ModelCommand),
+    /// Inspect and verify the hash-chained audit trail.
+    #[command(subcommand)]
+    Audit(commands::admin::AuditCommand),
+    /// Print the commented example configuration (all defaults) to stdout.
+    PrintConfig,
+    /// Load and validate the configuration, print it with secrets redacted, and exit.
+    CheckConfig,
     /// Run one statistical computation: a JSON request on stdin, a JSON result on stdout.
     /// Requests name scipy's function and keyword arguments; results use scipy's field names.
     Stats(commands::stats::StatsArgs),

@@ -96,13 +96,19 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {message}")]
     Parse { path: String, message: String },
     #[error("invalid value for {var}: {message}")]
     Env { var: String, message: String },
     #[error("invalid setting {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl Settings {
@@ -125,9 +131,14 @@ impl Settings {
 
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: shown, message: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown,
+            message: e.to_string(),
+        })
     }
 
     fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
@@ -163,8 +174,12 @@ impl Settings {
 
     /// Check cross-field rules and the database URL scheme.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        crate::storage::DatabaseKind::from_url(self.database_url.expose())
-            .map_err(|message| ConfigError::Invalid { field: "database_url", message })?;
+        crate::storage::DatabaseKind::from_url(self.database_url.expose()).map_err(|message| {
+            ConfigError::Invalid {
+                field: "database_url",
+                message,
+            }
+        })?;
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid {
                 field: "listen",
@@ -180,7 +195,10 @@ impl Settings {
         ];
         for (field, value) in positive {
             if value == 0 {
-                return Err(ConfigError::Invalid { field, message: "must be positive".into() });
+                return Err(ConfigError::Invalid {
+                    field,
+                    message: "must be positive".into(),
+                });
             }
         }
         Ok(())
@@ -188,7 +206,10 @@ impl Settings {
 }
 
 fn env_err(var: &str, e: impl fmt::Display) -> ConfigError {
-    ConfigError::Env { var: var.to_string(), message: e.to_string() }
+    ConfigError::Env {
+        var: var.to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// The commented example configuration printed by `vigil print-config` and kept in
@@ -200,7 +221,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -214,10 +238,17 @@ mod tests {
     fn precedence_is_file_then_env_then_database_url() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\npool_size = 3\ndatabase_url = \"sqlite://a.db\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\npool_size = 3\ndatabase_url = \"sqlite://a.db\"\n",
+        )
+        .unwrap();
         let s = Settings::load_from(Some(&path), &env(&[("VIGIL_POOL_SIZE", "5")])).unwrap();
         assert_eq!((s.listen.as_str(), s.pool_size), ("0.0.0.0:9000", 5));
-        let e = env(&[("VIGIL_DATABASE_URL", "sqlite://b.db"), ("DATABASE_URL", "sqlite://c.db")]);
+        let e = env(&[
+            ("VIGIL_DATABASE_URL", "sqlite://b.db"),
+            ("DATABASE_URL", "sqlite://c.db"),
+        ]);
         let s = Settings::load_from(Some(&path), &e).unwrap();
         assert_eq!(s.database_url.expose(), "sqlite://c.db");
     }
@@ -229,14 +260,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.toml");
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-        assert!(matches!(Settings::load_from(Some(&path), &[]), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Settings::load_from(Some(&path), &[]),
+            Err(ConfigError::Parse { .. })
+        ));
         let bad = Settings::load_from(None, &env(&[("VIGIL_POOL_SIZE", "many")]));
         assert!(matches!(bad, Err(ConfigError::Env { .. })));
     }
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let s = Settings { metrics_token: Secret::new("hunter2"), ..Settings::default() };
+        let s = Settings {
+            metrics_token: Secret::new("hunter2"),
+            ..Settings::default()
+        };
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 

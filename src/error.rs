@@ -20,7 +20,10 @@ pub enum AppError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    IdempotencyConflict { message: String, details: Vec<FieldIssue> },
+    IdempotencyConflict {
+        message: String,
+        details: Vec<FieldIssue>,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("request body too large")]
@@ -28,7 +31,10 @@ pub enum AppError {
     #[error("content type must be application/json")]
     UnsupportedMediaType,
     #[error("{message}")]
-    Validation { message: String, details: Vec<FieldIssue> },
+    Validation {
+        message: String,
+        details: Vec<FieldIssue>,
+    },
     #[error("personal data refused")]
     PersonalData { details: Vec<FieldIssue> },
     #[error("rate limit exceeded; retry after {retry_after_s} s")]
@@ -104,7 +110,9 @@ impl ResponseError for AppError {
             AppError::Internal(cause) | AppError::Unavailable(cause) => {
                 tracing::error!(request.id = %request_id, error.code = self.code(), %cause, "request failed");
             }
-            _ => tracing::info!(request.id = %request_id, error.code = self.code(), "request refused"),
+            _ => {
+                tracing::info!(request.id = %request_id, error.code = self.code(), "request refused")
+            }
         }
         let body = ErrorBody {
             code: self.code().to_string(),
@@ -141,15 +149,47 @@ impl From<actix_web::error::BlockingError> for AppError {
 pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("bad_request", 400, "malformed JSON or query"),
     ("unauthenticated", 401, "no valid Bearer credential"),
-    ("forbidden", 403, "the credential's role may not call the route"),
+    (
+        "forbidden",
+        403,
+        "the credential's role may not call the route",
+    ),
     ("not_found", 404, "no such resource"),
-    ("idempotency_conflict", 409, "an id was already accepted with different content"),
+    (
+        "idempotency_conflict",
+        409,
+        "an id was already accepted with different content",
+    ),
     ("conflict", 409, "the resource already exists"),
-    ("payload_too_large", 413, "request body above max_body_bytes"),
-    ("unsupported_media_type", 415, "body is not application/json"),
-    ("validation_failed", 422, "items refused; details name every item index and field path"),
-    ("personal_data_refused", 422, "a value looks like personal data; path named, value never echoed"),
-    ("rate_limited", 429, "per-credential rate limit; see Retry-After"),
+    (
+        "payload_too_large",
+        413,
+        "request body above max_body_bytes",
+    ),
+    (
+        "unsupported_media_type",
+        415,
+        "body is not application/json",
+    ),
+    (
+        "validation_failed",
+        422,
+        "items refused; details name every item index and field path",
+    ),
+    (
+        "personal_data_refused",
+        422,
+        "a value looks like personal data; path named, value never echoed",
+    ),
+    (
+        "rate_limited",
+        429,
+        "per-credential rate limit; see Retry-After",
+    ),
     ("service_unavailable", 503, "database unreachable"),
-    ("internal_error", 500, "unexpected server error; logged with the request id"),
+    (
+        "internal_error",
+        500,
+        "unexpected server error; logged with the request id",
+    ),
 ];

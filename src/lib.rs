@@ -9,11 +9,15 @@
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod segmentation;
+pub mod service;
 pub mod stats;
 pub mod storage;
+pub mod telemetry;

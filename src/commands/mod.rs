@@ -1,20 +1,84 @@
-//! One file per subcommand; each exposes `run(args) -> exit code`.
+//! One file per subcommand (or group); each returns the process exit code:
+//! 0 success, 1 a runtime failure, 2 a usage or configuration error.
 
+pub mod admin;
 pub mod seg_metrics;
+pub mod serve;
 pub mod stats;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
+use crate::config::Settings;
 
 /// Run the chosen command and return the process exit code.
 pub fn dispatch(cli: Cli) -> i32 {
-    match cli.command {
-        Some(Command::Stats(args)) => stats::run(&args),
-        Some(Command::Validate(args)) => validate::run(&args),
-        Some(Command::SegMetrics(args)) => seg_metrics::run(&args),
-        None => {
-            eprintln!("vigil serve is not built yet");
-            2
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(serve::ServeArgs::default()));
+    match command {
+        Command::Stats(args) => return stats::run(&args),
+        Command::Validate(args) => return validate::run(&args),
+        Command::SegMetrics(args) => return seg_metrics::run(&args),
+        Command::PrintConfig => {
+            print!("{}", crate::config::EXAMPLE_CONFIG);
+            return 0;
         }
+        _ => {}
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return 2;
+        }
+    };
+    match command {
+        Command::CheckConfig => check_config(&settings),
+        Command::Serve(args) => serve::run(settings, &args),
+        Command::Migrate => admin::migrate(&settings),
+        Command::Site(c) => admin::site(&settings, c),
+        Command::User(c) => admin::user(&settings, c),
+        Command::Model(c) => admin::model(&settings, c),
+        Command::Audit(c) => admin::audit(&settings, c),
+        Command::Stats(_)
+        | Command::Validate(_)
+        | Command::SegMetrics(_)
+        | Command::PrintConfig => 0,
+    }
+}
+
+fn check_config(settings: &Settings) -> i32 {
+    // Secrets are wrapped in `Secret`, which serialises as-is; redact them for display.
+    let mut shown = settings.clone();
+    for secret in [&mut shown.database_url, &mut shown.metrics_token] {
+        if !secret.is_empty() {
+            *secret = crate::config::Secret::new(redact_url(secret.expose()));
+        }
+    }
+    match toml::to_string(&shown) {
+        Ok(text) => {
+            println!("# configuration is valid\n{text}");
+            0
+        }
+        Err(e) => {
+            eprintln!("cannot print configuration: {e}");
+            1
+        }
+    }
+}
+
+/// Keep the scheme and host of a URL, hide credentials; other secrets become `<redacted>`.
+fn redact_url(value: &str) -> String {
+    match value.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+            let userinfo = if rest.contains('@') {
+                "<redacted>@"
+            } else {
+                ""
+            };
+            format!("{scheme}://{userinfo}{host}")
+        }
+        None => "<redacted>".into(),
     }
 }

@@ -61,7 +61,15 @@ impl AuditEntry {
         let at = self.at.to_rfc3339_opts(SecondsFormat::Micros, true);
         let seq = self.seq.to_string();
         let mut h = Sha256::new();
-        for part in [&self.prev_hash, &seq, &at, &self.actor, &self.action, &self.target, &self.details] {
+        for part in [
+            &self.prev_hash,
+            &seq,
+            &at,
+            &self.actor,
+            &self.action,
+            &self.target,
+            &self.details,
+        ] {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
@@ -89,7 +97,9 @@ pub fn verify_chain(entries: &[AuditEntry]) -> Result<usize, BrokenChain> {
             return Err(broken("previous-hash link does not match"));
         }
         if e.compute_hash() != e.hash {
-            return Err(broken("content does not match its hash (entry was altered)"));
+            return Err(broken(
+                "content does not match its hash (entry was altered)",
+            ));
         }
         prev_hash = e.hash.clone();
     }
@@ -101,7 +111,12 @@ mod tests {
     use super::*;
 
     fn draft(action: &str) -> AuditDraft {
-        AuditDraft { actor: "cli:root".into(), action: action.into(), target: "site-1".into(), details: "{}".into() }
+        AuditDraft {
+            actor: "cli:root".into(),
+            action: action.into(),
+            target: "site-1".into(),
+            details: "{}".into(),
+        }
     }
 
     fn chain_of(n: usize) -> Vec<AuditEntry> {
@@ -138,6 +153,9 @@ mod tests {
         c[1].details = "{\"forged\":true}".into();
         c[1].hash = c[1].compute_hash();
         let err = verify_chain(&c).unwrap_err();
-        assert_eq!((err.seq, err.reason), (3, "previous-hash link does not match"));
+        assert_eq!(
+            (err.seq, err.reason),
+            (3, "previous-hash link does not match")
+        );
     }
 }

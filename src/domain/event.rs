@@ -144,33 +144,89 @@ pub struct EventItem {
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// Semantic checks of one event against its model's schema. `at` is the item's path prefix.
-pub fn check_event(item: &EventItem, index: usize, schema: &FeatureSchema, now: DateTime<Utc>) -> Vec<FieldIssue> {
+pub fn check_event(
+    item: &EventItem,
+    index: usize,
+    schema: &FeatureSchema,
+    now: DateTime<Utc>,
+) -> Vec<FieldIssue> {
     let at = format!("events[{index}]");
     let mut issues = Vec::new();
     let mut bad = |field: &str, code: &str, msg: &str| {
         issues.push(FieldIssue::new(index, format!("{at}.{field}"), code, msg));
     };
     if item.occurred_at > now + MAX_CLOCK_SKEW {
-        bad("occurred_at", "invalid_value", "timestamp lies in the future");
+        bad(
+            "occurred_at",
+            "invalid_value",
+            "timestamp lies in the future",
+        );
     }
-    for (field, value) in [("scanner.manufacturer", &item.scanner.manufacturer), ("scanner.model", &item.scanner.model)] {
+    for (field, value) in [
+        ("scanner.manufacturer", &item.scanner.manufacturer),
+        ("scanner.model", &item.scanner.model),
+    ] {
         if value.trim().is_empty() || value.chars().count() > 64 {
             bad(field, "invalid_value", "must be 1-64 characters");
         }
     }
     let a = &item.acquisition;
-    check_range(&mut bad, "acquisition.slice_thickness_mm", Some(a.slice_thickness_mm), 0.01, 50.0);
-    check_range(&mut bad, "acquisition.pixel_spacing_mm", Some(a.pixel_spacing_mm), 0.01, 10.0);
+    check_range(
+        &mut bad,
+        "acquisition.slice_thickness_mm",
+        Some(a.slice_thickness_mm),
+        0.01,
+        50.0,
+    );
+    check_range(
+        &mut bad,
+        "acquisition.pixel_spacing_mm",
+        Some(a.pixel_spacing_mm),
+        0.01,
+        10.0,
+    );
     check_range(&mut bad, "acquisition.kvp", a.kvp, 20.0, 200.0);
-    check_range(&mut bad, "acquisition.field_strength_t", a.field_strength_t, 0.01, 12.0);
-    check_range(&mut bad, "output.latency_ms", Some(item.output.latency_ms), 0.0, 86_400_000.0);
+    check_range(
+        &mut bad,
+        "acquisition.field_strength_t",
+        a.field_strength_t,
+        0.01,
+        12.0,
+    );
+    check_range(
+        &mut bad,
+        "output.latency_ms",
+        Some(item.output.latency_ms),
+        0.0,
+        86_400_000.0,
+    );
     drop(bad);
-    check_features(&mut issues, index, &format!("{at}.input_features"), &item.input_features, schema, FeatureKind::Input);
-    check_features(&mut issues, index, &format!("{at}.output.features"), &item.output.features, schema, FeatureKind::Output);
+    check_features(
+        &mut issues,
+        index,
+        &format!("{at}.input_features"),
+        &item.input_features,
+        schema,
+        FeatureKind::Input,
+    );
+    check_features(
+        &mut issues,
+        index,
+        &format!("{at}.output.features"),
+        &item.output.features,
+        schema,
+        FeatureKind::Output,
+    );
     issues
 }
 
-fn check_range(bad: &mut impl FnMut(&str, &str, &str), field: &str, v: Option<f64>, lo: f64, hi: f64) {
+fn check_range(
+    bad: &mut impl FnMut(&str, &str, &str),
+    field: &str,
+    v: Option<f64>,
+    lo: f64,
+    hi: f64,
+) {
     if let Some(v) = v {
         if !(lo..=hi).contains(&v) {
             bad(field, "out_of_range", &format!("must lie in [{lo}, {hi}]"));
@@ -189,12 +245,20 @@ fn check_features(
     for (name, value) in values {
         let path = format!("{at}.{name}");
         match schema.find(kind, name) {
-            None => issues.push(FieldIssue::new(index, path, "unknown_feature", "feature is not declared in the model version's schema")),
+            None => issues.push(FieldIssue::new(
+                index,
+                path,
+                "unknown_feature",
+                "feature is not declared in the model version's schema",
+            )),
             Some(spec) if !(spec.min..=spec.max).contains(value) => issues.push(FieldIssue::new(
                 index,
                 path,
                 "out_of_range",
-                format!("outside the declared plausible range [{}, {}]", spec.min, spec.max),
+                format!(
+                    "outside the declared plausible range [{}, {}]",
+                    spec.min, spec.max
+                ),
             )),
             Some(_) => {}
         }

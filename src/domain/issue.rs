@@ -18,6 +18,11 @@ pub struct FieldIssue {
 
 impl FieldIssue {
     pub fn new(index: usize, path: String, code: &str, message: impl Into<String>) -> Self {
-        Self { index: Some(index), path, code: code.to_string(), message: message.into() }
+        Self {
+            index: Some(index),
+            path,
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }

@@ -58,7 +58,9 @@ impl FeatureSchema {
 
     /// The declared feature of that kind and name.
     pub fn find(&self, kind: FeatureKind, name: &str) -> Option<&FeatureSpec> {
-        self.features.iter().find(|f| f.kind == kind && f.name == name)
+        self.features
+            .iter()
+            .find(|f| f.kind == kind && f.name == name)
     }
 }
 
@@ -79,9 +81,12 @@ pub fn check_version(v: &str) -> Result<(), String> {
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
     let numeric = parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
     let tail_ok = v.len() <= 64
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
     if numeric && tail_ok {
         Ok(())
     } else {
@@ -99,17 +104,39 @@ mod tests {
     use super::*;
 
     fn spec(name: &str, min: f64, max: f64) -> FeatureSpec {
-        FeatureSpec { name: name.into(), kind: FeatureKind::Input, min, max, unit: None }
+        FeatureSpec {
+            name: name.into(),
+            kind: FeatureKind::Input,
+            min,
+            max,
+            unit: None,
+        }
     }
 
     #[test]
     fn schema_rejects_duplicates_bad_names_and_ranges() {
-        let ok = FeatureSchema { features: vec![spec("hu_mean", -1024.0, 3071.0)] };
+        let ok = FeatureSchema {
+            features: vec![spec("hu_mean", -1024.0, 3071.0)],
+        };
         assert!(ok.validate().is_ok());
-        let dup = FeatureSchema { features: vec![spec("a", 0.0, 1.0), spec("a", 0.0, 1.0)] };
+        let dup = FeatureSchema {
+            features: vec![spec("a", 0.0, 1.0), spec("a", 0.0, 1.0)],
+        };
         assert!(dup.validate().is_err());
-        assert!(FeatureSchema { features: vec![spec("Bad Name", 0.0, 1.0)] }.validate().is_err());
-        assert!(FeatureSchema { features: vec![spec("x", 2.0, 1.0)] }.validate().is_err());
+        assert!(
+            FeatureSchema {
+                features: vec![spec("Bad Name", 0.0, 1.0)]
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            FeatureSchema {
+                features: vec![spec("x", 2.0, 1.0)]
+            }
+            .validate()
+            .is_err()
+        );
     }
 
     #[test]

@@ -64,23 +64,43 @@ pub fn check_review(item: &ReviewItem, index: usize, now: DateTime<Utc>) -> Vec<
     let at = format!("reviews[{index}]");
     let mut issues = Vec::new();
     if item.reviewed_at > now + MAX_CLOCK_SKEW {
-        issues.push(FieldIssue::new(index, format!("{at}.reviewed_at"), "invalid_value", "timestamp lies in the future"));
+        issues.push(FieldIssue::new(
+            index,
+            format!("{at}.reviewed_at"),
+            "invalid_value",
+            "timestamp lies in the future",
+        ));
     }
     for (label, m) in item.metrics.iter().flatten() {
         let path = format!("{at}.metrics.{label}");
         if check_identifier("label", label).is_err() {
-            issues.push(FieldIssue::new(index, path.clone(), "invalid_value", "label names use a-z, 0-9, '.', '_' or '-'"));
+            issues.push(FieldIssue::new(
+                index,
+                path.clone(),
+                "invalid_value",
+                "label names use a-z, 0-9, '.', '_' or '-'",
+            ));
         }
         let unit = [("dice", m.dice), ("nsd", m.nsd)];
         let dist = [("hd95_mm", m.hd95_mm), ("assd_mm", m.assd_mm)];
         for (name, v) in unit {
             if v.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
-                issues.push(FieldIssue::new(index, format!("{path}.{name}"), "out_of_range", "must lie in [0, 1]"));
+                issues.push(FieldIssue::new(
+                    index,
+                    format!("{path}.{name}"),
+                    "out_of_range",
+                    "must lie in [0, 1]",
+                ));
             }
         }
         for (name, v) in dist {
             if v.is_some_and(|v| !(0.0..=10_000.0).contains(&v)) {
-                issues.push(FieldIssue::new(index, format!("{path}.{name}"), "out_of_range", "must lie in [0, 10000] mm"));
+                issues.push(FieldIssue::new(
+                    index,
+                    format!("{path}.{name}"),
+                    "out_of_range",
+                    "must lie in [0, 10000] mm",
+                ));
             }
         }
     }

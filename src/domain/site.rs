@@ -23,7 +23,9 @@ pub fn check_identifier(what: &str, id: &str) -> Result<(), String> {
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     let ok_start = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if id.is_empty() || id.len() > 64 || !ok_chars || !ok_start {
-        return Err(format!("{what} must be 1-64 characters of a-z, 0-9, '.', '_' or '-'"));
+        return Err(format!(
+            "{what} must be 1-64 characters of a-z, 0-9, '.', '_' or '-'"
+        ));
     }
     Ok(())
 }

@@ -43,7 +43,11 @@ impl DatabaseKind {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DatabaseKind::Postgres)
         } else {
-            let scheme = url.split("://").next().filter(|_| url.contains("://")).unwrap_or("(none)");
+            let scheme = url
+                .split("://")
+                .next()
+                .filter(|_| url.contains("://"))
+                .unwrap_or("(none)");
             Err(format!(
                 "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
             ))
@@ -143,16 +147,42 @@ pub trait Store: Send + Sync {
     fn ping(&self) -> Result<(), StoreError>;
     fn pool_state(&self) -> PoolState;
 
-    fn insert_site(&self, site: &Site, key_hash: &str, audit: &AuditDraft) -> Result<(), StoreError>;
+    fn insert_site(
+        &self,
+        site: &Site,
+        key_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
     fn list_sites(&self) -> Result<Vec<Site>, StoreError>;
     fn site_by_key_hash(&self, key_hash: &str) -> Result<Option<Site>, StoreError>;
-    fn rotate_site_key(&self, site_id: &str, key_hash: &str, at: DateTime<Utc>, audit: &AuditDraft) -> Result<(), StoreError>;
-    fn set_site_disabled(&self, site_id: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError>;
+    fn rotate_site_key(
+        &self,
+        site_id: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
+    fn set_site_disabled(
+        &self,
+        site_id: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
 
-    fn insert_user(&self, user: &User, token_hash: &str, audit: &AuditDraft) -> Result<(), StoreError>;
+    fn insert_user(
+        &self,
+        user: &User,
+        token_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
     fn list_users(&self) -> Result<Vec<User>, StoreError>;
     fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
-    fn set_user_disabled(&self, name: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError>;
+    fn set_user_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
 
     fn insert_model(&self, model: &ModelVersion, audit: &AuditDraft) -> Result<(), StoreError>;
     fn list_models(&self) -> Result<Vec<ModelVersion>, StoreError>;
@@ -162,7 +192,8 @@ pub trait Store: Send + Sync {
     /// written and the fates say which; otherwise new items are written, duplicates skipped.
     fn ingest_events(&self, events: &[NewEvent]) -> Result<Vec<ItemFate>, StoreError>;
     /// Site and model version of each known event id (unknown ids are absent).
-    fn event_owners(&self, event_ids: &[String]) -> Result<HashMap<String, EventOwner>, StoreError>;
+    fn event_owners(&self, event_ids: &[String])
+    -> Result<HashMap<String, EventOwner>, StoreError>;
     fn ingest_reviews(&self, reviews: &[NewReview]) -> Result<Vec<ItemFate>, StoreError>;
     fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError>;
 

@@ -15,11 +15,20 @@ use crate::storage::StoreError;
 
 /// Turn "no row updated" into NotFound.
 fn exactly_one(what: &str, n: usize) -> Result<(), StoreError> {
-    if n == 0 { Err(StoreError::NotFound(what.to_string())) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound(what.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 impl DieselStore {
-    pub(crate) fn insert_site_row(&self, site: &Site, key_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn insert_site_row(
+        &self,
+        site: &Site,
+        key_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let row = SiteRow {
             id: site.id.clone(),
             name: site.name.clone(),
@@ -31,15 +40,23 @@ impl DieselStore {
         };
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
-            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(sites::table).values(&row).execute(c));
+            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(sites::table)
+                .values(&row)
+                .execute(c));
         r.map(|_| ()).map_err(map_err(&format!("site {}", site.id)))
     }
 
     pub(crate) fn load_sites(&self) -> Result<Vec<Site>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<SiteRow>> =
-            with_conn!(&mut *conn, |c| sites::table.order(sites::id).select(SiteRow::as_select()).load(c));
-        Ok(rows.map_err(map_err("sites"))?.into_iter().map(Site::from).collect())
+        let rows: QueryResult<Vec<SiteRow>> = with_conn!(&mut *conn, |c| sites::table
+            .order(sites::id)
+            .select(SiteRow::as_select())
+            .load(c));
+        Ok(rows
+            .map_err(map_err("sites"))?
+            .into_iter()
+            .map(Site::from)
+            .collect())
     }
 
     pub(crate) fn find_site_by_key(&self, key_hash: &str) -> Result<Option<Site>, StoreError> {
@@ -52,24 +69,42 @@ impl DieselStore {
         Ok(row.map_err(map_err("site"))?.map(Site::from))
     }
 
-    pub(crate) fn update_site_key(&self, id: &str, key_hash: &str, at: DateTime<Utc>, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn update_site_key(
+        &self,
+        id: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let at = at.trunc_subsecs(6).naive_utc();
-        let n: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::update(sites::table.find(id))
-            .set((sites::key_hash.eq(key_hash), sites::key_rotated_at.eq(at)))
-            .execute(c));
+        let n: QueryResult<usize> =
+            audited_tx!(&mut *conn, audit, |c| diesel::update(sites::table.find(id))
+                .set((sites::key_hash.eq(key_hash), sites::key_rotated_at.eq(at)))
+                .execute(c));
         exactly_one(&format!("site {id}"), n.map_err(map_err("site key"))?)
     }
 
-    pub(crate) fn update_site_disabled(&self, id: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn update_site_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
-        let n: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::update(sites::table.find(id))
-            .set(sites::disabled.eq(disabled))
-            .execute(c));
+        let n: QueryResult<usize> =
+            audited_tx!(&mut *conn, audit, |c| diesel::update(sites::table.find(id))
+                .set(sites::disabled.eq(disabled))
+                .execute(c));
         exactly_one(&format!("site {id}"), n.map_err(map_err("site"))?)
     }
 
-    pub(crate) fn insert_user_row(&self, user: &User, token_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn insert_user_row(
+        &self,
+        user: &User,
+        token_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let row = UserRow {
             id: user.id.clone(),
             name: user.name.clone(),
@@ -80,15 +115,23 @@ impl DieselStore {
         };
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
-            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(users::table).values(&row).execute(c));
-        r.map(|_| ()).map_err(map_err(&format!("user {}", user.name)))
+            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(users::table)
+                .values(&row)
+                .execute(c));
+        r.map(|_| ())
+            .map_err(map_err(&format!("user {}", user.name)))
     }
 
     pub(crate) fn load_users(&self) -> Result<Vec<User>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<UserRow>> =
-            with_conn!(&mut *conn, |c| users::table.order(users::name).select(UserRow::as_select()).load(c));
-        rows.map_err(map_err("users"))?.into_iter().map(User::try_from).collect()
+        let rows: QueryResult<Vec<UserRow>> = with_conn!(&mut *conn, |c| users::table
+            .order(users::name)
+            .select(UserRow::as_select())
+            .load(c));
+        rows.map_err(map_err("users"))?
+            .into_iter()
+            .map(User::try_from)
+            .collect()
     }
 
     pub(crate) fn find_user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
@@ -98,24 +141,40 @@ impl DieselStore {
             .select(UserRow::as_select())
             .first(c)
             .optional());
-        row.map_err(map_err("user"))?.map(User::try_from).transpose()
+        row.map_err(map_err("user"))?
+            .map(User::try_from)
+            .transpose()
     }
 
-    pub(crate) fn update_user_disabled(&self, name: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn update_user_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
-        let n: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::update(users::table.filter(users::name.eq(name)))
-            .set(users::disabled.eq(disabled))
-            .execute(c));
+        let n: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::update(
+            users::table.filter(users::name.eq(name))
+        )
+        .set(users::disabled.eq(disabled))
+        .execute(c));
         exactly_one(&format!("user {name}"), n.map_err(map_err("user"))?)
     }
 
-    pub(crate) fn insert_model_row(&self, model: &ModelVersion, audit: &AuditDraft) -> Result<(), StoreError> {
+    pub(crate) fn insert_model_row(
+        &self,
+        model: &ModelVersion,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut row = ModelRow::try_from(model)?;
         row.created_at = model.created_at.trunc_subsecs(6).naive_utc();
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
-            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(models::table).values(&row).execute(c));
-        r.map(|_| ()).map_err(map_err(&format!("model {}", model.id)))
+            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(models::table)
+                .values(&row)
+                .execute(c));
+        r.map(|_| ())
+            .map_err(map_err(&format!("model {}", model.id)))
     }
 
     pub(crate) fn load_models(&self) -> Result<Vec<ModelVersion>, StoreError> {
@@ -124,16 +183,25 @@ impl DieselStore {
             .order((models::name, models::created_at))
             .select(ModelRow::as_select())
             .load(c));
-        rows.map_err(map_err("models"))?.into_iter().map(ModelVersion::try_from).collect()
+        rows.map_err(map_err("models"))?
+            .into_iter()
+            .map(ModelVersion::try_from)
+            .collect()
     }
 
-    pub(crate) fn find_model_row(&self, name: &str, version: &str) -> Result<Option<ModelVersion>, StoreError> {
+    pub(crate) fn find_model_row(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<ModelVersion>, StoreError> {
         let mut conn = self.conn()?;
         let row: QueryResult<Option<ModelRow>> = with_conn!(&mut *conn, |c| models::table
             .filter(models::name.eq(name).and(models::version.eq(version)))
             .select(ModelRow::as_select())
             .first(c)
             .optional());
-        row.map_err(map_err("model"))?.map(ModelVersion::try_from).transpose()
+        row.map_err(map_err("model"))?
+            .map(ModelVersion::try_from)
+            .transpose()
     }
 }

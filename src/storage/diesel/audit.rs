@@ -42,7 +42,8 @@ macro_rules! audited_tx {
                 })
             }
             $crate::storage::diesel::AnyConnection::Postgres(conn) => conn.transaction(|$c| {
-                diesel::sql_query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE").execute($c)?;
+                diesel::sql_query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+                    .execute($c)?;
                 let out = $body?;
                 $crate::storage::diesel::audit::append_entry!($c, $draft);
                 Ok(out)
@@ -65,7 +66,11 @@ impl DieselStore {
             .order(audit_log::seq.asc())
             .select(AuditRow::as_select())
             .load(c));
-        Ok(rows.map_err(map_err("audit log"))?.into_iter().map(AuditEntry::from).collect())
+        Ok(rows
+            .map_err(map_err("audit log"))?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect())
     }
 }
 

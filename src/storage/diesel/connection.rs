@@ -34,7 +34,11 @@ impl ConnectionSettings {
             }
             DatabaseKind::Postgres => url.to_string(),
         };
-        Ok(Self { kind, target, busy_timeout_ms })
+        Ok(Self {
+            kind,
+            target,
+            busy_timeout_ms,
+        })
     }
 
     pub fn kind(&self) -> DatabaseKind {
@@ -56,7 +60,9 @@ impl r2d2::ManageConnection for ConnectionSettings {
 
     fn connect(&self) -> Result<AnyConnection, ConnectionError> {
         match self.kind {
-            DatabaseKind::Postgres => PgConnection::establish(&self.target).map(AnyConnection::Postgres),
+            DatabaseKind::Postgres => {
+                PgConnection::establish(&self.target).map(AnyConnection::Postgres)
+            }
             DatabaseKind::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target)?;
                 // WAL lets readers run beside the writer; NORMAL sync is durable against
@@ -66,7 +72,8 @@ impl r2d2::ManageConnection for ConnectionSettings {
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
                     self.busy_timeout_ms
                 );
-                c.batch_execute(&pragmas).map_err(ConnectionError::CouldntSetupConfiguration)?;
+                c.batch_execute(&pragmas)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(c))
             }
         }
@@ -107,11 +114,17 @@ pub fn describe_schema(conn: &mut AnyConnection) -> Result<Vec<(String, Vec<Stri
     }
     .map_err(|e| StoreError::Other(e.to_string()))?;
     let mut tables: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for r in rows.into_iter().filter(|r| r.table_name != "__diesel_schema_migrations") {
+    for r in rows
+        .into_iter()
+        .filter(|r| r.table_name != "__diesel_schema_migrations")
+    {
         tables.entry(r.table_name).or_default().push(r.column_name);
     }
-    Ok(tables.into_iter().map(|(t, mut cols)| {
-        cols.sort();
-        (t, cols)
-    }).collect())
+    Ok(tables
+        .into_iter()
+        .map(|(t, mut cols)| {
+            cols.sort();
+            (t, cols)
+        })
+        .collect())
 }

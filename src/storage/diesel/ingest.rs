@@ -14,13 +14,18 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::rows::{NewEventRow, NewReviewRow};
 use super::schema::{events, reviews};
 use super::{DieselStore, map_err, with_conn, write_tx};
-use crate::storage::{CountFilter, DailyCount, EventOwner, ItemFate, NewEvent, NewReview, StoreError};
+use crate::storage::{
+    CountFilter, DailyCount, EventOwner, ItemFate, NewEvent, NewReview, StoreError,
+};
 
 /// Rows per INSERT statement; 22 columns x 1000 stays far below PostgreSQL's 65535 binds.
 const INSERT_CHUNK: usize = 1000;
 const RACE_RETRIES: usize = 3;
 
-fn classify<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, known: &HashMap<String, String>) -> Vec<ItemFate> {
+fn classify<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    known: &HashMap<String, String>,
+) -> Vec<ItemFate> {
     items
         .map(|(id, hash)| match known.get(id) {
             None => ItemFate::Accepted,
@@ -31,11 +36,17 @@ fn classify<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, known: &HashMap
 }
 
 fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 impl DieselStore {
-    pub(crate) fn ingest_event_rows(&self, batch: &[NewEvent]) -> Result<Vec<ItemFate>, StoreError> {
+    pub(crate) fn ingest_event_rows(
+        &self,
+        batch: &[NewEvent],
+    ) -> Result<Vec<ItemFate>, StoreError> {
         let ids: Vec<&str> = batch.iter().map(|e| e.event_id.as_str()).collect();
         let mut conn = self.conn()?;
         for attempt in 1..=RACE_RETRIES {
@@ -46,7 +57,12 @@ impl DieselStore {
                     .load::<(String, String)>(c)?
                     .into_iter()
                     .collect();
-                let fates = classify(batch.iter().map(|e| (e.event_id.as_str(), e.content_hash.as_str())), &known);
+                let fates = classify(
+                    batch
+                        .iter()
+                        .map(|e| (e.event_id.as_str(), e.content_hash.as_str())),
+                    &known,
+                );
                 if !fates.contains(&ItemFate::Conflict) {
                     let rows: Vec<NewEventRow> = batch
                         .iter()
@@ -55,7 +71,9 @@ impl DieselStore {
                         .map(|(e, _)| NewEventRow::from(e))
                         .collect();
                     for chunk in rows.chunks(INSERT_CHUNK) {
-                        diesel::insert_into(events::table).values(chunk).execute(c)?;
+                        diesel::insert_into(events::table)
+                            .values(chunk)
+                            .execute(c)?;
                     }
                 }
                 Ok(fates)
@@ -68,17 +86,27 @@ impl DieselStore {
         Err(StoreError::Other("event ingest retries exhausted".into()))
     }
 
-    pub(crate) fn load_event_owners(&self, ids: &[String]) -> Result<HashMap<String, EventOwner>, StoreError> {
+    pub(crate) fn load_event_owners(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, EventOwner>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<(String, String, String)>> = with_conn!(&mut *conn, |c| events::table
-            .filter(events::event_id.eq_any(ids))
-            .select((events::event_id, events::site_id, events::model_id))
-            .load(c));
+        let rows: QueryResult<Vec<(String, String, String)>> =
+            with_conn!(&mut *conn, |c| events::table
+                .filter(events::event_id.eq_any(ids))
+                .select((events::event_id, events::site_id, events::model_id))
+                .load(c));
         let rows = rows.map_err(map_err("events"))?;
-        Ok(rows.into_iter().map(|(id, site_id, model_id)| (id, EventOwner { site_id, model_id })).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, site_id, model_id)| (id, EventOwner { site_id, model_id }))
+            .collect())
     }
 
-    pub(crate) fn ingest_review_rows(&self, batch: &[NewReview]) -> Result<Vec<ItemFate>, StoreError> {
+    pub(crate) fn ingest_review_rows(
+        &self,
+        batch: &[NewReview],
+    ) -> Result<Vec<ItemFate>, StoreError> {
         let ids: Vec<&str> = batch.iter().map(|r| r.review_id.as_str()).collect();
         let mut conn = self.conn()?;
         for attempt in 1..=RACE_RETRIES {
@@ -89,7 +117,12 @@ impl DieselStore {
                     .load::<(String, String)>(c)?
                     .into_iter()
                     .collect();
-                let fates = classify(batch.iter().map(|r| (r.review_id.as_str(), r.content_hash.as_str())), &known);
+                let fates = classify(
+                    batch
+                        .iter()
+                        .map(|r| (r.review_id.as_str(), r.content_hash.as_str())),
+                    &known,
+                );
                 if !fates.contains(&ItemFate::Conflict) {
                     let rows: Vec<NewReviewRow> = batch
                         .iter()
@@ -98,7 +131,9 @@ impl DieselStore {
                         .map(|(r, _)| NewReviewRow::from(r))
                         .collect();
                     for chunk in rows.chunks(INSERT_CHUNK) {
-                        diesel::insert_into(reviews::table).values(chunk).execute(c)?;
+                        diesel::insert_into(reviews::table)
+                            .values(chunk)
+                            .execute(c)?;
                     }
                 }
                 Ok(fates)
@@ -117,32 +152,64 @@ impl DieselStore {
         let ev: QueryResult<Vec<(String, String, String, i64)>> = with_conn!(&mut *conn, |c| {
             let mut q = events::table
                 .group_by((events::site_id, events::model_id, events::occurred_day))
-                .select((events::site_id, events::model_id, events::occurred_day, diesel::dsl::count_star()))
+                .select((
+                    events::site_id,
+                    events::model_id,
+                    events::occurred_day,
+                    diesel::dsl::count_star(),
+                ))
                 .into_boxed();
-            if let Some(s) = &f.site_id { q = q.filter(events::site_id.eq(s)); }
-            if let Some(m) = &f.model_id { q = q.filter(events::model_id.eq(m)); }
-            if let Some(d) = &from { q = q.filter(events::occurred_day.ge(d)); }
-            if let Some(d) = &to { q = q.filter(events::occurred_day.le(d)); }
+            if let Some(s) = &f.site_id {
+                q = q.filter(events::site_id.eq(s));
+            }
+            if let Some(m) = &f.model_id {
+                q = q.filter(events::model_id.eq(m));
+            }
+            if let Some(d) = &from {
+                q = q.filter(events::occurred_day.ge(d));
+            }
+            if let Some(d) = &to {
+                q = q.filter(events::occurred_day.le(d));
+            }
             q.load(c)
         });
         let rv: QueryResult<Vec<(String, String, String, i64)>> = with_conn!(&mut *conn, |c| {
             let mut q = reviews::table
                 .group_by((reviews::site_id, reviews::model_id, reviews::reviewed_day))
-                .select((reviews::site_id, reviews::model_id, reviews::reviewed_day, diesel::dsl::count_star()))
+                .select((
+                    reviews::site_id,
+                    reviews::model_id,
+                    reviews::reviewed_day,
+                    diesel::dsl::count_star(),
+                ))
                 .into_boxed();
-            if let Some(s) = &f.site_id { q = q.filter(reviews::site_id.eq(s)); }
-            if let Some(m) = &f.model_id { q = q.filter(reviews::model_id.eq(m)); }
-            if let Some(d) = &from { q = q.filter(reviews::reviewed_day.ge(d)); }
-            if let Some(d) = &to { q = q.filter(reviews::reviewed_day.le(d)); }
+            if let Some(s) = &f.site_id {
+                q = q.filter(reviews::site_id.eq(s));
+            }
+            if let Some(m) = &f.model_id {
+                q = q.filter(reviews::model_id.eq(m));
+            }
+            if let Some(d) = &from {
+                q = q.filter(reviews::reviewed_day.ge(d));
+            }
+            if let Some(d) = &to {
+                q = q.filter(reviews::reviewed_day.le(d));
+            }
             q.load(c)
         });
-        merge_counts(ev.map_err(map_err("counts"))?, rv.map_err(map_err("counts"))?)
+        merge_counts(
+            ev.map_err(map_err("counts"))?,
+            rv.map_err(map_err("counts"))?,
+        )
     }
 }
 
 type CountRow = (String, String, String, i64);
 
-fn merge_counts(events: Vec<CountRow>, reviews: Vec<CountRow>) -> Result<Vec<DailyCount>, StoreError> {
+fn merge_counts(
+    events: Vec<CountRow>,
+    reviews: Vec<CountRow>,
+) -> Result<Vec<DailyCount>, StoreError> {
     let mut merged: BTreeMap<(String, String, String), (i64, i64)> = BTreeMap::new();
     for (s, m, d, n) in events {
         merged.entry((s, m, d)).or_default().0 += n;
@@ -153,8 +220,16 @@ fn merge_counts(events: Vec<CountRow>, reviews: Vec<CountRow>) -> Result<Vec<Dai
     merged
         .into_iter()
         .map(|((site_id, model_id, day), (events, reviews))| {
-            let day = day.parse::<NaiveDate>().map_err(|e| StoreError::Other(format!("stored day: {e}")))?;
-            Ok(DailyCount { site_id, model_id, day, events, reviews })
+            let day = day
+                .parse::<NaiveDate>()
+                .map_err(|e| StoreError::Other(format!("stored day: {e}")))?;
+            Ok(DailyCount {
+                site_id,
+                model_id,
+                day,
+                events,
+                reviews,
+            })
         })
         .collect()
 }

@@ -61,7 +61,11 @@ pub struct DieselStore {
 
 impl DieselStore {
     /// Open the pool (creating the SQLite file and its folder if needed).
-    pub fn open(url: &str, pool_size: u32, sqlite_busy_timeout_ms: u32) -> Result<Self, StoreError> {
+    pub fn open(
+        url: &str,
+        pool_size: u32,
+        sqlite_busy_timeout_ms: u32,
+    ) -> Result<Self, StoreError> {
         let settings = ConnectionSettings::from_url(url, sqlite_busy_timeout_ms)?;
         let kind = settings.kind();
         let pool = r2d2::Pool::builder()
@@ -73,7 +77,9 @@ impl DieselStore {
     }
 
     pub(crate) fn conn(&self) -> Result<r2d2::PooledConnection<ConnectionSettings>, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Apply pending migrations; returns the names applied.
@@ -103,14 +109,23 @@ impl DieselStore {
     }
 
     pub(crate) fn describe_ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let r = with_conn!(&mut *conn, |c| diesel::connection::SimpleConnection::batch_execute(c, "SELECT 1"));
+        let mut conn = self
+            .pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let r = with_conn!(&mut *conn, |c| {
+            diesel::connection::SimpleConnection::batch_execute(c, "SELECT 1")
+        });
         r.map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     pub(crate) fn pool_state(&self) -> PoolState {
         let s = self.pool.state();
-        PoolState { connections: s.connections, idle: s.idle_connections, max: self.pool.max_size() }
+        PoolState {
+            connections: s.connections,
+            idle: s.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     pub(crate) fn kind(&self) -> DatabaseKind {

@@ -79,7 +79,13 @@ impl TryFrom<ModelRow> for ModelVersion {
     fn try_from(r: ModelRow) -> Result<Self, StoreError> {
         let feature_schema = serde_json::from_str(&r.feature_schema)
             .map_err(|e| StoreError::Other(format!("stored feature schema of {}: {e}", r.id)))?;
-        Ok(ModelVersion { id: r.id, name: r.name, version: r.version, feature_schema, created_at: utc(r.created_at) })
+        Ok(ModelVersion {
+            id: r.id,
+            name: r.name,
+            version: r.version,
+            feature_schema,
+            created_at: utc(r.created_at),
+        })
     }
 }
 
@@ -90,7 +96,8 @@ impl TryFrom<&ModelVersion> for ModelRow {
             id: m.id.clone(),
             name: m.name.clone(),
             version: m.version.clone(),
-            feature_schema: serde_json::to_string(&m.feature_schema).map_err(|e| StoreError::Other(e.to_string()))?,
+            feature_schema: serde_json::to_string(&m.feature_schema)
+                .map_err(|e| StoreError::Other(e.to_string()))?,
             created_at: m.created_at.naive_utc(),
         })
     }

@@ -11,7 +11,8 @@ use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
 use crate::storage::{
-    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewReview, PoolState, Store, StoreError,
+    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewReview, PoolState,
+    Store, StoreError,
 };
 
 impl Store for DieselStore {
@@ -24,7 +25,12 @@ impl Store for DieselStore {
     fn pool_state(&self) -> PoolState {
         DieselStore::pool_state(self)
     }
-    fn insert_site(&self, site: &Site, key_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn insert_site(
+        &self,
+        site: &Site,
+        key_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         self.insert_site_row(site, key_hash, audit)
     }
     fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
@@ -33,13 +39,29 @@ impl Store for DieselStore {
     fn site_by_key_hash(&self, key_hash: &str) -> Result<Option<Site>, StoreError> {
         self.find_site_by_key(key_hash)
     }
-    fn rotate_site_key(&self, site_id: &str, key_hash: &str, at: DateTime<Utc>, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn rotate_site_key(
+        &self,
+        site_id: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         self.update_site_key(site_id, key_hash, at, audit)
     }
-    fn set_site_disabled(&self, site_id: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn set_site_disabled(
+        &self,
+        site_id: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         self.update_site_disabled(site_id, disabled, audit)
     }
-    fn insert_user(&self, user: &User, token_hash: &str, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn insert_user(
+        &self,
+        user: &User,
+        token_hash: &str,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         self.insert_user_row(user, token_hash, audit)
     }
     fn list_users(&self) -> Result<Vec<User>, StoreError> {
@@ -48,7 +70,12 @@ impl Store for DieselStore {
     fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
         self.find_user_by_token(token_hash)
     }
-    fn set_user_disabled(&self, name: &str, disabled: bool, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn set_user_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
         self.update_user_disabled(name, disabled, audit)
     }
     fn insert_model(&self, model: &ModelVersion, audit: &AuditDraft) -> Result<(), StoreError> {
@@ -63,7 +90,10 @@ impl Store for DieselStore {
     fn ingest_events(&self, events: &[NewEvent]) -> Result<Vec<ItemFate>, StoreError> {
         self.ingest_event_rows(events)
     }
-    fn event_owners(&self, event_ids: &[String]) -> Result<HashMap<String, EventOwner>, StoreError> {
+    fn event_owners(
+        &self,
+        event_ids: &[String],
+    ) -> Result<HashMap<String, EventOwner>, StoreError> {
         self.load_event_owners(event_ids)
     }
     fn ingest_reviews(&self, reviews: &[NewReview]) -> Result<Vec<ItemFate>, StoreError> {

@@ -1,0 +1,98 @@
+//! The only place that wires concrete implementations together. The caller hands in the
+//! listener (tests bind port 0) and gets a running server plus its handle for shutdown.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Settings;
+use crate::http::AppState;
+use crate::http::routes::configure;
+use crate::http::telemetry::observe;
+use crate::service::{Clock, SystemClock};
+use crate::storage::StoreError;
+use crate::storage::diesel::DieselStore;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A built application: the server future, its handle, the bound port and the state.
+pub struct Application {
+    pub server: Server,
+    pub handle: ServerHandle,
+    pub port: u16,
+    pub state: AppState,
+}
+
+/// Open the database (applying migrations) from the settings.
+pub fn open_store(settings: &Settings) -> Result<DieselStore, StoreError> {
+    let store = DieselStore::open(
+        settings.database_url.expose(),
+        settings.pool_size,
+        settings.sqlite_busy_timeout_ms,
+    )?;
+    let applied = store.run_migrations()?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    Ok(store)
+}
+
+impl Application {
+    /// Build on the configured address with the real clock.
+    pub fn build(settings: Settings) -> Result<Self, StartError> {
+        let listener =
+            TcpListener::bind(&settings.listen).map_err(|source| StartError::Listen {
+                addr: settings.listen.clone(),
+                source,
+            })?;
+        Self::build_with(settings, listener, Arc::new(SystemClock))
+    }
+
+    /// Build on a given listener and clock (tests pass port 0 and a fixed clock).
+    pub fn build_with(
+        settings: Settings,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let store = open_store(&settings)?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        let data = web::Data::new(state.clone());
+        let max_body = settings.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(observe))
+                .configure(|cfg| configure(cfg, max_body))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_s);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let addr = format!("{:?}", listener.local_addr().ok());
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartError::Listen { addr, source })?
+            .run();
+        let handle = server.handle();
+        Ok(Self {
+            server,
+            handle,
+            port,
+            state,
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! `vigil serve`: run the HTTP API until SIGTERM/SIGINT, then finish in-flight requests.
+
+use crate::app::Application;
+use crate::config::Settings;
+use crate::telemetry;
+
+/// Arguments of `vigil serve`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Override the configured listen address (host:port).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// Run the server; returns the exit code.
+pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
+    if let Some(listen) = &args.listen {
+        settings.listen = listen.clone();
+    }
+    telemetry::init(&settings);
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
+        let app = Application::build(settings.clone())?;
+        tracing::info!(listen = %settings.listen, database = ?app.state.store.kind(), "vigil serving");
+        app.server.await.map_err(|source| crate::app::StartError::Listen { addr: settings.listen.clone(), source })
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("vigil stopped");
+            0
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "vigil could not start");
+            eprintln!("vigil could not start: {e}");
+            1
+        }
+    }
+}

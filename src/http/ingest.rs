@@ -1,0 +1,136 @@
+//! `POST /api/v1/events` and `POST /api/v1/reviews`: sites report in batches.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+use super::auth::Caller;
+use super::body::{batch_items, read_json};
+use crate::error::AppError;
+use crate::service::ingest::{BatchOutcome, IngestError, ingest_events, ingest_reviews};
+
+/// Report a batch of inference events (site key).
+#[utoipa::path(
+    post, path = "/api/v1/events", tag = "ingest",
+    request_body = crate::http::openapi::EventBatch,
+    responses(
+        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn post_events(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let site = caller.site()?.clone();
+    let items = batch_items(
+        read_json(&req, payload, state.settings.max_body_bytes).await?,
+        "events",
+    )?;
+    let st = state.clone();
+    let outcome = web::block(move || {
+        ingest_events(
+            &*st.store,
+            &site,
+            items,
+            st.settings.max_batch_items,
+            st.clock.now(),
+        )
+    })
+    .await?;
+    respond(&state, "events", outcome)
+}
+
+/// Report a batch of clinician reviews (site key).
+#[utoipa::path(
+    post, path = "/api/v1/reviews", tag = "ingest",
+    request_body = crate::http::openapi::ReviewBatch,
+    responses(
+        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn post_reviews(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let site = caller.site()?.clone();
+    let items = batch_items(
+        read_json(&req, payload, state.settings.max_body_bytes).await?,
+        "reviews",
+    )?;
+    let st = state.clone();
+    let outcome = web::block(move || {
+        ingest_reviews(
+            &*st.store,
+            &site,
+            items,
+            st.settings.max_batch_items,
+            st.clock.now(),
+        )
+    })
+    .await?;
+    respond(&state, "reviews", outcome)
+}
+
+fn respond(
+    state: &AppState,
+    kind: &str,
+    outcome: Result<BatchOutcome, IngestError>,
+) -> Result<HttpResponse, AppError> {
+    let m = &state.metrics;
+    match outcome {
+        Ok(o) => {
+            m.ingest_items
+                .with_label_values(&[kind, "accepted"])
+                .inc_by(o.accepted as u64);
+            m.ingest_items
+                .with_label_values(&[kind, "duplicate"])
+                .inc_by(o.duplicates as u64);
+            Ok(HttpResponse::Ok().json(o))
+        }
+        Err(e) => {
+            let (label, err) = to_app_error(kind, e);
+            m.ingest_batches_refused
+                .with_label_values(&[kind, label])
+                .inc();
+            Err(err)
+        }
+    }
+}
+
+fn to_app_error(kind: &str, e: IngestError) -> (&'static str, AppError) {
+    match e {
+        IngestError::PersonalData(details) => ("personal_data", AppError::PersonalData { details }),
+        IngestError::Invalid(details) => {
+            let n = details
+                .iter()
+                .filter_map(|d| d.index)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let message = format!("{n} of the {kind} refused (see details); nothing was stored");
+            ("invalid", AppError::Validation { message, details })
+        }
+        IngestError::Conflict(details) => {
+            let first = details.first().map(|d| d.path.clone()).unwrap_or_default();
+            let message =
+                format!("{first} was already accepted with different content; nothing was stored");
+            (
+                "conflict",
+                AppError::IdempotencyConflict { message, details },
+            )
+        }
+        IngestError::Store(e) => ("store", AppError::from(e)),
+    }
+}

@@ -1,0 +1,44 @@
+//! The HTTP API (actix-web). `routes.rs` lists every route; one file per resource; handlers
+//! parse, authorise, then run the use case on the blocking pool and map its result.
+
+pub mod auth;
+mod body;
+mod ingest;
+pub mod openapi;
+mod ops;
+mod read;
+pub mod routes;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::service::Clock;
+use crate::storage::Store;
+
+/// Shared state of every worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<telemetry::Metrics>,
+    pub limiter: Arc<auth::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
+        let limiter = Arc::new(auth::rate_limiter(
+            settings.rate_limit_per_second,
+            settings.rate_limit_burst,
+        ));
+        let metrics = Arc::new(telemetry::Metrics::new());
+        Self {
+            store,
+            settings,
+            clock,
+            metrics,
+            limiter,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The OpenAPI 3 document of wire protocol v1, served at `GET /api/v1/openapi.json`.
+
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::domain::event::EventItem;
+use crate::domain::review::ReviewItem;
+
+/// `{"events": [...]}`: 1 to `max_batch_items` events; unknown fields are refused.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBatch {
+    pub events: Vec<EventItem>,
+}
+
+/// `{"reviews": [...]}`: 1 to `max_batch_items` reviews; unknown fields are refused.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBatch {
+    pub reviews: Vec<ReviewItem>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "Site key (vsk_...) for ingest; user token (vut_...) for everything else",
+            ))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vigil API", description = "Post-market surveillance of AI medical imaging devices. Wire protocol v1. Errors are {code, message, request_id, details?}; codes are stable (see README)."),
+    paths(
+        crate::http::ingest::post_events,
+        crate::http::ingest::post_reviews,
+        crate::http::read::list_sites,
+        crate::http::read::list_models,
+        crate::http::read::post_model,
+        crate::http::read::get_counts,
+        crate::http::ops::healthz,
+        crate::http::ops::readyz,
+        crate::http::ops::metrics,
+    ),
+    components(schemas(EventBatch, ReviewBatch, crate::error::ErrorBody, crate::domain::FieldIssue)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// The document as JSON.
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

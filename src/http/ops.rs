@@ -1,0 +1,52 @@
+//! Operations endpoints: liveness, readiness (database round trip) and Prometheus metrics.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+use crate::error::AppError;
+
+/// Process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Database is reachable.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let store = state.store.clone();
+    web::block(move || store.ping()).await??;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"status": "ready", "database": state.store.kind()})))
+}
+
+/// Prometheus text format; needs `Authorization: Bearer <metrics_token>` unless `metrics_open`.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    if !state.settings.metrics_open {
+        let expected = state.settings.metrics_token.expose();
+        let presented = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if expected.is_empty() || !constant_time_eq(presented.unwrap_or(""), expected) {
+            return Err(AppError::Unauthenticated);
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state)))
+}
+
+/// Compare without leaking the position of the first difference through timing.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

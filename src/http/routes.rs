@@ -1,0 +1,52 @@
+//! Every route in one list.
+
+use actix_web::{HttpRequest, web};
+
+use super::{ingest, openapi, ops, read};
+use crate::error::AppError;
+
+/// Register all routes and the extractor error handlers.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_body_bytes)
+            .error_handler(json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .route("/healthz", web::get().to(ops::healthz))
+    .route("/readyz", web::get().to(ops::readyz))
+    .route("/metrics", web::get().to(ops::metrics))
+    .service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(openapi::openapi_json))
+            .route("/events", web::post().to(ingest::post_events))
+            .route("/reviews", web::post().to(ingest::post_reviews))
+            .route("/sites", web::get().to(read::list_sites))
+            .route("/models", web::get().to(read::list_models))
+            .route("/models", web::post().to(read::post_model))
+            .route("/counts", web::get().to(read::get_counts)),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound("route".into()))
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let app = match err {
+        E::ContentType => AppError::UnsupportedMediaType,
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => AppError::PayloadTooLarge,
+        E::Deserialize(e) if e.is_data() => AppError::Validation {
+            message: e.to_string(),
+            details: vec![],
+        },
+        other => AppError::BadRequest(other.to_string()),
+    };
+    app.into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::BadRequest(err.to_string()).into()
+}

@@ -1,0 +1,48 @@
+//! Use cases. Each takes the ports it needs (`Store`, `Clock`) and returns domain results;
+//! none knows about HTTP or SQL. Calls are blocking and run on the blocking pool.
+
+pub mod admin;
+pub mod ingest;
+mod item_parse;
+mod privacy_gate;
+
+use chrono::{DateTime, Utc};
+
+/// The time source, injected so tests control it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stays where it is set (tests).
+#[derive(Debug)]
+pub struct FixedClock(pub std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(t))
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = t;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+            .lock()
+            .map(|g| *g)
+            .unwrap_or_else(|p| *p.into_inner())
+    }
+}
