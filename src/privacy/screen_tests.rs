@@ -208,6 +208,7 @@ fn tidy_no_forbidden_imports() {
         include_str!("rules.rs"),
         include_str!("screen.rs"),
         include_str!("fields.rs"),
+        include_str!("suppression.rs"),
     ];
     for source in sources {
         for crate_name in [
