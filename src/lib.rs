@@ -1,13 +1,18 @@
 //! Vigil: post-market surveillance of AI medical imaging devices under the EU MDR.
 //!
 //! Code map (one line per module; README's Architecture section walks the flows):
+//! - `app`          wires concrete implementations; binds the listener.
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
 //! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
 //! - `domain`       entities and wire items with their validation (pure).
 //! - `error`        `AppError` and the stable error-code table.
+//! - `http`         actix-web routes, auth, body parsing, metrics, OpenAPI.
+//! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
+//! - `service`      use cases over the ports (`Store`, `Clock`).
 //! - `stats`        drift tests, intervals, paired and sequential tests (pure).
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
+//! - `telemetry`    tracing setup (text or JSON).
 
 pub mod app;
 pub mod cli;
@@ -16,6 +21,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod privacy;
 pub mod segmentation;
 pub mod service;
 pub mod stats;
