@@ -28,11 +28,20 @@ use vigil::storage::diesel::DieselStore;
 const BATCH: u32 = 500;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn schema() -> FeatureSchema {
-    let f = |name: &str, kind, min, max| FeatureSpec { name: name.into(), kind, min, max, unit: None };
+    let f = |name: &str, kind, min, max| FeatureSpec {
+        name: name.into(),
+        kind,
+        min,
+        max,
+        unit: None,
+    };
     FeatureSchema {
         features: vec![
             f("hu_mean", FeatureKind::Input, -1024.0, 3071.0),
@@ -61,7 +70,10 @@ fn event(n: u32) -> Value {
 /// The row the server stores for `event(n)`, as CSV in table column order.
 fn csv_row(n: u32) -> String {
     let day = format!("2026-11-{:02}", 1 + n % 25);
-    let input = format!("{{\"\"hu_mean\"\":{:?},\"\"snr_db\"\":21.5}}", 40.0 + f64::from(n % 17));
+    let input = format!(
+        "{{\"\"hu_mean\"\":{:?},\"\"snr_db\"\":21.5}}",
+        40.0 + f64::from(n % 17)
+    );
     format!(
         "00000000-0000-4000-8000-{n:012},site-a,liver-seg@2.3.0,{day} 08:30:00,{day},2026-11-26 00:00:00,{n:064x},CT,SIEMENS,SOMATOM Force,1.0,0.7,120.0,,1,60-69,F,\"{input}\",ok,850.0,\"{{\"\"confidence\"\":0.93,\"\"vol_ml\"\":1500.0}}\",{:064x}\n",
         n as u64 * 7919
@@ -77,7 +89,9 @@ struct Run {
 fn seed(store: &dyn Store) {
     let actor = Actor("bench".into());
     let now = Utc::now();
-    let _ = add_site(store, &actor, "site-a", "Bench site", "DE", now).expect("site").1;
+    let _ = add_site(store, &actor, "site-a", "Bench site", "DE", now)
+        .expect("site")
+        .1;
     add_model(store, &actor, "liver-seg", "2.3.0", schema(), now).expect("model");
 }
 
@@ -94,7 +108,8 @@ async fn api_run(url: &str, events: u32, clients: u32) -> Run {
     let app = Application::build_with(settings, listener, Arc::new(SystemClock)).expect("app");
     let store = app.state.store.clone();
     let actor = Actor("bench".into());
-    let (_, key) = add_site(&*store, &actor, "site-a", "Bench site", "DE", Utc::now()).expect("site");
+    let (_, key) =
+        add_site(&*store, &actor, "site-a", "Bench site", "DE", Utc::now()).expect("site");
     add_model(&*store, &actor, "liver-seg", "2.3.0", schema(), Utc::now()).expect("model");
     let base = format!("http://127.0.0.1:{}/api/v1/events", app.port);
     let handle = app.handle.clone();
@@ -128,7 +143,11 @@ async fn api_run(url: &str, events: u32, clients: u32) -> Run {
     handle.stop(true).await;
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
-    Run { events_per_s: f64::from(events) / elapsed, p50_ms: pct(0.5), p99_ms: pct(0.99) }
+    Run {
+        events_per_s: f64::from(events) / elapsed,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+    }
 }
 
 fn write_csv(events: u32) -> tempfile::NamedTempFile {
@@ -162,7 +181,8 @@ fn raw_sqlite(events: u32, csv: &std::path::Path) -> f64 {
 fn pg_schema(base: &str) -> String {
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let mut c = PgConnection::establish(base).expect("pg");
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("schema");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}options=-csearch_path%3D{schema}")
 }
@@ -176,7 +196,10 @@ fn raw_postgres(url: &str, events: u32, csv: &std::path::Path) -> f64 {
     let st = Command::new("psql")
         .arg(url)
         .arg("-qc")
-        .arg(format!("\\copy events FROM '{}' WITH (FORMAT csv)", csv.display()))
+        .arg(format!(
+            "\\copy events FROM '{}' WITH (FORMAT csv)",
+            csv.display()
+        ))
         .status()
         .expect("psql");
     assert!(st.success());
@@ -186,7 +209,11 @@ fn raw_postgres(url: &str, events: u32, csv: &std::path::Path) -> f64 {
 fn report(name: &str, api: &Run, raw: f64, raw_name: &str) {
     println!(
         "{name:<10} API {:>9.0} events/s  p50 {:>6.1} ms  p99 {:>6.1} ms | {raw_name} {:>9.0} rows/s | API/raw = {:.2}",
-        api.events_per_s, api.p50_ms, api.p99_ms, raw, api.events_per_s / raw
+        api.events_per_s,
+        api.p50_ms,
+        api.p99_ms,
+        raw,
+        api.events_per_s / raw
     );
 }
 
@@ -205,9 +232,19 @@ fn main() {
     let dir = tempfile::tempdir().expect("dir");
     let sqlite_url = format!("sqlite://{}", dir.path().join("api.db").display());
     let api = system.block_on(api_run(&sqlite_url, events, clients));
-    report("sqlite", &api, raw_sqlite(events, csv.path()), "sqlite3 .import");
+    report(
+        "sqlite",
+        &api,
+        raw_sqlite(events, csv.path()),
+        "sqlite3 .import",
+    );
     if pg != "none" {
         let api = system.block_on(api_run(&pg_schema(&pg), events, clients));
-        report("postgres", &api, raw_postgres(&pg_schema(&pg), events, csv.path()), "psql \\copy");
+        report(
+            "postgres",
+            &api,
+            raw_postgres(&pg_schema(&pg), events, csv.path()),
+            "psql \\copy",
+        );
     }
 }

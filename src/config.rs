@@ -166,8 +166,12 @@ impl Settings {
         let parsed = match &table[name] {
             toml::Value::String(_) => toml::Value::String(value.to_string()),
             _ => {
-                let doc: toml::Table = format!("v = {value}").parse().map_err(|e| env_err(var, e))?;
-                doc.get("v").cloned().ok_or_else(|| env_err(var, "no value"))?
+                let doc: toml::Table = format!("v = {value}")
+                    .parse()
+                    .map_err(|e| env_err(var, e))?;
+                doc.get("v")
+                    .cloned()
+                    .ok_or_else(|| env_err(var, "no value"))?
             }
         };
         table.insert(name.to_string(), parsed);

@@ -143,7 +143,7 @@ pub struct EventItem {
 /// Largest clock skew tolerated for timestamps in the future.
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 
-/// Semantic checks of one event against its model's schema. `at` is the item's path prefix.
+/// Semantic checks of one event against its model's schema.
 pub fn check_event(
     item: &EventItem,
     index: usize,
@@ -171,36 +171,38 @@ pub fn check_event(
         }
     }
     let a = &item.acquisition;
-    check_range(
-        &mut bad,
-        "acquisition.slice_thickness_mm",
-        Some(a.slice_thickness_mm),
-        0.01,
-        50.0,
-    );
-    check_range(
-        &mut bad,
-        "acquisition.pixel_spacing_mm",
-        Some(a.pixel_spacing_mm),
-        0.01,
-        10.0,
-    );
-    check_range(&mut bad, "acquisition.kvp", a.kvp, 20.0, 200.0);
-    check_range(
-        &mut bad,
-        "acquisition.field_strength_t",
-        a.field_strength_t,
-        0.01,
-        12.0,
-    );
-    check_range(
-        &mut bad,
-        "output.latency_ms",
-        Some(item.output.latency_ms),
-        0.0,
-        86_400_000.0,
-    );
-    drop(bad);
+    let ranges = [
+        (
+            "acquisition.slice_thickness_mm",
+            Some(a.slice_thickness_mm),
+            0.01,
+            50.0,
+        ),
+        (
+            "acquisition.pixel_spacing_mm",
+            Some(a.pixel_spacing_mm),
+            0.01,
+            10.0,
+        ),
+        ("acquisition.kvp", a.kvp, 20.0, 200.0),
+        (
+            "acquisition.field_strength_t",
+            a.field_strength_t,
+            0.01,
+            12.0,
+        ),
+        (
+            "output.latency_ms",
+            Some(item.output.latency_ms),
+            0.0,
+            86_400_000.0,
+        ),
+    ];
+    for (field, value, lo, hi) in ranges {
+        if value.is_some_and(|v| !(lo..=hi).contains(&v)) {
+            bad(field, "out_of_range", &format!("must lie in [{lo}, {hi}]"));
+        }
+    }
     check_features(
         &mut issues,
         index,
@@ -218,20 +220,6 @@ pub fn check_event(
         FeatureKind::Output,
     );
     issues
-}
-
-fn check_range(
-    bad: &mut impl FnMut(&str, &str, &str),
-    field: &str,
-    v: Option<f64>,
-    lo: f64,
-    hi: f64,
-) {
-    if let Some(v) = v {
-        if !(lo..=hi).contains(&v) {
-            bad(field, "out_of_range", &format!("must lie in [{lo}, {hi}]"));
-        }
-    }
 }
 
 fn check_features(

@@ -14,15 +14,26 @@ pub fn screen_item(value: &Value, index: usize, at: &str, skip: &[&str]) -> Vec<
     let skip_refs: Vec<&str> = skip_paths.iter().map(String::as_str).collect();
     let mut findings = screen_json_except(value, at, &skip_refs);
     if let Some(Value::String(case_ref)) = value.get("case_ref") {
-        findings.extend(check_case_ref(case_ref).err().map(|f| f.at(format!("{at}.case_ref"))));
+        findings.extend(
+            check_case_ref(case_ref)
+                .err()
+                .map(|f| f.at(format!("{at}.case_ref"))),
+        );
     }
     if let Some(Value::String(band)) = value.pointer("/demographics/age_band") {
-        findings.extend(check_age_band(band).err().map(|f| f.at(format!("{at}.demographics.age_band"))));
+        findings.extend(
+            check_age_band(band)
+                .err()
+                .map(|f| f.at(format!("{at}.demographics.age_band"))),
+        );
     }
     findings.into_iter().map(|f| issue(index, f)).collect()
 }
 
 fn issue(index: usize, f: PrivacyFinding) -> FieldIssue {
-    let message = format!("value refused as personal data ({}); it was neither stored nor logged", f.kind);
+    let message = format!(
+        "value refused as personal data ({}); it was neither stored nor logged",
+        f.kind
+    );
     FieldIssue::new(index, f.path, f.kind.as_str(), message)
 }

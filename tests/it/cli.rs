@@ -19,47 +19,99 @@ pub fn stdout(o: &Output) -> String {
 
 /// Register a site through the CLI and return its key.
 pub fn add_site(db: &TestDb, id: &str) -> String {
-    let out = vigil(db, &["site", "add", id, "--name", "Test site", "--country", "DE"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vigil(
+        db,
+        &["site", "add", id, "--name", "Test site", "--country", "DE"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = stdout(&out);
-    let key = text.split_whitespace().find(|w| w.starts_with("vsk_")).expect("key printed");
+    let key = text
+        .split_whitespace()
+        .find(|w| w.starts_with("vsk_"))
+        .expect("key printed");
     key.to_string()
 }
 
 #[test]
 fn print_config_matches_the_deploy_example() {
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil")).arg("print-config").output().unwrap();
-    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/vigil.example.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("print-config")
+        .output()
+        .unwrap();
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/vigil.example.toml"
+    ))
+    .unwrap();
     assert_eq!(stdout(&out), file);
 }
 
 #[test]
 fn check_config_refuses_unknown_schemes_and_redacts_secrets() {
-    let run = |url: &str| Command::new(env!("CARGO_BIN_EXE_vigil")).arg("check-config").env("DATABASE_URL", url).output().unwrap();
+    let run = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("check-config")
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap()
+    };
     let bad = run("mysql://root@localhost/x");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unsupported database URL scheme"));
     let good = run("postgres://vigil:s3cret@db.internal/vigil");
     assert!(good.status.success());
     let text = stdout(&good);
-    assert!(text.contains("db.internal") && !text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains("db.internal") && !text.contains("s3cret"),
+        "{text}"
+    );
 }
 
 #[test]
 fn admin_commands_are_audited_and_tampering_is_named() {
     for db in databases() {
         add_site(&db, "site-x");
-        assert!(vigil(&db, &["site", "rotate-key", "site-x"]).status.success());
-        assert!(vigil(&db, &["user", "add", "qm.one", "--role", "quality"]).status.success());
-        let model = vigil(&db, &["model", "add", "liver-seg", "2.3.0", "--feature", "hu_mean:input:-1024:3071:HU"]);
-        assert!(model.status.success(), "{}", String::from_utf8_lossy(&model.stderr));
+        assert!(
+            vigil(&db, &["site", "rotate-key", "site-x"])
+                .status
+                .success()
+        );
+        assert!(
+            vigil(&db, &["user", "add", "qm.one", "--role", "quality"])
+                .status
+                .success()
+        );
+        let model = vigil(
+            &db,
+            &[
+                "model",
+                "add",
+                "liver-seg",
+                "2.3.0",
+                "--feature",
+                "hu_mean:input:-1024:3071:HU",
+            ],
+        );
+        assert!(
+            model.status.success(),
+            "{}",
+            String::from_utf8_lossy(&model.stderr)
+        );
         assert!(stdout(&vigil(&db, &["site", "list"])).contains("site-x"));
         assert!(stdout(&vigil(&db, &["model", "list"])).contains("liver-seg@2.3.0\thu_mean"));
         let bad_role = vigil(&db, &["user", "add", "x", "--role", "root"]);
         assert_eq!(bad_role.status.code(), Some(2));
         let verify = vigil(&db, &["audit", "verify"]);
         assert!(verify.status.success(), "{}", stdout(&verify));
-        assert!(stdout(&verify).contains("4 entries verified"), "{}", stdout(&verify));
+        assert!(
+            stdout(&verify).contains("4 entries verified"),
+            "{}",
+            stdout(&verify)
+        );
         tamper(&db, "UPDATE audit_log SET target = 'site-y' WHERE seq = 2");
         let verify = vigil(&db, &["audit", "verify"]);
         assert_eq!(verify.status.code(), Some(1), "{}", db.label);
@@ -71,7 +123,8 @@ fn tamper(db: &TestDb, sql: &str) {
     use diesel::Connection;
     use diesel::connection::SimpleConnection;
     if db.label == "sqlite" {
-        let mut c = diesel::SqliteConnection::establish(db.url.trim_start_matches("sqlite://")).unwrap();
+        let mut c =
+            diesel::SqliteConnection::establish(db.url.trim_start_matches("sqlite://")).unwrap();
         c.batch_execute(sql).unwrap();
     } else {
         let mut c = diesel::PgConnection::establish(&db.url).unwrap();
@@ -85,6 +138,9 @@ fn disabled_user_and_missing_site_give_clear_errors() {
     let out = vigil(&db, &["site", "rotate-key", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("site nope not found"));
-    let out = vigil(&db, &["site", "add", "Bad Id", "--name", "x", "--country", "DE"]);
+    let out = vigil(
+        &db,
+        &["site", "add", "Bad Id", "--name", "x", "--country", "DE"],
+    );
     assert_eq!(out.status.code(), Some(2));
 }

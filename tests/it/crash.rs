@@ -17,7 +17,11 @@ const BATCH: u32 = 100;
 const KILL_AFTER_ACKED_BATCHES: usize = 12;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_server(db: &TestDb, port: u16) -> Child {
@@ -34,7 +38,12 @@ fn start_server(db: &TestDb, port: u16) -> Child {
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -46,7 +55,23 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 async fn sigkill_mid_load_loses_no_acknowledged_event() {
     for db in databases() {
         let key = add_site(&db, "site-a");
-        let model = vigil(&db, &["model", "add", "liver-seg", "2.3.0", "--feature", "hu_mean:input:-1024:3071", "--feature", "snr_db:input:-20:100", "--feature", "vol_ml:output:0:10000", "--feature", "confidence:output:0:1"]);
+        let model = vigil(
+            &db,
+            &[
+                "model",
+                "add",
+                "liver-seg",
+                "2.3.0",
+                "--feature",
+                "hu_mean:input:-1024:3071",
+                "--feature",
+                "snr_db:input:-20:100",
+                "--feature",
+                "vol_ml:output:0:10000",
+                "--feature",
+                "confidence:output:0:1",
+            ],
+        );
         assert!(model.status.success());
         let port = free_port();
         let mut server = start_server(&db, port);
@@ -67,8 +92,16 @@ async fn sigkill_mid_load_loses_no_acknowledged_event() {
                     }
                     let first = (c * 10_000 + b) * BATCH;
                     let items: Vec<_> = (first..first + BATCH).map(event).collect();
-                    let ids: Vec<String> = items.iter().map(|e| e["event_id"].as_str().unwrap().to_string()).collect();
-                    let res = client.post(format!("{base}/api/v1/events")).bearer_auth(&key).json(&json!({"events": items})).send().await;
+                    let ids: Vec<String> = items
+                        .iter()
+                        .map(|e| e["event_id"].as_str().unwrap().to_string())
+                        .collect();
+                    let res = client
+                        .post(format!("{base}/api/v1/events"))
+                        .bearer_auth(&key)
+                        .json(&json!({"events": items}))
+                        .send()
+                        .await;
                     match res {
                         Ok(r) if r.status().as_u16() == 200 => {
                             acked.lock().unwrap().extend(ids);
@@ -93,6 +126,11 @@ async fn sigkill_mid_load_loses_no_acknowledged_event() {
         assert!(acked.len() >= KILL_AFTER_ACKED_BATCHES * BATCH as usize);
         let store = DieselStore::open(&db.url, 1, 5_000).unwrap();
         let found = store.event_owners(&acked).unwrap();
-        assert_eq!(found.len(), acked.len(), "{}: acknowledged events lost after SIGKILL", db.label);
+        assert_eq!(
+            found.len(),
+            acked.len(),
+            "{}: acknowledged events lost after SIGKILL",
+            db.label
+        );
     }
 }

@@ -13,16 +13,30 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
         store.run_migrations().unwrap();
         let first = store.describe_schema().unwrap();
         let tables: Vec<&str> = first.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(tables, ["audit_log", "events", "models", "reviews", "sites", "users"], "{}", db.label);
+        assert_eq!(
+            tables,
+            ["audit_log", "events", "models", "reviews", "sites", "users"],
+            "{}",
+            db.label
+        );
         store.revert_all_migrations().unwrap();
-        assert_eq!(store.describe_schema().unwrap(), vec![], "{}: down leaves nothing", db.label);
+        assert_eq!(
+            store.describe_schema().unwrap(),
+            vec![],
+            "{}: down leaves nothing",
+            db.label
+        );
         let applied = store.run_migrations().unwrap();
         assert!(!applied.is_empty());
         assert_eq!(store.describe_schema().unwrap(), first, "{}", db.label);
         schemas.push((db.label, first));
     }
     for pair in schemas.windows(2) {
-        assert_eq!(pair[0].1, pair[1].1, "{} and {} differ", pair[0].0, pair[1].0);
+        assert_eq!(
+            pair[0].1, pair[1].1,
+            "{} and {} differ",
+            pair[0].0, pair[1].0
+        );
     }
 }
 
@@ -30,7 +44,10 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
 fn migration_folders_hold_the_same_names() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let names = |b: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(root.join(b)).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(root.join(b))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         v.sort();
         v
     };

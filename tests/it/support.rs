@@ -36,21 +36,32 @@ pub fn databases() -> Vec<TestDb> {
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("vigil.db").display());
-    TestDb { url, label: "sqlite", _dir: Some(dir) }
+    TestDb {
+        url,
+        label: "sqlite",
+        _dir: Some(dir),
+    }
 }
 
 /// A fresh schema on the test server, selected through libpq's `options` search_path.
 pub fn postgres_db(base: &str) -> TestDb {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut conn = PgConnection::establish(base).expect("TEST_DATABASE_URL reachable");
-    conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+    conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create schema");
     let sep = if base.contains('?') { '&' } else { '?' };
-    TestDb { url: format!("{base}{sep}options=-csearch_path%3D{schema}"), label: "postgres", _dir: None }
+    TestDb {
+        url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+        label: "postgres",
+        _dir: None,
+    }
 }
 
 /// Fixed test time: all wire items are dated just before it.
 pub fn test_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 pub fn settings_for(db: &TestDb) -> Settings {
@@ -69,7 +80,6 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
-    pub clock: Arc<FixedClock>,
     pub site_key: String,
     pub other_site_key: String,
     pub admin: String,
@@ -93,21 +103,26 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
 pub async fn spawn_app_with(db: &TestDb, settings: Settings) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let clock = Arc::new(FixedClock::at(test_now()));
-    let app = Application::build_with(settings, listener, clock.clone() as Arc<dyn Clock>).expect("app builds");
+    let app =
+        Application::build_with(settings, listener, clock as Arc<dyn Clock>).expect("app builds");
     let store = app.state.store.clone();
     actix_web::rt::spawn(app.server);
     let actor = Actor("cli:test".into());
     let now = test_now();
     let (_, site_key) = add_site(&*store, &actor, "site-a", "Site A", "DE", now).expect("site");
-    let (_, other_site_key) = add_site(&*store, &actor, "site-b", "Site B", "FR", now).expect("site");
+    let (_, other_site_key) =
+        add_site(&*store, &actor, "site-b", "Site B", "FR", now).expect("site");
     let token = |name: &str, role| add_user(&*store, &actor, name, role, now).expect("user").1;
-    let (admin, quality, ml) = (token("admin1", Role::Admin), token("qm1", Role::Quality), token("ml1", Role::Ml));
+    let (admin, quality, ml) = (
+        token("admin1", Role::Admin),
+        token("qm1", Role::Quality),
+        token("ml1", Role::Ml),
+    );
     add_model(&*store, &actor, "liver-seg", "2.3.0", liver_schema(), now).expect("model");
     TestApp {
         base: format!("http://127.0.0.1:{}", app.port),
         client: reqwest::Client::new(),
         store,
-        clock,
         site_key,
         other_site_key,
         admin,
@@ -119,7 +134,13 @@ pub async fn spawn_app_with(db: &TestDb, settings: Settings) -> TestApp {
 }
 
 pub fn liver_schema() -> FeatureSchema {
-    let f = |name: &str, kind, min, max| FeatureSpec { name: name.into(), kind, min, max, unit: None };
+    let f = |name: &str, kind, min, max| FeatureSpec {
+        name: name.into(),
+        kind,
+        min,
+        max,
+        unit: None,
+    };
     FeatureSchema {
         features: vec![
             f("hu_mean", FeatureKind::Input, -1024.0, 3071.0),
@@ -174,7 +195,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let res = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("request");
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -183,11 +210,19 @@ impl TestApp {
     pub async fn stored_events(&self) -> i64 {
         let (status, body) = self.get("/api/v1/counts", &self.quality).await;
         assert_eq!(status, 200, "{body}");
-        body.as_array().expect("array").iter().map(|r| r["events"].as_i64().unwrap_or(0)).sum()
+        body.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["events"].as_i64().unwrap_or(0))
+            .sum()
     }
 
     pub async fn stored_reviews(&self) -> i64 {
         let (_, body) = self.get("/api/v1/counts", &self.quality).await;
-        body.as_array().expect("array").iter().map(|r| r["reviews"].as_i64().unwrap_or(0)).sum()
+        body.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["reviews"].as_i64().unwrap_or(0))
+            .sum()
     }
 }
