@@ -45,6 +45,18 @@ pub enum Status {
     PredEmpty,
 }
 
+impl Status {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::BothEmpty => "both_empty",
+            Self::RefEmpty => "ref_empty",
+            Self::PredEmpty => "pred_empty",
+        }
+    }
+}
+
 /// Dice and IoU only.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OverlapMetrics {

@@ -1,3 +1,4 @@
 //! The one integration-test binary: one module per resource or command.
 
 mod seg_fixtures;
+mod seg_metrics_cli;
