@@ -2,3 +2,5 @@
 
 mod seg_fixtures;
 mod seg_metrics_cli;
+mod seg_oracle;
+mod seg_props;
