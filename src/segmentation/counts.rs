@@ -1,0 +1,71 @@
+//! Voxel counts (for Dice and IoU) and the bounding box of the union, from packed masks.
+//!
+//! Counting works on packed words with popcount, one slice per task, so the cost is a
+//! fraction of a pass over the label codes.
+
+use rayon::prelude::*;
+
+use super::mask::PackedMask;
+
+/// Voxel counts of a mask pair and the inclusive bounding box of their union.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Counts {
+    pub reference: u64,
+    pub pred: u64,
+    pub intersection: u64,
+    /// Inclusive `[min, max]` per axis, None when both masks are empty.
+    pub bbox: Option<[[usize; 2]; 3]>,
+}
+
+fn merge_box(a: Option<[[usize; 2]; 3]>, b: Option<[[usize; 2]; 3]>) -> Option<[[usize; 2]; 3]> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(std::array::from_fn(|n| {
+            [a[n][0].min(b[n][0]), a[n][1].max(b[n][1])]
+        })),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+fn merge(a: Counts, b: Counts) -> Counts {
+    Counts {
+        reference: a.reference + b.reference,
+        pred: a.pred + b.pred,
+        intersection: a.intersection + b.intersection,
+        bbox: merge_box(a.bbox, b.bbox),
+    }
+}
+
+/// Count one row and extend the box by the row's union extent.
+fn count_row(r: &[u64], p: &[u64], y: usize, z: usize, acc: &mut Counts) {
+    let mut first = None;
+    let mut last = 0;
+    for (n, (&a, &b)) in r.iter().zip(p).enumerate() {
+        acc.reference += u64::from(a.count_ones());
+        acc.pred += u64::from(b.count_ones());
+        acc.intersection += u64::from((a & b).count_ones());
+        let u = a | b;
+        if u != 0 {
+            first.get_or_insert(n * 64 + u.trailing_zeros() as usize);
+            last = n * 64 + 63 - u.leading_zeros() as usize;
+        }
+    }
+    if let Some(first) = first {
+        acc.bbox = merge_box(acc.bbox, Some([[first, last], [y, y], [z, z]]));
+    }
+}
+
+/// Counts and union bounding box of two packed masks of the same shape.
+pub(crate) fn count(reference: &PackedMask, pred: &PackedMask) -> Counts {
+    let [_, ny, nz] = reference.shape;
+    (0..nz)
+        .into_par_iter()
+        .map(|z| {
+            let mut acc = Counts::default();
+            for y in 0..ny {
+                count_row(reference.row(y, z), pred.row(y, z), y, z, &mut acc);
+            }
+            acc
+        })
+        .reduce(Counts::default, merge)
+}
