@@ -53,6 +53,10 @@ pub struct Settings {
     pub max_batch_items: usize,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted mask upload (both masks together), bytes.
+    pub max_mask_bytes: usize,
+    /// Largest mask volume in voxels; larger uploads are refused before decoding.
+    pub max_mask_voxels: u64,
     /// Requests per second allowed per credential (sustained rate).
     pub rate_limit_per_second: u32,
     /// Burst of requests allowed per credential above the sustained rate.
@@ -80,6 +84,8 @@ impl Default for Settings {
             sqlite_busy_timeout_ms: 5_000,
             max_batch_items: 1_000,
             max_body_bytes: 8 * 1024 * 1024,
+            max_mask_bytes: 256 * 1024 * 1024,
+            max_mask_voxels: 1 << 28,
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
             metrics_token: Secret::default(),
@@ -197,6 +203,8 @@ impl Settings {
             ("pool_size", self.pool_size as usize),
             ("max_batch_items", self.max_batch_items),
             ("max_body_bytes", self.max_body_bytes),
+            ("max_mask_bytes", self.max_mask_bytes),
+            ("max_mask_voxels", self.max_mask_voxels as usize),
             ("rate_limit_per_second", self.rate_limit_per_second as usize),
             ("rate_limit_burst", self.rate_limit_burst as usize),
         ];

@@ -35,6 +35,8 @@ pub enum AppError {
         message: String,
         details: Vec<FieldIssue>,
     },
+    #[error("{message}")]
+    InvalidMask { code: &'static str, message: String },
     #[error("personal data refused")]
     PersonalData { details: Vec<FieldIssue> },
     #[error("rate limit exceeded; retry after {retry_after_s} s")]
@@ -59,6 +61,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation { .. } => "validation_failed",
             AppError::PersonalData { .. } => "personal_data_refused",
+            AppError::InvalidMask { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -95,9 +98,9 @@ impl ResponseError for AppError {
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Validation { .. } | AppError::PersonalData { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::InvalidMask { .. }
+            | AppError::Validation { .. }
+            | AppError::PersonalData { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

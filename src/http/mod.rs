@@ -4,6 +4,7 @@
 pub mod auth;
 mod body;
 mod ingest;
+mod masks;
 pub mod openapi;
 mod ops;
 mod read;

@@ -43,6 +43,7 @@ impl Modify for BearerAuth {
     paths(
         crate::http::ingest::post_events,
         crate::http::ingest::post_reviews,
+        crate::http::masks::post_masks,
         crate::http::read::list_sites,
         crate::http::read::list_models,
         crate::http::read::post_model,

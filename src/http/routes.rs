@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{ingest, openapi, ops, read};
+use super::{ingest, masks, openapi, ops, read};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -21,6 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/openapi.json", web::get().to(openapi::openapi_json))
             .route("/events", web::post().to(ingest::post_events))
             .route("/reviews", web::post().to(ingest::post_reviews))
+            .route(
+                "/reviews/{review_id}/masks",
+                web::post().to(masks::post_masks),
+            )
             .route("/sites", web::get().to(read::list_sites))
             .route("/models", web::get().to(read::list_models))
             .route("/models", web::post().to(read::post_model))

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod ingest;
 mod item_parse;
+pub mod masks;
 mod privacy_gate;
 
 use chrono::{DateTime, Utc};

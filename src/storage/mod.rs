@@ -195,6 +195,14 @@ pub trait Store: Send + Sync {
     fn event_owners(&self, event_ids: &[String])
     -> Result<HashMap<String, EventOwner>, StoreError>;
     fn ingest_reviews(&self, reviews: &[NewReview]) -> Result<Vec<ItemFate>, StoreError>;
+    /// Site that reported the review, if it exists.
+    fn review_site(&self, review_id: &str) -> Result<Option<String>, StoreError>;
+    /// Store metrics computed server-side from uploaded masks on the review.
+    fn set_review_server_metrics(
+        &self,
+        review_id: &str,
+        metrics_json: &str,
+    ) -> Result<(), StoreError>;
     fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;

@@ -4,6 +4,7 @@ mod auth;
 mod cli;
 mod crash;
 mod ingest;
+mod masks;
 mod migrations;
 mod ops;
 mod seg_fixtures;

@@ -146,6 +146,33 @@ impl DieselStore {
         Err(StoreError::Other("review ingest retries exhausted".into()))
     }
 
+    pub(crate) fn load_review_site(&self, review_id: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn()?;
+        let r: QueryResult<Option<String>> = with_conn!(&mut *conn, |c| reviews::table
+            .find(review_id)
+            .select(reviews::site_id)
+            .first(c)
+            .optional());
+        r.map_err(map_err("review"))
+    }
+
+    pub(crate) fn update_review_server_metrics(
+        &self,
+        review_id: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let n: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::update(
+            reviews::table.find(review_id)
+        )
+        .set(reviews::server_metrics.eq(Some(json)))
+        .execute(c));
+        match n.map_err(map_err("review"))? {
+            0 => Err(StoreError::NotFound(format!("review {review_id}"))),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn load_daily_counts(&self, f: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
         let (from, to) = (f.from.map(|d| d.to_string()), f.to.map(|d| d.to_string()));
         let mut conn = self.conn()?;

@@ -74,6 +74,7 @@ diesel::table! {
         severity -> Text,
         metrics -> Nullable<Text>,
         content_hash -> Text,
+        server_metrics -> Nullable<Text>,
     }
 }
 

@@ -99,6 +99,16 @@ impl Store for DieselStore {
     fn ingest_reviews(&self, reviews: &[NewReview]) -> Result<Vec<ItemFate>, StoreError> {
         self.ingest_review_rows(reviews)
     }
+    fn review_site(&self, review_id: &str) -> Result<Option<String>, StoreError> {
+        self.load_review_site(review_id)
+    }
+    fn set_review_server_metrics(
+        &self,
+        review_id: &str,
+        metrics_json: &str,
+    ) -> Result<(), StoreError> {
+        self.update_review_server_metrics(review_id, metrics_json)
+    }
     fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
         self.load_daily_counts(filter)
     }
