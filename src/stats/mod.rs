@@ -24,6 +24,7 @@ pub mod ranks;
 pub mod special;
 pub mod ttest;
 pub mod validation;
+pub mod validation_cases;
 pub mod validation_drift;
 pub mod wilcoxon;
 
