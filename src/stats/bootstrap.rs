@@ -60,13 +60,17 @@ pub fn bootstrap_ci(
     seed: u64,
 ) -> Result<BootstrapInterval, StatsError> {
     if data.len() < 2 {
-        return Err(StatsError::input("bootstrap needs at least two observations"));
+        return Err(StatsError::input(
+            "bootstrap needs at least two observations",
+        ));
     }
     if data.iter().any(|v| !v.is_finite()) {
         return Err(StatsError::input("bootstrap data must be finite"));
     }
     if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(StatsError::input("confidence must lie strictly between 0 and 1"));
+        return Err(StatsError::input(
+            "confidence must lie strictly between 0 and 1",
+        ));
     }
     if !(100..=1_000_000).contains(&n_resamples) {
         return Err(StatsError::input("n_resamples must lie in 100..=1000000"));
@@ -117,7 +121,11 @@ fn bca_levels(
     let jmean = compensated_sum(&jack) / n as f64;
     let num: f64 = jack.iter().map(|t| (jmean - t).powi(3)).sum();
     let den: f64 = jack.iter().map(|t| (jmean - t).powi(2)).sum();
-    let a = if den > 0.0 { num / (6.0 * den.powf(1.5)) } else { 0.0 };
+    let a = if den > 0.0 {
+        num / (6.0 * den.powf(1.5))
+    } else {
+        0.0
+    };
     let adjust = |q: f64| {
         let zq = norm_ppf(q);
         norm_cdf(z0 + (z0 + zq) / (1.0 - a * (z0 + zq)))
@@ -169,7 +177,14 @@ mod tests {
         let mut x = sample(2, 30);
         let neg: Vec<f64> = x.iter().map(|v| -v).collect();
         x.extend(neg);
-        let p = bootstrap_ci(&x, BootStatistic::Mean, 0.9, 4000, BootMethod::Percentile, 3);
+        let p = bootstrap_ci(
+            &x,
+            BootStatistic::Mean,
+            0.9,
+            4000,
+            BootMethod::Percentile,
+            3,
+        );
         let b = bootstrap_ci(&x, BootStatistic::Mean, 0.9, 4000, BootMethod::Bca, 3);
         let (p, b) = (p.unwrap(), b.unwrap());
         let width = p.upper - p.lower;
@@ -185,8 +200,7 @@ mod tests {
         let covered = (0..200)
             .filter(|&i| {
                 let x = sample(100 + i, 40);
-                let iv =
-                    bootstrap_ci(&x, BootStatistic::Mean, 0.9, 500, BootMethod::Percentile, i);
+                let iv = bootstrap_ci(&x, BootStatistic::Mean, 0.9, 500, BootMethod::Percentile, i);
                 iv.is_ok_and(|iv| iv.lower < 0.0 && 0.0 < iv.upper)
             })
             .count();
@@ -196,7 +210,14 @@ mod tests {
     #[test]
     fn median_statistic_and_bad_inputs() {
         let x = [1.0, 2.0, 3.0, 4.0, 100.0];
-        let iv = bootstrap_ci(&x, BootStatistic::Median, 0.9, 500, BootMethod::Percentile, 1);
+        let iv = bootstrap_ci(
+            &x,
+            BootStatistic::Median,
+            0.9,
+            500,
+            BootMethod::Percentile,
+            1,
+        );
         let iv = iv.unwrap();
         assert_eq!(iv.estimate, 3.0);
         assert!(iv.lower >= 1.0 && iv.upper <= 100.0);

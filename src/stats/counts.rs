@@ -55,17 +55,34 @@ fn two_sided_minlike(k: u64, n: u64, p: f64) -> f64 {
         let (mut lo, mut hi) = (pn.ceil() as u64, n + 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if binom_pmf(mid, n, p) <= d { hi = mid } else { lo = mid + 1 }
+            if binom_pmf(mid, n, p) <= d {
+                hi = mid
+            } else {
+                lo = mid + 1
+            }
         }
-        binom_range(0, k, n, p) + if lo <= n { binom_range(lo, n, n, p) } else { 0.0 }
+        binom_range(0, k, n, p)
+            + if lo <= n {
+                binom_range(lo, n, n, p)
+            } else {
+                0.0
+            }
     } else {
         // Last i in [0, floor(pn)] with pmf(i) <= d; the pmf does not decrease there.
         let (mut lo, mut hi) = (0u64, pn.floor() as u64 + 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if binom_pmf(mid, n, p) <= d { lo = mid + 1 } else { hi = mid }
+            if binom_pmf(mid, n, p) <= d {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
         }
-        let lower = if lo == 0 { 0.0 } else { binom_range(0, lo - 1, n, p) };
+        let lower = if lo == 0 {
+            0.0
+        } else {
+            binom_range(0, lo - 1, n, p)
+        };
         lower + binom_range(k, n, n, p)
     };
     pval.min(1.0)
@@ -74,9 +91,16 @@ fn two_sided_minlike(k: u64, n: u64, p: f64) -> f64 {
 /// Exact one-sample Poisson test of `count` events in `exposure` against the rate `value`
 /// (statsmodels `test_poisson(..., method='exact-c')`): "greater" is P(X >= k), "less" is
 /// P(X <= k), two-sided is min(1, 2 min(both)).
-pub fn poisson_test(count: u64, exposure: f64, value: f64, alt: Alternative) -> Result<f64, StatsError> {
-    if !(exposure > 0.0 && exposure.is_finite()) || !(value >= 0.0 && value.is_finite()) {
-        return Err(StatsError::input("exposure must be positive and value non-negative"));
+pub fn poisson_test(
+    count: u64,
+    exposure: f64,
+    value: f64,
+    alt: Alternative,
+) -> Result<f64, StatsError> {
+    if !(exposure > 0.0 && exposure.is_finite() && value >= 0.0 && value.is_finite()) {
+        return Err(StatsError::input(
+            "exposure must be positive and value non-negative",
+        ));
     }
     let mu = value * exposure;
     let upper = pois_range(count, u64::MAX, mu);
@@ -114,7 +138,9 @@ pub fn poisson_2indep(
 /// equivalent Poisson tails, P(X >= k; L) = a/2 and P(X <= k; U) = a/2.
 pub fn garwood_interval(count: u64, confidence: f64) -> Result<Interval, StatsError> {
     if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(StatsError::input("confidence must lie strictly between 0 and 1"));
+        return Err(StatsError::input(
+            "confidence must lie strictly between 0 and 1",
+        ));
     }
     let half = (1.0 - confidence) / 2.0;
     let z = -norm_ppf(half);
@@ -190,6 +216,9 @@ mod tests {
     fn equal_rates_with_equal_counts_are_not_significant() {
         let p = poisson_2indep(4, 1.0, 4, 1.0, Alternative::TwoSided).unwrap();
         assert_eq!(p, 1.0);
-        assert_eq!(poisson_2indep(0, 1.0, 0, 3.0, Alternative::Greater).unwrap(), 1.0);
+        assert_eq!(
+            poisson_2indep(0, 1.0, 0, 3.0, Alternative::Greater).unwrap(),
+            1.0
+        );
     }
 }

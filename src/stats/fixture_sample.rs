@@ -31,17 +31,30 @@ fn expand(data: &Value) -> Result<Vec<f64>, String> {
     }
     if let Some(rep) = data.get("repeat") {
         let values = numbers(rep.get("values").ok_or("repeat without values")?)?;
-        let counts = rep.get("counts").and_then(Value::as_array).ok_or("repeat without counts")?;
+        let counts = rep
+            .get("counts")
+            .and_then(Value::as_array)
+            .ok_or("repeat without counts")?;
         let mut out = Vec::new();
         for (value, count) in values.iter().zip(counts) {
-            let c = count.as_u64().ok_or("repeat count must be a non-negative integer")?;
+            let c = count
+                .as_u64()
+                .ok_or("repeat count must be a non-negative integer")?;
             out.extend(std::iter::repeat_n(*value, c as usize));
         }
         return Ok(out);
     }
     if let Some(ms) = data.get("modseq") {
-        let int = |k: &str| ms.get(k).and_then(Value::as_u64).ok_or(format!("modseq.{k}"));
-        let real = |k: &str| ms.get(k).and_then(from_json_ref).ok_or(format!("modseq.{k}"));
+        let int = |k: &str| {
+            ms.get(k)
+                .and_then(Value::as_u64)
+                .ok_or(format!("modseq.{k}"))
+        };
+        let real = |k: &str| {
+            ms.get(k)
+                .and_then(from_json_ref)
+                .ok_or(format!("modseq.{k}"))
+        };
         let (n, a, c, m) = (int("n")?, int("a")?, int("c")?, int("m")?);
         let (scale, offset) = (real("scale")?, real("offset")?);
         if m == 0 {
@@ -50,7 +63,10 @@ fn expand(data: &Value) -> Result<Vec<f64>, String> {
         // Integer arithmetic for the residue, then divide, multiply, add in that order.
         return (0..n)
             .map(|i| {
-                let r = a.checked_mul(i).and_then(|v| v.checked_add(c)).ok_or("modseq overflow")?;
+                let r = a
+                    .checked_mul(i)
+                    .and_then(|v| v.checked_add(c))
+                    .ok_or("modseq overflow")?;
                 Ok(((r % m) as f64 / m as f64) * scale + offset)
             })
             .collect();
@@ -63,9 +79,16 @@ fn from_json_ref(v: &Value) -> Option<f64> {
 }
 
 fn verify(values: &[f64], check: &Value) -> Result<(), String> {
-    if let Some(n) = check.get("n").and_then(Value::as_u64) {
-        if n as usize != values.len() {
-            return Err(format!("check.n {n} but decoded {}", values.len()));
+    if let Some(n) = check.get("n").and_then(Value::as_u64)
+        && n as usize != values.len()
+    {
+        return Err(format!("check.n {n} but decoded {}", values.len()));
+    }
+    // numpy's pairwise sum differs from an exactly rounded one in the last bits only.
+    if let Some(want) = check.get("sum").and_then(from_json_ref) {
+        let got = super::ttest::compensated_sum(values);
+        if (got - want).abs() > 1e-12 * want.abs() {
+            return Err(format!("check.sum {want:e} but decoded sum {got:e}"));
         }
     }
     if let Some(first) = check.get("first").and_then(Value::as_array) {
@@ -86,12 +109,16 @@ mod tests {
 
     #[test]
     fn repeat_and_modseq_expand() {
-        let r = decode_sample(&json!({"data": {"repeat": {"values": [1.5, 2], "counts": [2, 1]}},
-            "check": {"n": 3}}))
+        let r = decode_sample(
+            &json!({"data": {"repeat": {"values": [1.5, 2], "counts": [2, 1]}},
+            "check": {"n": 3}}),
+        )
         .unwrap();
         assert_eq!(r, vec![1.5, 1.5, 2.0]);
-        let m = decode_sample(&json!({"modseq": {"n": 3, "a": 3, "c": 1, "m": 4, "scale": 2.0,
-            "offset": 1.0}}))
+        let m = decode_sample(
+            &json!({"modseq": {"n": 3, "a": 3, "c": 1, "m": 4, "scale": 2.0,
+            "offset": 1.0}}),
+        )
         .unwrap();
         // residues 1, 0, 3 -> 0.25, 0, 0.75 -> *2 + 1
         assert_eq!(m, vec![1.5, 1.0, 2.5]);

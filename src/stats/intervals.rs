@@ -143,8 +143,14 @@ pub fn clopper_pearson(count: u64, nobs: u64, alpha: f64) -> Interval {
 
 /// statrs' approximate beta quantile as a starting point, or the middle when unusable.
 fn beta_start(a: f64, b: f64, q: f64) -> f64 {
-    let guess = Beta::new(a, b).map(|d| d.inverse_cdf(q)).unwrap_or(f64::NAN);
-    if guess > 0.0 && guess < 1.0 { guess } else { 0.5 }
+    let guess = Beta::new(a, b)
+        .map(|d| d.inverse_cdf(q))
+        .unwrap_or(f64::NAN);
+    if guess > 0.0 && guess < 1.0 {
+        guess
+    } else {
+        0.5
+    }
 }
 
 #[cfg(test)]

@@ -121,9 +121,18 @@ mod tests {
 
     #[test]
     fn unknown_function_and_non_object() {
-        assert_eq!(dispatch(&json!({"function": "nope"})).unwrap_err().code, "unknown_function");
-        assert_eq!(dispatch(&json!([1, 2])).unwrap_err().code, "invalid_request");
-        assert_eq!(dispatch(&json!({"k": 1})).unwrap_err().code, "invalid_request");
+        assert_eq!(
+            dispatch(&json!({"function": "nope"})).unwrap_err().code,
+            "unknown_function"
+        );
+        assert_eq!(
+            dispatch(&json!([1, 2])).unwrap_err().code,
+            "invalid_request"
+        );
+        assert_eq!(
+            dispatch(&json!({"k": 1})).unwrap_err().code,
+            "invalid_request"
+        );
     }
 
     #[test]

@@ -59,7 +59,14 @@ fn mwu(req: &Value) -> Result<Value, StatsError> {
 }
 
 fn wilcoxon_req(req: &Value) -> Result<Value, StatsError> {
-    let keys = ["x", "y", "zero_method", "correction", "alternative", "method"];
+    let keys = [
+        "x",
+        "y",
+        "zero_method",
+        "correction",
+        "alternative",
+        "method",
+    ];
     check_keys(req, &keys)?;
     let zero = match opt_str(req, "zero_method", "wilcox")? {
         "wilcox" => ZeroMethod::Wilcox,
@@ -76,7 +83,14 @@ fn wilcoxon_req(req: &Value) -> Result<Value, StatsError> {
     let x = vec(req, "x")?;
     let y = opt_vec(req, "y")?;
     let corr = opt_bool(req, "correction", false)?;
-    let r = wilcoxon(&x, y.as_deref(), zero, corr, alternative(req, false)?, method)?;
+    let r = wilcoxon(
+        &x,
+        y.as_deref(),
+        zero,
+        corr,
+        alternative(req, false)?,
+        method,
+    )?;
     let mut out = json!({"statistic": to_json(r.statistic), "pvalue": to_json(r.pvalue)});
     if let Some(z) = r.zstatistic {
         out["zstatistic"] = to_json(z);
@@ -87,7 +101,12 @@ fn wilcoxon_req(req: &Value) -> Result<Value, StatsError> {
 fn ttest_rel_req(req: &Value) -> Result<Value, StatsError> {
     check_keys(req, &["a", "b", "alternative", "confidence_level"])?;
     let level = opt_f64(req, "confidence_level", 0.95)?;
-    let r = ttest_rel(&vec(req, "a")?, &vec(req, "b")?, alternative(req, false)?, level)?;
+    let r = ttest_rel(
+        &vec(req, "a")?,
+        &vec(req, "b")?,
+        alternative(req, false)?,
+        level,
+    )?;
     Ok(json!({
         "statistic": to_json(r.statistic), "pvalue": to_json(r.pvalue), "df": to_json(r.df),
         "ci_low": to_json(r.ci_low), "ci_high": to_json(r.ci_high),
@@ -130,7 +149,12 @@ fn proportion_req(req: &Value) -> Result<Value, StatsError> {
 fn binomtest_req(req: &Value) -> Result<Value, StatsError> {
     check_keys(req, &["k", "n", "p", "alternative"])?;
     let p = opt_f64(req, "p", 0.5)?;
-    let r = binomtest(count(req, "k")?, count(req, "n")?, p, alternative(req, false)?)?;
+    let r = binomtest(
+        count(req, "k")?,
+        count(req, "n")?,
+        p,
+        alternative(req, false)?,
+    )?;
     Ok(json!({"statistic": to_json(r.statistic), "pvalue": to_json(r.pvalue)}))
 }
 
@@ -138,12 +162,20 @@ fn poisson_req(req: &Value) -> Result<Value, StatsError> {
     check_keys(req, &["count", "exposure", "value", "alternative"])?;
     let exposure = opt_f64(req, "exposure", 1.0)?;
     let value = field_f64(req, "value")?;
-    let p = poisson_test(count(req, "count")?, exposure, value, alternative(req, true)?)?;
+    let p = poisson_test(
+        count(req, "count")?,
+        exposure,
+        value,
+        alternative(req, true)?,
+    )?;
     Ok(json!({"pvalue": to_json(p)}))
 }
 
 fn poisson_2indep_req(req: &Value) -> Result<Value, StatsError> {
-    check_keys(req, &["count1", "exposure1", "count2", "exposure2", "alternative"])?;
+    check_keys(
+        req,
+        &["count1", "exposure1", "count2", "exposure2", "alternative"],
+    )?;
     let p = poisson_2indep(
         count(req, "count1")?,
         field_f64(req, "exposure1")?,
@@ -172,7 +204,14 @@ fn fdr_req(req: &Value) -> Result<Value, StatsError> {
 }
 
 fn bootstrap_req(req: &Value) -> Result<Value, StatsError> {
-    let keys = ["x", "statistic", "confidence_level", "n_resamples", "method", "seed"];
+    let keys = [
+        "x",
+        "statistic",
+        "confidence_level",
+        "n_resamples",
+        "method",
+        "seed",
+    ];
     check_keys(req, &keys)?;
     let statistic = match opt_str(req, "statistic", "mean")? {
         "mean" => BootStatistic::Mean,

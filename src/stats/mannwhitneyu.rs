@@ -156,7 +156,9 @@ pub fn u_distribution(m: usize, n: usize) -> Result<Vec<f64>, StatsError> {
     let row = &counts[m * width..];
     let total: f64 = row.iter().sum();
     if !total.is_finite() || total <= 0.0 {
-        return Err(StatsError::input("exact Mann-Whitney distribution overflowed"));
+        return Err(StatsError::input(
+            "exact Mann-Whitney distribution overflowed",
+        ));
     }
     Ok(row.iter().map(|c| c / total).collect())
 }

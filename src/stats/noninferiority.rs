@@ -41,7 +41,9 @@ pub fn noninferiority(
         return Err(StatsError::input("margin must be finite and non-negative"));
     }
     if !(confidence_level > 0.0 && confidence_level < 1.0) {
-        return Err(StatsError::input("confidence level must lie strictly between 0 and 1"));
+        return Err(StatsError::input(
+            "confidence level must lie strictly between 0 and 1",
+        ));
     }
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     if d.iter().any(|v| !v.is_finite()) {

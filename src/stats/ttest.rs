@@ -68,7 +68,9 @@ pub fn t_bounds(df: f64, confidence_level: f64, alternative: Alternative) -> (f6
 
 fn check_level(confidence_level: f64) -> Result<(), StatsError> {
     if !(confidence_level > 0.0 && confidence_level < 1.0) {
-        return Err(StatsError::input("confidence level must lie strictly between 0 and 1"));
+        return Err(StatsError::input(
+            "confidence level must lie strictly between 0 and 1",
+        ));
     }
     Ok(())
 }

@@ -63,20 +63,62 @@ pub struct CaseRecord {
 
 /// The fixture files compiled into the binary, so `vigil validate` needs no files on disk.
 pub const FIXTURES: &[(&str, &str)] = &[
-    ("bh_fdr.json", include_str!("../../tests/fixtures/stats/bh_fdr.json")),
-    ("binomtest.json", include_str!("../../tests/fixtures/stats/binomtest.json")),
-    ("chi2_homogeneity.json", include_str!("../../tests/fixtures/stats/chi2_homogeneity.json")),
-    ("jensenshannon.json", include_str!("../../tests/fixtures/stats/jensenshannon.json")),
-    ("ks_2samp.json", include_str!("../../tests/fixtures/stats/ks_2samp.json")),
-    ("mannwhitneyu.json", include_str!("../../tests/fixtures/stats/mannwhitneyu.json")),
-    ("mean_t_ci.json", include_str!("../../tests/fixtures/stats/mean_t_ci.json")),
-    ("poisson.json", include_str!("../../tests/fixtures/stats/poisson.json")),
-    ("proportion_ci.json", include_str!("../../tests/fixtures/stats/proportion_ci.json")),
-    ("psi_evidently.json", include_str!("../../tests/fixtures/stats/psi_evidently.json")),
-    ("spc_cusum_ewma.json", include_str!("../../tests/fixtures/stats/spc_cusum_ewma.json")),
-    ("ttest_rel.json", include_str!("../../tests/fixtures/stats/ttest_rel.json")),
-    ("wasserstein.json", include_str!("../../tests/fixtures/stats/wasserstein.json")),
-    ("wilcoxon.json", include_str!("../../tests/fixtures/stats/wilcoxon.json")),
+    (
+        "bh_fdr.json",
+        include_str!("../../tests/fixtures/stats/bh_fdr.json"),
+    ),
+    (
+        "binomtest.json",
+        include_str!("../../tests/fixtures/stats/binomtest.json"),
+    ),
+    (
+        "chi2_homogeneity.json",
+        include_str!("../../tests/fixtures/stats/chi2_homogeneity.json"),
+    ),
+    (
+        "jensenshannon.json",
+        include_str!("../../tests/fixtures/stats/jensenshannon.json"),
+    ),
+    (
+        "ks_2samp.json",
+        include_str!("../../tests/fixtures/stats/ks_2samp.json"),
+    ),
+    (
+        "mannwhitneyu.json",
+        include_str!("../../tests/fixtures/stats/mannwhitneyu.json"),
+    ),
+    (
+        "mean_t_ci.json",
+        include_str!("../../tests/fixtures/stats/mean_t_ci.json"),
+    ),
+    (
+        "poisson.json",
+        include_str!("../../tests/fixtures/stats/poisson.json"),
+    ),
+    (
+        "proportion_ci.json",
+        include_str!("../../tests/fixtures/stats/proportion_ci.json"),
+    ),
+    (
+        "psi_evidently.json",
+        include_str!("../../tests/fixtures/stats/psi_evidently.json"),
+    ),
+    (
+        "spc_cusum_ewma.json",
+        include_str!("../../tests/fixtures/stats/spc_cusum_ewma.json"),
+    ),
+    (
+        "ttest_rel.json",
+        include_str!("../../tests/fixtures/stats/ttest_rel.json"),
+    ),
+    (
+        "wasserstein.json",
+        include_str!("../../tests/fixtures/stats/wasserstein.json"),
+    ),
+    (
+        "wilcoxon.json",
+        include_str!("../../tests/fixtures/stats/wilcoxon.json"),
+    ),
 ];
 
 /// Cases of the compiled-in fixtures.
@@ -130,7 +172,11 @@ pub fn suite_from_files(files: &[(String, Value)]) -> Result<Suite, String> {
 
 /// Run one case through the dispatcher and compare every expected field.
 pub fn run_case(case: &ValidationCase) -> CaseRecord {
-    let function = case.request.get("function").and_then(Value::as_str).unwrap_or("");
+    let function = case
+        .request
+        .get("function")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let (obtained, pass, detail) = match (dispatch(&case.request), case.expect_error) {
         (Ok(v), false) => match compare(&case.expected, &v, case.rel_tol, case.abs_tol, "") {
             Ok(()) => (v, true, String::new()),
@@ -139,7 +185,11 @@ pub fn run_case(case: &ValidationCase) -> CaseRecord {
         (Ok(v), true) => (v, false, "expected the request to be refused".to_string()),
         (Err(e), expect) => {
             let detail = if expect { String::new() } else { e.to_string() };
-            (json!({"error": {"code": e.code, "message": e.message}}), expect, detail)
+            (
+                json!({"error": {"code": e.code, "message": e.message}}),
+                expect,
+                detail,
+            )
         }
     };
     CaseRecord {
@@ -162,7 +212,13 @@ pub fn run_suite(suite: &Suite) -> Vec<CaseRecord> {
 
 /// Whether `obtained` matches `expected` within tolerance; every field of `expected`
 /// (recursively) must be present. NaN matches NaN and infinities must match exactly.
-pub fn compare(expected: &Value, obtained: &Value, rel: f64, abs: f64, path: &str) -> Result<(), String> {
+pub fn compare(
+    expected: &Value,
+    obtained: &Value,
+    rel: f64,
+    abs: f64,
+    path: &str,
+) -> Result<(), String> {
     match expected {
         Value::Object(map) => {
             for (key, want) in map {
@@ -173,7 +229,9 @@ pub fn compare(expected: &Value, obtained: &Value, rel: f64, abs: f64, path: &st
             Ok(())
         }
         Value::Array(items) => {
-            let got = obtained.as_array().ok_or_else(|| format!("{path}: not an array"))?;
+            let got = obtained
+                .as_array()
+                .ok_or_else(|| format!("{path}: not an array"))?;
             if got.len() != items.len() {
                 return Err(format!("{path}: length {} != {}", got.len(), items.len()));
             }

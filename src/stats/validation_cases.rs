@@ -28,9 +28,13 @@ pub fn family_suite(family: &str, fixture: &Value) -> Result<Option<Suite>, Stri
     let mut b = Builder {
         family: family.to_string(),
         suite: Suite::default(),
-        kwarg: Regex::new(r#"(\w+)=('([^']*)'|True|False|[-+0-9.eE]+)"#).map_err(|e| e.to_string())?,
+        kwarg: Regex::new(r#"(\w+)=('([^']*)'|True|False|[-+0-9.eE]+)"#)
+            .map_err(|e| e.to_string())?,
     };
-    let cases = fixture.get("cases").and_then(Value::as_array).ok_or("no cases")?;
+    let cases = fixture
+        .get("cases")
+        .and_then(Value::as_array)
+        .ok_or("no cases")?;
     for case in cases {
         build(&mut b, case).map_err(|e| format!("{family}: {}: {e}", id_of(case)))?;
     }
@@ -38,7 +42,10 @@ pub fn family_suite(family: &str, fixture: &Value) -> Result<Option<Suite>, Stri
 }
 
 fn id_of(case: &Value) -> String {
-    case.get("id").and_then(Value::as_str).unwrap_or("?").to_string()
+    case.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string()
 }
 
 struct Builder {
@@ -56,7 +63,10 @@ struct Entry<'a> {
 
 impl Builder {
     fn entries<'a>(&self, case: &'a Value) -> Result<Vec<Entry<'a>>, String> {
-        let results = case.get("results").and_then(Value::as_array).ok_or("no results")?;
+        let results = case
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or("no results")?;
         Ok(results
             .iter()
             .enumerate()
@@ -86,7 +96,13 @@ impl Builder {
 
     /// Add the entry as up to two cases: closed-form fields and special-function fields.
     /// An entry without `expected` (the reference raised) must be refused.
-    fn add(&mut self, e: &Entry, request: Value, closed: Map<String, Value>, special: Map<String, Value>) {
+    fn add(
+        &mut self,
+        e: &Entry,
+        request: Value,
+        closed: Map<String, Value>,
+        special: Map<String, Value>,
+    ) {
         if e.expected.is_none() {
             self.push(e.id.clone(), request, Map::new(), (0.0, 0.0), true);
             return;
@@ -99,7 +115,14 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, id: String, mut request: Value, expected: Map<String, Value>, tol: (f64, f64), err: bool) {
+    fn push(
+        &mut self,
+        id: String,
+        mut request: Value,
+        expected: Map<String, Value>,
+        tol: (f64, f64),
+        err: bool,
+    ) {
         if let Some(obj) = request.as_object_mut() {
             obj.retain(|_, v| !v.is_null());
         }
@@ -143,12 +166,17 @@ fn pick(expected: Option<&Map<String, Value>>, fields: &[(&str, &str)]) -> Map<S
 }
 
 fn sample(case: &Value, name: &str) -> Result<Value, String> {
-    let v = case["inputs"].get(name).ok_or(format!("missing input {name}"))?;
+    let v = case["inputs"]
+        .get(name)
+        .ok_or(format!("missing input {name}"))?;
     Ok(json!(decode_sample(v)?))
 }
 
 fn input(case: &Value, name: &str) -> Result<Value, String> {
-    case["inputs"].get(name).cloned().ok_or(format!("missing input {name}"))
+    case["inputs"]
+        .get(name)
+        .cloned()
+        .ok_or(format!("missing input {name}"))
 }
 
 fn mannwhitneyu(b: &mut Builder, case: &Value) -> Result<(), String> {
@@ -166,7 +194,11 @@ fn mannwhitneyu(b: &mut Builder, case: &Value) -> Result<(), String> {
 
 fn wilcoxon(b: &mut Builder, case: &Value) -> Result<(), String> {
     let x = sample(case, "x")?;
-    let y = if case["inputs"].get("y").is_some() { Some(sample(case, "y")?) } else { None };
+    let y = if case["inputs"].get("y").is_some() {
+        Some(sample(case, "y")?)
+    } else {
+        None
+    };
     for e in b.entries(case)? {
         let kw = b.kwargs(e.call);
         let mut req = json!({"function": "wilcoxon", "x": x, "zero_method": kw["zero_method"],
@@ -175,7 +207,10 @@ fn wilcoxon(b: &mut Builder, case: &Value) -> Result<(), String> {
         if let Some(y) = &y {
             req["y"] = y.clone();
         }
-        let closed = pick(e.expected, &[("statistic", "statistic"), ("zstatistic", "zstatistic")]);
+        let closed = pick(
+            e.expected,
+            &[("statistic", "statistic"), ("zstatistic", "zstatistic")],
+        );
         b.add(&e, req, closed, pick(e.expected, &[("pvalue", "pvalue")]));
     }
     Ok(())
@@ -199,7 +234,11 @@ fn ttest_rel(b: &mut Builder, case: &Value) -> Result<(), String> {
 }
 
 fn proportion_ci(b: &mut Builder, case: &Value) -> Result<(), String> {
-    let (k, n, alpha) = (input(case, "successes")?, input(case, "trials")?, input(case, "alpha")?);
+    let (k, n, alpha) = (
+        input(case, "successes")?,
+        input(case, "trials")?,
+        input(case, "alpha")?,
+    );
     for e in b.entries(case)? {
         let kw = b.kwargs(e.call);
         let scipy = e.call.starts_with("scipy");
@@ -247,24 +286,46 @@ fn poisson(b: &mut Builder, case: &Value) -> Result<(), String> {
         let kw = b.kwargs(e.call);
         if e.call.starts_with("scipy.stats.poisson.sf") {
             poisson_tails(b, case, &e)?;
-        } else if e.call.starts_with("statsmodels.stats.rates.test_poisson_2indep") {
+        } else if e
+            .call
+            .starts_with("statsmodels.stats.rates.test_poisson_2indep")
+        {
             let req = json!({"function": "poisson_2indep", "count1": input(case, "k1")?,
                 "exposure1": input(case, "t1")?, "count2": input(case, "k2")?,
                 "exposure2": input(case, "t2")?, "alternative": kw["alternative"]});
-            b.add(&e, req, Map::new(), pick(e.expected, &[("pvalue", "pvalue")]));
+            b.add(
+                &e,
+                req,
+                Map::new(),
+                pick(e.expected, &[("pvalue", "pvalue")]),
+            );
         } else if e.call.starts_with("statsmodels.stats.rates.test_poisson(") {
             let req = json!({"function": "poisson_test", "count": input(case, "k")?,
                 "exposure": 1.0, "value": input(case, "mu")?, "alternative": kw["alternative"]});
-            b.add(&e, req, Map::new(), pick(e.expected, &[("pvalue", "pvalue")]));
+            b.add(
+                &e,
+                req,
+                Map::new(),
+                pick(e.expected, &[("pvalue", "pvalue")]),
+            );
         } else if e.call.starts_with("scipy.stats.binomtest(") {
             let (k1, k2) = (count_of(case, "k1")?, count_of(case, "k2")?);
             let (t1, t2) = (real_of(case, "t1")?, real_of(case, "t2")?);
             let req = json!({"function": "binomtest", "k": k1, "n": k1 + k2,
                 "p": t1 / (t1 + t2), "alternative": kw["alternative"]});
-            b.add(&e, req, Map::new(), pick(e.expected, &[("pvalue", "pvalue")]));
+            b.add(
+                &e,
+                req,
+                Map::new(),
+                pick(e.expected, &[("pvalue", "pvalue")]),
+            );
         } else if e.call.starts_with("scipy.stats.poisson_means_test") {
-            b.skip(&e.id, e.call, "the E-test (poisson_means_test) is not exposed; the \
-                conditional exact test (poisson_2indep) is used for two rates");
+            b.skip(
+                &e.id,
+                e.call,
+                "the E-test (poisson_means_test) is not exposed; the \
+                conditional exact test (poisson_2indep) is used for two rates",
+            );
         } else {
             b.skip(&e.id, e.call, "unrecognised reference call");
         }
@@ -276,10 +337,19 @@ fn poisson(b: &mut Builder, case: &Value) -> Result<(), String> {
 fn poisson_tails(b: &mut Builder, case: &Value, e: &Entry) -> Result<(), String> {
     let (k, mu) = (input(case, "k")?, input(case, "mu")?);
     let exp = e.expected.ok_or("tail entry without expected")?;
-    for (field, alt) in [("P_X_ge_k", "larger"), ("P_X_le_k", "smaller"), ("two_sided_central", "two-sided")] {
+    for (field, alt) in [
+        ("P_X_ge_k", "larger"),
+        ("P_X_le_k", "smaller"),
+        ("two_sided_central", "two-sided"),
+    ] {
         let req = json!({"function": "poisson_test", "count": k, "exposure": 1.0, "value": mu,
             "alternative": alt});
-        b.push_tol(format!("{}.{field}", e.id), req, json!({"pvalue": exp[field]}), SPECIAL);
+        b.push_tol(
+            format!("{}.{field}", e.id),
+            req,
+            json!({"pvalue": exp[field]}),
+            SPECIAL,
+        );
     }
     let ci = &exp["garwood_ci95_mean"];
     let req = json!({"function": "garwood_interval", "count": k, "confidence": 0.95});
@@ -293,11 +363,17 @@ fn poisson_tails(b: &mut Builder, case: &Value, e: &Entry) -> Result<(), String>
 }
 
 fn count_of(case: &Value, name: &str) -> Result<u64, String> {
-    case["inputs"].get(name).and_then(Value::as_u64).ok_or(format!("input {name} not a count"))
+    case["inputs"]
+        .get(name)
+        .and_then(Value::as_u64)
+        .ok_or(format!("input {name} not a count"))
 }
 
 fn real_of(case: &Value, name: &str) -> Result<f64, String> {
-    case["inputs"].get(name).and_then(Value::as_f64).ok_or(format!("input {name} not a number"))
+    case["inputs"]
+        .get(name)
+        .and_then(Value::as_f64)
+        .ok_or(format!("input {name} not a number"))
 }
 
 fn binomtest(b: &mut Builder, case: &Value) -> Result<(), String> {
@@ -317,7 +393,12 @@ fn bh_fdr(b: &mut Builder, case: &Value) -> Result<(), String> {
     for e in b.entries(case)? {
         let kw = b.kwargs(e.call);
         let req = json!({"function": "false_discovery_control", "ps": ps, "method": kw["method"]});
-        b.add(&e, req, pick(e.expected, &[("adjusted", "adjusted")]), Map::new());
+        b.add(
+            &e,
+            req,
+            pick(e.expected, &[("adjusted", "adjusted")]),
+            Map::new(),
+        );
     }
     Ok(())
 }

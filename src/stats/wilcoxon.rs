@@ -78,7 +78,11 @@ fn rank_differences(d: &[f64], zero_method: ZeroMethod) -> Ranked {
         flip_ranks.push(*r);
     }
     let has_ties = ties.iter().any(|&t| t > 1);
-    let fixed_plus = if zero_method == ZeroMethod::Zsplit { r_zero / 2.0 } else { 0.0 };
+    let fixed_plus = if zero_method == ZeroMethod::Zsplit {
+        r_zero / 2.0
+    } else {
+        0.0
+    };
     r_plus += fixed_plus;
     r_minus += fixed_plus;
     let mut mn = count * (count + 1.0) * 0.25;
@@ -93,7 +97,10 @@ fn rank_differences(d: &[f64], zero_method: ZeroMethod) -> Ranked {
         var24 -= z0 * (z0 + 1.0) * (2.0 * z0 + 1.0);
         tie_groups = &ties[1..];
     }
-    let tie_correct: f64 = tie_groups.iter().map(|&t| (t as f64).powi(3) - t as f64).sum();
+    let tie_correct: f64 = tie_groups
+        .iter()
+        .map(|&t| (t as f64).powi(3) - t as f64)
+        .sum();
     let se = ((var24 - tie_correct / 2.0) / 24.0).sqrt();
     Ranked {
         r_plus,
@@ -298,7 +305,11 @@ mod tests {
         let x = [1.0, 2.5, 3.0, 4.2, 0.1];
         let y = [0.5, 2.0, 3.3, 1.0, 0.0];
         let d: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a - b).collect();
-        let (zm, alt, m) = (ZeroMethod::Wilcox, Alternative::Greater, WilcoxonMethod::Exact);
+        let (zm, alt, m) = (
+            ZeroMethod::Wilcox,
+            Alternative::Greater,
+            WilcoxonMethod::Exact,
+        );
         let a = wilcoxon(&x, Some(&y), zm, false, alt, m).unwrap();
         let b = wilcoxon(&d, None, zm, false, alt, m).unwrap();
         assert_eq!(a, b);
