@@ -35,6 +35,9 @@ impl BootStatistic {
     }
 }
 
+/// Largest number of resampled values one request may draw.
+const MAX_DRAWS: f64 = 2e9;
+
 /// Percentile or bias-corrected and accelerated interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BootMethod {
@@ -75,6 +78,15 @@ pub fn bootstrap_ci(
     if !(100..=1_000_000).contains(&n_resamples) {
         return Err(StatsError::input("n_resamples must lie in 100..=1000000"));
     }
+    // Bounds the work of one request (resampled values, and the median's jackknife).
+    if data.len() as f64 * n_resamples as f64 > MAX_DRAWS {
+        return Err(StatsError::input("n * n_resamples exceeds 2e9 draws"));
+    }
+    if method == BootMethod::Bca && statistic == BootStatistic::Median && data.len() > 20_000 {
+        return Err(StatsError::input(
+            "BCa for the median is limited to n <= 20000",
+        ));
+    }
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let n = data.len();
     let mut buf = vec![0.0; n];
@@ -112,12 +124,19 @@ fn bca_levels(
     let below = dist.iter().filter(|&&t| t < estimate).count() as f64;
     let z0 = norm_ppf(below / dist.len() as f64);
     let n = data.len();
-    let jack: Vec<f64> = (0..n)
-        .map(|i| {
-            let mut rest: Vec<f64> = data[..i].iter().chain(&data[i + 1..]).copied().collect();
-            statistic.eval(&mut rest)
-        })
-        .collect();
+    let jack: Vec<f64> = match statistic {
+        // Leave-one-out means in O(n) from the total.
+        BootStatistic::Mean => {
+            let total = compensated_sum(data);
+            data.iter().map(|x| (total - x) / (n - 1) as f64).collect()
+        }
+        BootStatistic::Median => (0..n)
+            .map(|i| {
+                let mut rest: Vec<f64> = data[..i].iter().chain(&data[i + 1..]).copied().collect();
+                statistic.eval(&mut rest)
+            })
+            .collect(),
+    };
     let jmean = compensated_sum(&jack) / n as f64;
     let num: f64 = jack.iter().map(|t| (jmean - t).powi(3)).sum();
     let den: f64 = jack.iter().map(|t| (jmean - t).powi(2)).sum();

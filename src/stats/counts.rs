@@ -192,6 +192,21 @@ mod tests {
     }
 
     #[test]
+    fn extreme_and_huge_binomial_cases() {
+        // P(X >= 1000) for Binomial(1000, 1/2) is 2^-1000, far below 1e-300.
+        let g = binomtest(1000, 1000, 0.5, Alternative::Greater).unwrap();
+        assert!(((g.pvalue - 2f64.powi(-1000)) / 2f64.powi(-1000)).abs() < 1e-12);
+        // At the expected count of a huge sample the two-sided p is exactly 1.
+        let mid = binomtest(500_000, 1_000_000, 0.5, Alternative::TwoSided).unwrap();
+        assert_eq!(mid.pvalue, 1.0);
+        // Above the mean the far tail comes from below: mirror image of the case below it.
+        let hi = binomtest(7, 10, 0.5, Alternative::TwoSided).unwrap();
+        let lo = binomtest(3, 10, 0.5, Alternative::TwoSided).unwrap();
+        assert!((hi.pvalue - lo.pvalue).abs() < 1e-15);
+        assert!((lo.pvalue - 0.34375).abs() < 1e-14);
+    }
+
+    #[test]
     fn poisson_test_two_sided_doubles_the_smaller_tail() {
         let up = poisson_test(5, 2.0, 0.5, Alternative::Greater).unwrap();
         let two = poisson_test(5, 2.0, 0.5, Alternative::TwoSided).unwrap();

@@ -180,6 +180,46 @@ mod tests {
     }
 
     #[test]
+    fn u_distribution_matches_brute_force_enumeration() {
+        // Every way to choose which 3 of 8 ranks belong to x; U = rank sum - 3*4/2.
+        let (m, n) = (3usize, 5usize);
+        let mut counts = vec![0u32; m * n + 1];
+        for mask in 0u32..(1 << (m + n)) {
+            if mask.count_ones() as usize == m {
+                let sum: usize = (0..m + n)
+                    .filter(|i| mask >> i & 1 == 1)
+                    .map(|i| i + 1)
+                    .sum();
+                counts[sum - m * (m + 1) / 2] += 1;
+            }
+        }
+        let total: u32 = counts.iter().sum();
+        let pmf = u_distribution(m, n).unwrap();
+        for (u, c) in counts.iter().enumerate() {
+            assert!(
+                (pmf[u] - f64::from(*c) / f64::from(total)).abs() < 1e-16,
+                "u={u}"
+            );
+        }
+    }
+
+    #[test]
+    fn asymptotic_approaches_exact_for_larger_samples() {
+        let x: Vec<f64> = (0..20).map(|i| f64::from(i) * 1.7 % 13.0 + 0.01).collect();
+        let y: Vec<f64> = (0..25).map(|i| f64::from(i) * 2.3 % 11.0 + 1.02).collect();
+        let alt = Alternative::TwoSided;
+        let e = mannwhitneyu(&x, &y, true, alt, MwuMethod::Exact).unwrap();
+        let a = mannwhitneyu(&x, &y, true, alt, MwuMethod::Asymptotic).unwrap();
+        assert_eq!(e.statistic, a.statistic);
+        assert!((e.pvalue - a.pvalue).abs() < 0.01, "{e:?} {a:?}");
+    }
+
+    #[test]
+    fn oversized_exact_request_is_refused_not_attempted() {
+        assert!(u_distribution(2000, 2000).is_err());
+    }
+
+    #[test]
     fn complete_separation_exact_p() {
         let x = [1.0, 2.0, 3.0];
         let y = [4.0, 5.0, 6.0, 7.0];

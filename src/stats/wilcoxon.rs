@@ -316,6 +316,47 @@ mod tests {
     }
 
     #[test]
+    fn permutation_equals_exact_without_ties_or_zeros() {
+        // Without ties and zeros the exhaustive sign-flip test enumerates exactly the null
+        // distribution the exact method tabulates.
+        let d = [1.1, -2.3, 3.7, 4.2, -0.5, 6.1, 7.9, 0.8, -9.4];
+        let ranked = rank_differences(&d, ZeroMethod::Wilcox);
+        for alt in [
+            Alternative::TwoSided,
+            Alternative::Less,
+            Alternative::Greater,
+        ] {
+            let perm = permutation_pvalue(&ranked, alt);
+            let exact = exact_pvalue(ranked.r_plus, ranked.count, alt).unwrap();
+            assert!((perm - exact).abs() < 1e-15, "{alt:?}: {perm} {exact}");
+        }
+    }
+
+    #[test]
+    fn large_n_uses_normal_approximation_and_stays_in_range() {
+        let d: Vec<f64> = (1..=2000).map(|i| f64::from(i % 97) - 47.5).collect();
+        let r = wilcoxon(
+            &d,
+            None,
+            ZeroMethod::Wilcox,
+            true,
+            Alternative::TwoSided,
+            WilcoxonMethod::Auto,
+        )
+        .unwrap();
+        assert!(r.pvalue > 0.0 && r.pvalue <= 1.0);
+        assert!(r.zstatistic.is_none());
+    }
+
+    #[test]
+    fn exact_one_sided_extreme_is_two_to_the_minus_n() {
+        let d: Vec<f64> = (1..=40).map(f64::from).collect();
+        let (zm, m) = (ZeroMethod::Wilcox, WilcoxonMethod::Exact);
+        let r = wilcoxon(&d, None, zm, false, Alternative::Greater, m).unwrap();
+        assert_eq!(r.pvalue, 2f64.powi(-40));
+    }
+
+    #[test]
     fn mismatched_lengths_are_refused() {
         let r = wilcoxon(
             &[1.0, 2.0],
