@@ -85,23 +85,8 @@ fn rank_differences(d: &[f64], zero_method: ZeroMethod) -> Ranked {
     };
     r_plus += fixed_plus;
     r_minus += fixed_plus;
-    let mut mn = count * (count + 1.0) * 0.25;
-    let mut var24 = count * (count + 1.0) * (2.0 * count + 1.0);
-    // Zeros are the smallest |d|, so under pratt they form the first tie group, which the
-    // tie correction leaves out.
     let n_zero = used.iter().filter(|v| **v == 0.0).count();
-    let mut tie_groups: &[usize] = &ties;
-    if zero_method == ZeroMethod::Pratt && n_zero > 0 {
-        let z0 = n_zero as f64;
-        mn -= z0 * (z0 + 1.0) * 0.25;
-        var24 -= z0 * (z0 + 1.0) * (2.0 * z0 + 1.0);
-        tie_groups = &ties[1..];
-    }
-    let tie_correct: f64 = tie_groups
-        .iter()
-        .map(|&t| (t as f64).powi(3) - t as f64)
-        .sum();
-    let se = ((var24 - tie_correct / 2.0) / 24.0).sqrt();
+    let (mn, se) = null_moments(count, n_zero, &ties, zero_method);
     Ranked {
         r_plus,
         r_minus,
@@ -114,15 +99,29 @@ fn rank_differences(d: &[f64], zero_method: ZeroMethod) -> Ranked {
     }
 }
 
-/// Wilcoxon signed-rank test of the differences `x - y` (or of `x` alone).
-pub fn wilcoxon(
-    x: &[f64],
-    y: Option<&[f64]>,
-    zero_method: ZeroMethod,
-    correction: bool,
-    alternative: Alternative,
-    method: WilcoxonMethod,
-) -> Result<WilcoxonResult, StatsError> {
+/// Mean and standard error of R+ under H0 for the normal approximation, with the tie
+/// correction and, under pratt, Cureton's adjustment for the zeros.
+fn null_moments(count: f64, n_zero: usize, ties: &[usize], zero_method: ZeroMethod) -> (f64, f64) {
+    let mut mn = count * (count + 1.0) * 0.25;
+    let mut var24 = count * (count + 1.0) * (2.0 * count + 1.0);
+    // Zeros are the smallest |d|, so under pratt they form the first tie group, which the
+    // tie correction leaves out.
+    let mut tie_groups = ties;
+    if zero_method == ZeroMethod::Pratt && n_zero > 0 {
+        let z0 = n_zero as f64;
+        mn -= z0 * (z0 + 1.0) * 0.25;
+        var24 -= z0 * (z0 + 1.0) * (2.0 * z0 + 1.0);
+        tie_groups = &ties[1..];
+    }
+    let tie_correct: f64 = tie_groups
+        .iter()
+        .map(|&t| (t as f64).powi(3) - t as f64)
+        .sum();
+    (mn, ((var24 - tie_correct / 2.0) / 24.0).sqrt())
+}
+
+/// Differences `x - y`, or `x` itself for the one-sample test; NaN is refused.
+fn differences(x: &[f64], y: Option<&[f64]>) -> Result<Vec<f64>, StatsError> {
     let d: Vec<f64> = match y {
         Some(y) if y.len() != x.len() => {
             return Err(StatsError::input("`x` and `y` must have the same length"));
@@ -133,6 +132,19 @@ pub fn wilcoxon(
     if d.iter().any(|v| v.is_nan()) {
         return Err(StatsError::input("`x` and `y` must not contain NaNs"));
     }
+    Ok(d)
+}
+
+/// Wilcoxon signed-rank test of the differences `x - y` (or of `x` alone).
+pub fn wilcoxon(
+    x: &[f64],
+    y: Option<&[f64]>,
+    zero_method: ZeroMethod,
+    correction: bool,
+    alternative: Alternative,
+    method: WilcoxonMethod,
+) -> Result<WilcoxonResult, StatsError> {
+    let d = differences(x, y)?;
     if d.is_empty() {
         return Ok(WilcoxonResult {
             statistic: f64::NAN,
