@@ -62,6 +62,40 @@ pub fn bootstrap_ci(
     method: BootMethod,
     seed: u64,
 ) -> Result<BootstrapInterval, StatsError> {
+    check_request(data, statistic, confidence, n_resamples, method)?;
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let n = data.len();
+    let mut buf = vec![0.0; n];
+    let mut dist: Vec<f64> = (0..n_resamples)
+        .map(|_| {
+            for slot in buf.iter_mut() {
+                *slot = data[rng.random_range(0..n)];
+            }
+            statistic.eval(&mut buf)
+        })
+        .collect();
+    let estimate = statistic.eval(&mut data.to_vec());
+    let alpha = (1.0 - confidence) / 2.0;
+    let (lo_q, hi_q) = match method {
+        BootMethod::Percentile => (alpha, 1.0 - alpha),
+        BootMethod::Bca => bca_levels(data, statistic, &dist, estimate, alpha),
+    };
+    dist.sort_by(f64::total_cmp);
+    Ok(BootstrapInterval {
+        lower: quantile_sorted(&dist, lo_q),
+        upper: quantile_sorted(&dist, hi_q),
+        estimate,
+    })
+}
+
+/// Refuse inputs without a sensible interval and requests whose work is unbounded.
+fn check_request(
+    data: &[f64],
+    statistic: BootStatistic,
+    confidence: f64,
+    n_resamples: usize,
+    method: BootMethod,
+) -> Result<(), StatsError> {
     if data.len() < 2 {
         return Err(StatsError::input(
             "bootstrap needs at least two observations",
@@ -87,29 +121,7 @@ pub fn bootstrap_ci(
             "BCa for the median is limited to n <= 20000",
         ));
     }
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let n = data.len();
-    let mut buf = vec![0.0; n];
-    let mut dist: Vec<f64> = (0..n_resamples)
-        .map(|_| {
-            for slot in buf.iter_mut() {
-                *slot = data[rng.random_range(0..n)];
-            }
-            statistic.eval(&mut buf)
-        })
-        .collect();
-    let estimate = statistic.eval(&mut data.to_vec());
-    let alpha = (1.0 - confidence) / 2.0;
-    let (lo_q, hi_q) = match method {
-        BootMethod::Percentile => (alpha, 1.0 - alpha),
-        BootMethod::Bca => bca_levels(data, statistic, &dist, estimate, alpha),
-    };
-    dist.sort_by(f64::total_cmp);
-    Ok(BootstrapInterval {
-        lower: quantile_sorted(&dist, lo_q),
-        upper: quantile_sorted(&dist, hi_q),
-        estimate,
-    })
+    Ok(())
 }
 
 /// BCa-adjusted quantile levels: bias correction z0 from the share of resampled statistics
