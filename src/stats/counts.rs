@@ -237,3 +237,30 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn binomial_p_values_are_probabilities_and_ordered(
+            n in 1u64..2000, frac in 0.0f64..=1.0, p in 0.001f64..0.999
+        ) {
+            let k = ((n as f64) * frac).round() as u64;
+            let two = binomtest(k, n, p, Alternative::TwoSided).unwrap().pvalue;
+            let less = binomtest(k, n, p, Alternative::Less).unwrap().pvalue;
+            let greater = binomtest(k, n, p, Alternative::Greater).unwrap().pvalue;
+            for v in [two, less, greater] {
+                prop_assert!((0.0..=1.0).contains(&v));
+            }
+            // The two tails overlap in P(X = k), so they cover at least everything.
+            prop_assert!(less + greater >= 1.0 - 1e-12);
+            // The two-sided p includes the observed side's tail.
+            prop_assert!(two >= less.min(greater) * (1.0 - 1e-9));
+        }
+    }
+}

@@ -202,3 +202,36 @@ mod tests {
         assert!(proportion_confint(1, 2, 0.0, ProportionMethod::Beta).is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn intervals_bracket_the_estimate_inside_the_unit_interval(
+            n in 1u64..5000, frac in 0.0f64..=1.0, alpha in 0.001f64..0.5
+        ) {
+            let k = ((n as f64) * frac).round() as u64;
+            let phat = k as f64 / n as f64;
+            for m in [ProportionMethod::Wilson, ProportionMethod::WilsonCc, ProportionMethod::Beta] {
+                let iv = proportion_confint(k, n, alpha, m).unwrap();
+                prop_assert!(iv.lower >= -1e-15 && iv.upper <= 1.0 + 1e-15, "{m:?} {iv:?}");
+                prop_assert!(iv.lower <= phat + 1e-12 && phat <= iv.upper + 1e-12, "{m:?} {iv:?}");
+            }
+        }
+
+        #[test]
+        fn clopper_pearson_bounds_hit_alpha_half(n in 2u64..3000, frac in 0.01f64..0.99) {
+            let k = (((n as f64) * frac).round() as u64).clamp(1, n - 1);
+            let iv = clopper_pearson(k, n, 0.05);
+            let lo_tail = binom_sf_incl(k, n, iv.lower);
+            let hi_tail = binom_cdf(k, n, iv.upper);
+            prop_assert!((lo_tail - 0.025).abs() < 1e-12, "{lo_tail}");
+            prop_assert!((hi_tail - 0.025).abs() < 1e-12, "{hi_tail}");
+        }
+    }
+}
