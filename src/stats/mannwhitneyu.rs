@@ -28,7 +28,7 @@ pub struct MwuResult {
 
 /// Largest exact-distribution work (elements x subset size x statistic range) accepted;
 /// beyond it the exact method would take minutes, and the asymptotic one is accurate anyway.
-const EXACT_WORK_LIMIT: f64 = 4e9;
+const EXACT_WORK_LIMIT: f64 = 1e9;
 
 /// Mann-Whitney U test of `x` against `y`.
 pub fn mannwhitneyu(

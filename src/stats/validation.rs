@@ -296,6 +296,25 @@ mod tests {
     }
 
     #[test]
+    fn reference_errors_become_refusal_cases() {
+        let fixture = json!({"cases": [{"id": "bad", "inputs": {"k": 5, "n": 3, "p": 0.5},
+            "results": [{"call": "scipy.stats.binomtest(5, 3, p=0.5, alternative='less')",
+                "error": "k must be <= n"}]}]});
+        let suite = suite_from_files(&[("binomtest.json".into(), fixture)]).unwrap();
+        assert_eq!(suite.cases.len(), 1);
+        assert!(suite.cases[0].expect_error);
+        assert!(run_case(&suite.cases[0]).pass);
+    }
+
+    #[test]
+    fn unknown_family_is_listed_as_skipped() {
+        let suite = suite_from_files(&[("mystery.json".into(), json!({"cases": []}))]).unwrap();
+        assert!(suite.cases.is_empty());
+        assert_eq!(suite.skipped.len(), 1);
+        assert_eq!(suite.skipped[0].family, "mystery.json");
+    }
+
+    #[test]
     fn compiled_in_fixtures_cover_every_family_file() {
         let suite = all_cases().unwrap();
         // A case with nothing to compare would pass vacuously.

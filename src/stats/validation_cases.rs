@@ -257,6 +257,10 @@ fn proportion_ci(b: &mut Builder, case: &Value) -> Result<(), String> {
         };
         let req = json!({"function": "proportion_confint", "count": k, "nobs": n,
             "alpha": alpha, "method": method});
+        if e.expected.is_none() {
+            b.push(e.id.clone(), req, Map::new(), (0.0, 0.0), true);
+            continue;
+        }
         let exp = pick(e.expected, &[("lower", "lower"), ("upper", "upper")]);
         b.push_tol(e.id.clone(), req, Value::Object(exp), tol);
     }
@@ -336,7 +340,12 @@ fn poisson(b: &mut Builder, case: &Value) -> Result<(), String> {
 /// The first Poisson entry bundles tails, pmf, log-sf, the central p and the Garwood CI.
 fn poisson_tails(b: &mut Builder, case: &Value, e: &Entry) -> Result<(), String> {
     let (k, mu) = (input(case, "k")?, input(case, "mu")?);
-    let exp = e.expected.ok_or("tail entry without expected")?;
+    let Some(exp) = e.expected else {
+        // The reference refused these inputs: so must the one-sample test.
+        let req = json!({"function": "poisson_test", "count": k, "exposure": 1.0, "value": mu});
+        b.push(e.id.clone(), req, Map::new(), (0.0, 0.0), true);
+        return Ok(());
+    };
     for (field, alt) in [
         ("P_X_ge_k", "larger"),
         ("P_X_le_k", "smaller"),

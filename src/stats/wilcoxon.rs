@@ -209,7 +209,7 @@ fn normal_pvalue(z: f64, alternative: Alternative) -> f64 {
 
 /// Largest n for the exact distribution; 2^n sign patterns are summarised in n(n+1)/2 + 1
 /// cells, so this bounds memory and time, not precision.
-const EXACT_MAX_N: usize = 20_000;
+const EXACT_MAX_N: usize = 1_000;
 
 /// Null distribution of R+ for n untied, non-zero differences.
 pub fn signed_rank_distribution(n: usize) -> Result<Vec<f64>, StatsError> {
