@@ -144,6 +144,33 @@ mod tests {
     }
 
     #[test]
+    fn extra_functions_answer_with_their_documented_fields() {
+        let a = [0.91, 0.88, 0.93, 0.90, 0.87, 0.92];
+        let b = [0.90, 0.89, 0.92, 0.91, 0.88, 0.90];
+        let ni = dispatch(&json!({"function": "noninferiority", "a": a, "b": b, "margin": 0.05}))
+            .unwrap();
+        for key in [
+            "statistic",
+            "pvalue",
+            "df",
+            "mean_diff",
+            "ci_low",
+            "noninferior",
+        ] {
+            assert!(ni.get(key).is_some(), "{key}");
+        }
+        assert_eq!(ni["noninferior"], json!(true));
+        let boot = json!({"function": "bootstrap_ci", "x": a, "n_resamples": 500, "seed": 9});
+        let first = dispatch(&boot).unwrap();
+        assert_eq!(first, dispatch(&boot).unwrap());
+        assert!(first["lower"].as_f64().unwrap() < first["upper"].as_f64().unwrap());
+        let gw = dispatch(&json!({"function": "garwood_interval", "count": 0})).unwrap();
+        assert_eq!(gw["lower"], json!(0.0));
+        let missing = dispatch(&json!({"function": "noninferiority", "a": a, "b": b}));
+        assert_eq!(missing.unwrap_err().code, "invalid_request");
+    }
+
+    #[test]
     fn non_finite_numbers_travel_as_strings() {
         let req = json!({"function": "ttest_rel", "a": [1.0, 2.0, 3.0, 4.0],
             "b": [0.5, 1.5, 2.5, 3.5], "alternative": "greater"});
