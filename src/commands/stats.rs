@@ -1,11 +1,56 @@
-//! `vigil stats`: placeholder until its implementation lands.
+//! `vigil stats`: one statistical computation per call. Reads one JSON request from stdin (or
+//! `--input FILE`), prints one JSON result on stdout and exits 0; a request that cannot be
+//! served prints `{"error": {"code", "message"}}` on stdout and exits 2, so scripts can tell
+//! a refused request from a crash.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::stats::StatsError;
+use crate::stats::json_api::dispatch;
 
 /// Arguments of `vigil stats`.
 #[derive(Debug, clap::Args)]
-pub struct StatsArgs {}
+pub struct StatsArgs {
+    /// Read the request from this file instead of stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
 
 /// Run the command; returns the exit code.
-pub fn run(_args: &StatsArgs) -> i32 {
-    eprintln!("not implemented yet");
-    2
+pub fn run(args: &StatsArgs) -> i32 {
+    match read_request(args).and_then(|req| dispatch(&req)) {
+        Ok(result) => {
+            println!("{result}");
+            0
+        }
+        Err(e) => {
+            println!("{}", error_json(&e));
+            2
+        }
+    }
+}
+
+/// The error object printed for a refused request.
+pub fn error_json(e: &StatsError) -> Value {
+    json!({"error": {"code": e.code, "message": e.message}})
+}
+
+fn read_request(args: &StatsArgs) -> Result<Value, StatsError> {
+    let mut text = String::new();
+    match &args.input {
+        Some(path) => {
+            text = std::fs::read_to_string(path)
+                .map_err(|e| StatsError::invalid(format!("cannot read {}: {e}", path.display())))?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| StatsError::invalid(format!("cannot read stdin: {e}")))?;
+        }
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| StatsError::invalid(format!("request is not JSON: {e}")))
 }

@@ -7,12 +7,25 @@
 //! - distances, binning, sequential detectors, column drift, `json_api_drift`,
 //!   `validation_drift`: drift team.
 
+pub mod alternative;
+pub mod bootstrap;
+pub mod counts;
 pub mod error;
+pub mod fixture_sample;
+pub mod intervals;
 pub mod json_api;
 pub mod json_api_drift;
+pub mod json_api_hypothesis;
 pub mod json_num;
+pub mod mannwhitneyu;
 pub mod multiplicity;
+pub mod noninferiority;
+pub mod ranks;
+pub mod special;
+pub mod ttest;
 pub mod validation;
+pub mod validation_cases;
 pub mod validation_drift;
+pub mod wilcoxon;
 
 pub use error::StatsError;

@@ -12,4 +12,5 @@ mod seg_library;
 mod seg_metrics_cli;
 mod seg_oracle;
 mod seg_props;
+mod stats_cli;
 mod support;
