@@ -37,6 +37,9 @@ pub enum Command {
     /// Register model versions with their declared feature schema.
     #[command(subcommand)]
     Model(commands::admin::ModelCommand),
+    /// Manage the PMS plan of a model: upload a new version, show one, list the history.
+    #[command(subcommand)]
+    Plan(commands::plan::PlanCommand),
     /// Inspect and verify the hash-chained audit trail.
     #[command(subcommand)]
     Audit(commands::admin::AuditCommand),

@@ -7,6 +7,7 @@
 //! - `domain`       entities and wire items with their validation (pure).
 //! - `error`        `AppError` and the stable error-code table.
 //! - `http`         actix-web routes, auth, body parsing, metrics, OpenAPI.
+//! - `monitoring`   PMS plans (and plan evaluation as it lands) (pure).
 //! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
 //! - `service`      use cases over the ports (`Store`, `Clock`).
 //! - `stats`        drift tests, intervals, paired and sequential tests (pure).
@@ -21,6 +22,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod monitoring;
 pub mod privacy;
 pub mod segmentation;
 pub mod service;

@@ -2,6 +2,7 @@
 //! 0 success, 1 a runtime failure, 2 a usage or configuration error.
 
 pub mod admin;
+pub mod plan;
 pub mod seg_metrics;
 pub mod serve;
 pub mod stats;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::User(c) => admin::user(&settings, c),
         Command::Model(c) => admin::model(&settings, c),
         Command::Audit(c) => admin::audit(&settings, c),
+        Command::Plan(c) => plan::run(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

@@ -7,6 +7,7 @@ mod ingest;
 mod masks;
 pub mod openapi;
 mod ops;
+mod plans;
 mod read;
 pub mod routes;
 pub mod telemetry;

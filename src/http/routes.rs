@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{ingest, masks, openapi, ops, read};
+use super::{ingest, masks, openapi, ops, plans, read};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -28,7 +28,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/sites", web::get().to(read::list_sites))
             .route("/models", web::get().to(read::list_models))
             .route("/models", web::post().to(read::post_model))
-            .route("/counts", web::get().to(read::get_counts)),
+            .route("/counts", web::get().to(read::get_counts))
+            .route("/models/{model}/plan", web::put().to(plans::put_plan))
+            .route(
+                "/models/{model}/plan",
+                web::get().to(plans::get_plan_version),
+            )
+            .route(
+                "/models/{model}/plan/history",
+                web::get().to(plans::get_plan_history),
+            ),
     )
     .default_service(web::to(not_found));
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod ingest;
 mod item_parse;
 pub mod masks;
+pub mod plans;
 mod privacy_gate;
 
 use chrono::{DateTime, Utc};

@@ -132,6 +132,28 @@ pub struct CountFilter {
     pub to: Option<NaiveDate>,
 }
 
+/// A PMS plan version to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlan {
+    pub model: String,
+    /// The TOML exactly as uploaded (the controlled document).
+    pub body: String,
+    pub body_sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// A stored PMS plan version.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StoredPlan {
+    pub model: String,
+    pub version: i64,
+    pub body: String,
+    pub body_sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
 /// Connection pool occupancy, for the metrics gauges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolState {
@@ -204,6 +226,11 @@ pub trait Store: Send + Sync {
         metrics_json: &str,
     ) -> Result<(), StoreError>;
     fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError>;
+
+    /// Append a plan version (numbered from 1 per model) with its audit entry.
+    fn append_plan(&self, plan: &NewPlan, audit: &AuditDraft) -> Result<i64, StoreError>;
+    /// Every version of a model's plan, oldest first.
+    fn plans(&self, model: &str) -> Result<Vec<StoredPlan>, StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;
     fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError>;

@@ -7,6 +7,7 @@ mod ingest;
 mod masks;
 mod migrations;
 mod ops;
+mod plans;
 mod seg_fixtures;
 mod seg_library;
 mod seg_metrics_cli;

@@ -10,6 +10,7 @@ mod admin;
 mod audit;
 mod connection;
 mod ingest;
+mod plans;
 mod rows;
 pub mod schema;
 mod store_impl;

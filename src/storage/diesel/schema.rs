@@ -95,3 +95,16 @@ diesel::joinable!(events -> sites (site_id));
 diesel::joinable!(events -> models (model_id));
 diesel::joinable!(reviews -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(sites, users, models, events, reviews, audit_log);
+
+diesel::table! {
+    pms_plans (model_name, version) {
+        model_name -> Text,
+        version -> BigInt,
+        body -> Text,
+        body_sha256 -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(pms_plans, models);

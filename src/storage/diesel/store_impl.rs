@@ -11,8 +11,8 @@ use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
 use crate::storage::{
-    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewReview, PoolState,
-    Store, StoreError,
+    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewPlan, NewReview,
+    PoolState, Store, StoreError, StoredPlan,
 };
 
 impl Store for DieselStore {
@@ -111,6 +111,12 @@ impl Store for DieselStore {
     }
     fn daily_counts(&self, filter: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
         self.load_daily_counts(filter)
+    }
+    fn append_plan(&self, plan: &NewPlan, audit: &AuditDraft) -> Result<i64, StoreError> {
+        self.insert_plan_version(plan, audit)
+    }
+    fn plans(&self, model: &str) -> Result<Vec<StoredPlan>, StoreError> {
+        self.load_plans(model)
     }
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
         self.append_audit_entry(audit)

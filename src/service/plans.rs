@@ -1,0 +1,106 @@
+//! PMS plan use cases: upload a new version (validated against the model's declared features,
+//! audited with the hash of the exact text), read the version in force or any earlier one.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::admin::Actor;
+use crate::domain::audit::AuditDraft;
+use crate::monitoring::plan::{PlanError, PmsPlan};
+use crate::storage::{NewPlan, Store, StoreError, StoredPlan};
+
+/// Why a plan could not be stored or found.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanServiceError {
+    #[error("model {0:?} is not registered")]
+    UnknownModel(String),
+    #[error("the plan names model {found:?} but was uploaded for {expected:?}")]
+    WrongModel { expected: String, found: String },
+    #[error(transparent)]
+    Invalid(#[from] PlanError),
+    #[error("no plan version {0}")]
+    NoSuchVersion(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Feature names declared by any registered version of `model`.
+fn declared_features(store: &dyn Store, model: &str) -> Result<Vec<String>, PlanServiceError> {
+    let versions: Vec<_> = store
+        .list_models()?
+        .into_iter()
+        .filter(|m| m.name == model)
+        .collect();
+    if versions.is_empty() {
+        return Err(PlanServiceError::UnknownModel(model.to_string()));
+    }
+    let mut names: Vec<String> = versions
+        .iter()
+        .flat_map(|m| m.feature_schema.features.iter().map(|f| f.name.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Validate and append a new plan version; returns the stored version.
+pub fn set_plan(
+    store: &dyn Store,
+    actor: &Actor,
+    model: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredPlan, PlanServiceError> {
+    let declared = declared_features(store, model)?;
+    let plan = PmsPlan::parse(text, &declared)?;
+    if plan.model != model {
+        return Err(PlanServiceError::WrongModel {
+            expected: model.into(),
+            found: plan.model,
+        });
+    }
+    let sha = hex::encode(Sha256::digest(text.as_bytes()));
+    let new = NewPlan {
+        model: model.into(),
+        body: text.into(),
+        body_sha256: sha.clone(),
+        created_at: now,
+        created_by: actor.0.clone(),
+    };
+    let audit = AuditDraft {
+        actor: actor.0.clone(),
+        action: "plan.set".into(),
+        target: model.into(),
+        details: json!({"sha256": sha}).to_string(),
+    };
+    let version = store.append_plan(&new, &audit)?;
+    latest_or(store, model, Some(version))
+}
+
+/// The plan version `version`, or the one in force (the newest) when `None`.
+pub fn get_plan(
+    store: &dyn Store,
+    model: &str,
+    version: Option<i64>,
+) -> Result<StoredPlan, PlanServiceError> {
+    latest_or(store, model, version)
+}
+
+fn latest_or(
+    store: &dyn Store,
+    model: &str,
+    version: Option<i64>,
+) -> Result<StoredPlan, PlanServiceError> {
+    let plans = store.plans(model)?;
+    let found = match version {
+        Some(v) => plans.into_iter().find(|p| p.version == v),
+        None => plans.into_iter().last(),
+    };
+    found.ok_or_else(|| {
+        PlanServiceError::NoSuchVersion(format!(
+            "{model} {}",
+            version.map_or("(any)".into(), |v| v.to_string())
+        ))
+    })
+}
