@@ -263,7 +263,7 @@ impl PmsPlan {
             validate_indicator(q).map_err(|m| err(format!("quality[{i}]"), m))?;
         }
         let s = &self.sequential;
-        if !(s.arl0 >= 10.0 && s.arl0.is_finite()) || !(s.shift_sd > 0.0 && s.shift_sd <= 10.0) {
+        if !(s.arl0 >= 10.0 && s.arl0.is_finite() && s.shift_sd > 0.0 && s.shift_sd <= 10.0) {
             return Err(err("sequential", "need arl0 >= 10 and 0 < shift_sd <= 10"));
         }
         for (i, r) in self.alerts.recipients.iter().enumerate() {

@@ -15,7 +15,15 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
         let tables: Vec<&str> = first.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(
             tables,
-            ["audit_log", "events", "models", "pms_plans", "reviews", "sites", "users"],
+            [
+                "audit_log",
+                "events",
+                "models",
+                "pms_plans",
+                "reviews",
+                "sites",
+                "users"
+            ],
             "{}",
             db.label
         );
