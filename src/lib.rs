@@ -1,6 +1,7 @@
 //! Vigil: post-market surveillance of AI medical imaging devices under the EU MDR.
 //!
 //! Code map (one line per module; README's Architecture section walks the flows):
+//! - `alerting`     alert rules (dedup, cool-down, hysteresis) and lifecycle (pure).
 //! - `app`          wires concrete implementations; binds the listener.
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
 //! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
@@ -15,6 +16,7 @@
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 //! - `telemetry`    tracing setup (text or JSON).
 
+pub mod alerting;
 pub mod app;
 pub mod cli;
 pub mod commands;

@@ -1,6 +1,7 @@
 //! The HTTP API (actix-web). `routes.rs` lists every route; one file per resource; handlers
 //! parse, authorise, then run the use case on the blocking pool and map its result.
 
+mod alerts;
 pub mod auth;
 mod body;
 mod ingest;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{ingest, masks, openapi, ops, plans, read};
+use super::{alerts, ingest, masks, openapi, ops, plans, read};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -37,6 +37,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/models/{model}/plan/history",
                 web::get().to(plans::get_plan_history),
+            )
+            .route("/alerts", web::get().to(alerts::list_alerts))
+            .route("/alerts/{id}", web::get().to(alerts::get_alert))
+            .route(
+                "/alerts/{id}/{action}",
+                web::post().to(alerts::post_alert_move),
             ),
     )
     .default_service(web::to(not_found));

@@ -2,6 +2,7 @@
 //! none knows about HTTP or SQL. Calls are blocking and run on the blocking pool.
 
 pub mod admin;
+pub mod alerts;
 pub mod ingest;
 mod item_parse;
 pub mod masks;

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::alerting::alert::Alert;
+use crate::alerting::rules::AlertState;
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
@@ -154,6 +156,14 @@ pub struct StoredPlan {
     pub created_by: String,
 }
 
+/// Filter of the alert list.
+#[derive(Debug, Clone)]
+pub struct AlertFilter {
+    pub state: Option<AlertState>,
+    pub model: Option<String>,
+    pub limit: i64,
+}
+
 /// Connection pool occupancy, for the metrics gauges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolState {
@@ -231,6 +241,26 @@ pub trait Store: Send + Sync {
     fn append_plan(&self, plan: &NewPlan, audit: &AuditDraft) -> Result<i64, StoreError>;
     /// Every version of a model's plan, oldest first.
     fn plans(&self, model: &str) -> Result<Vec<StoredPlan>, StoreError>;
+
+    /// The open, acknowledged or escalated alert of a key.
+    fn active_alert(
+        &self,
+        model: &str,
+        rule: &str,
+        stratum: &str,
+    ) -> Result<Option<Alert>, StoreError>;
+    /// When the most recent alert of a key was closed (for the cool-down).
+    fn last_alert_closed(
+        &self,
+        model: &str,
+        rule: &str,
+        stratum: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    fn insert_alert(&self, alert: &Alert) -> Result<(), StoreError>;
+    /// Write the whole alert; with an audit draft when a person moved it.
+    fn update_alert(&self, alert: &Alert, audit: Option<&AuditDraft>) -> Result<(), StoreError>;
+    fn alert(&self, id: &str) -> Result<Option<Alert>, StoreError>;
+    fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;
     fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError>;

@@ -1,5 +1,6 @@
 //! The one integration-test binary: one module per resource or command.
 
+mod alerts;
 mod auth;
 mod cli;
 mod crash;

@@ -7,6 +7,7 @@
 //! against both backends by the compiler.
 
 mod admin;
+mod alerts;
 mod audit;
 mod connection;
 mod ingest;

@@ -108,3 +108,24 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(pms_plans, models);
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        model_name -> Text,
+        rule -> Text,
+        stratum -> Text,
+        severity -> Text,
+        state -> Text,
+        title -> Text,
+        summary -> Text,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_signal_at -> Timestamp,
+        clear_streak -> BigInt,
+        closed_at -> Nullable<Timestamp>,
+        handled_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+        awareness_at -> Nullable<Timestamp>,
+    }
+}

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::DieselStore;
+use crate::alerting::alert::Alert;
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
 use crate::storage::{
-    CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewPlan, NewReview,
-    PoolState, Store, StoreError, StoredPlan,
+    AlertFilter, CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewPlan,
+    NewReview, PoolState, Store, StoreError, StoredPlan,
 };
 
 impl Store for DieselStore {
@@ -117,6 +118,34 @@ impl Store for DieselStore {
     }
     fn plans(&self, model: &str) -> Result<Vec<StoredPlan>, StoreError> {
         self.load_plans(model)
+    }
+    fn active_alert(
+        &self,
+        model: &str,
+        rule: &str,
+        stratum: &str,
+    ) -> Result<Option<Alert>, StoreError> {
+        self.load_active_alert(model, rule, stratum)
+    }
+    fn last_alert_closed(
+        &self,
+        model: &str,
+        rule: &str,
+        stratum: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.load_last_closed(model, rule, stratum)
+    }
+    fn insert_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+        self.insert_alert_row(alert)
+    }
+    fn update_alert(&self, alert: &Alert, audit: Option<&AuditDraft>) -> Result<(), StoreError> {
+        self.update_alert_row(alert, audit)
+    }
+    fn alert(&self, id: &str) -> Result<Option<Alert>, StoreError> {
+        self.load_alert(id)
+    }
+    fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        self.load_alerts(filter)
     }
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
         self.append_audit_entry(audit)

@@ -1,0 +1,6 @@
+//! Alerting: when a monitored signal opens, refreshes or resolves an alert (pure rules with
+//! deduplication per rule and stratum, cool-down and hysteresis), and the alert lifecycle
+//! open -> acknowledged -> resolved, or escalated to an incident assessment.
+
+pub mod alert;
+pub mod rules;
