@@ -8,10 +8,12 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
+use crate::alerting::smtp::mailer_from_settings;
 use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
 use crate::http::telemetry::observe;
+use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
@@ -51,6 +53,29 @@ pub fn open_store(settings: &Settings) -> Result<DieselStore, StoreError> {
 }
 
 impl Application {
+    /// Start the outbox dispatcher: every `outbox_interval_s`, send due notifications on the
+    /// blocking pool. `serve` starts it; tests drive `dispatch_due` themselves.
+    pub fn start_dispatcher(&self) -> Result<(), String> {
+        let mailer: Arc<dyn Mailer> = Arc::from(mailer_from_settings(&self.state.settings)?);
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let period = std::time::Duration::from_secs(state.settings.outbox_interval_s.max(1));
+            let mut tick = actix_web::rt::time::interval(period);
+            loop {
+                tick.tick().await;
+                let (st, m) = (state.clone(), mailer.clone());
+                match web::block(move || dispatch_due(&*st.store, &*m, st.clock.now())).await {
+                    Ok(Ok(r)) if r.sent + r.failed > 0 => {
+                        tracing::info!(sent = r.sent, failed = r.failed, "outbox dispatched")
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "outbox dispatch failed"),
+                    _ => {}
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Build on the configured address with the real clock.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let listener =

@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage the PMS plan of a model: upload a new version, show one, list the history.
     #[command(subcommand)]
     Plan(commands::plan::PlanCommand),
+    /// Alert e-mail: check the transport with a test message.
+    #[command(subcommand)]
+    Alert(commands::alert::AlertCommand),
     /// Inspect and verify the hash-chained audit trail.
     #[command(subcommand)]
     Audit(commands::admin::AuditCommand),

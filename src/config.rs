@@ -37,6 +37,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// How to secure the SMTP connection.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on a trusted network, or a local test sink).
+    None,
+    /// Upgrade with STARTTLS (usually port 587).
+    Starttls,
+    /// Implicit TLS (usually port 465).
+    Tls,
+}
+
 /// Every setting of the service. Field docs double as the configuration reference.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -73,6 +85,21 @@ pub struct Settings {
     pub shutdown_timeout_s: u64,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
+    /// Base URL people use to reach Vigil; alert e-mails link to it.
+    pub public_url: String,
+    /// SMTP server for alert e-mails; empty writes `.eml` files into `mail_dir` instead.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+    /// Sender of alert e-mails.
+    pub mail_from: String,
+    /// Where e-mails go when no SMTP server is configured.
+    pub mail_dir: String,
+    /// Seconds between outbox dispatch rounds.
+    pub outbox_interval_s: u64,
 }
 
 impl Default for Settings {
@@ -94,6 +121,15 @@ impl Default for Settings {
             log_level: "info".into(),
             shutdown_timeout_s: 30,
             workers: 0,
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            mail_from: "Vigil <vigil@localhost>".into(),
+            mail_dir: "./data/mail".into(),
+            outbox_interval_s: 10,
         }
     }
 }

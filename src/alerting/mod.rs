@@ -3,4 +3,9 @@
 //! open -> acknowledged -> resolved, or escalated to an incident assessment.
 
 pub mod alert;
+pub mod chart;
+pub mod email;
+pub mod mime;
+pub mod outbox;
 pub mod rules;
+pub mod smtp;

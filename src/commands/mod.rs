@@ -2,6 +2,7 @@
 //! 0 success, 1 a runtime failure, 2 a usage or configuration error.
 
 pub mod admin;
+pub mod alert;
 pub mod plan;
 pub mod seg_metrics;
 pub mod serve;
@@ -42,6 +43,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Model(c) => admin::model(&settings, c),
         Command::Audit(c) => admin::audit(&settings, c),
         Command::Plan(c) => plan::run(&settings, c),
+        Command::Alert(c) => alert::run(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)
@@ -52,7 +54,11 @@ pub fn dispatch(cli: Cli) -> i32 {
 fn check_config(settings: &Settings) -> i32 {
     // Secrets are wrapped in `Secret`, which serialises as-is; redact them for display.
     let mut shown = settings.clone();
-    for secret in [&mut shown.database_url, &mut shown.metrics_token] {
+    for secret in [
+        &mut shown.database_url,
+        &mut shown.metrics_token,
+        &mut shown.smtp_password,
+    ] {
         if !secret.is_empty() {
             *secret = crate::config::Secret::new(redact_url(secret.expose()));
         }

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod ingest;
 mod item_parse;
 pub mod masks;
+pub mod notify;
 pub mod plans;
 mod privacy_gate;
 

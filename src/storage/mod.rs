@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::alerting::alert::Alert;
+use crate::alerting::outbox::OutboxMessage;
 use crate::alerting::rules::AlertState;
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
@@ -261,6 +262,19 @@ pub trait Store: Send + Sync {
     fn update_alert(&self, alert: &Alert, audit: Option<&AuditDraft>) -> Result<(), StoreError>;
     fn alert(&self, id: &str) -> Result<Option<Alert>, StoreError>;
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
+
+    /// Queue a message; `false` when its dedup key was queued before (nothing written).
+    fn enqueue_message(&self, message: &OutboxMessage) -> Result<bool, StoreError>;
+    /// Unsent messages whose next attempt is due, oldest first.
+    fn due_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Every message, sent or not (operations and tests).
+    fn outbox_messages(&self) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Store the outcome of a send attempt (attempts, next attempt, sent time, error).
+    fn record_attempt(&self, message: &OutboxMessage) -> Result<(), StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;
     fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError>;

@@ -4,6 +4,7 @@ mod alerts;
 mod auth;
 mod cli;
 mod crash;
+mod email;
 mod ingest;
 mod masks;
 mod migrations;

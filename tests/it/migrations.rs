@@ -20,6 +20,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "audit_log",
                 "events",
                 "models",
+                "outbox",
                 "pms_plans",
                 "reviews",
                 "sites",

@@ -11,6 +11,7 @@ mod alerts;
 mod audit;
 mod connection;
 mod ingest;
+mod outbox;
 mod plans;
 mod rows;
 pub mod schema;

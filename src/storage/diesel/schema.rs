@@ -129,3 +129,20 @@ diesel::table! {
         awareness_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedup_key -> Text,
+        recipients -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        chart_png -> Nullable<Binary>,
+        created_at -> Timestamp,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::DieselStore;
 use crate::alerting::alert::Alert;
+use crate::alerting::outbox::OutboxMessage;
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
@@ -146,6 +147,22 @@ impl Store for DieselStore {
     }
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
         self.load_alerts(filter)
+    }
+    fn enqueue_message(&self, message: &OutboxMessage) -> Result<bool, StoreError> {
+        self.insert_outbox(message)
+    }
+    fn due_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.load_due_outbox(now, limit)
+    }
+    fn outbox_messages(&self) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.load_outbox()
+    }
+    fn record_attempt(&self, message: &OutboxMessage) -> Result<(), StoreError> {
+        self.record_outbox_attempt(message)
     }
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
         self.append_audit_entry(audit)

@@ -1,0 +1,45 @@
+//! Outbox messages and their retry schedule (pure): exponential back-off from 30 s, capped at
+//! one hour, so an SMTP outage delays alerts but loses none.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// A notification waiting to be sent, or sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    /// One message per key, ever: e.g. `alert:<id>:opened`.
+    pub dedup_key: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    #[serde(skip)]
+    pub chart_png: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// When to try again after the `attempts`-th failure.
+pub fn next_attempt(now: DateTime<Utc>, attempts: u32) -> DateTime<Utc> {
+    let base = 30i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(20));
+    now + Duration::seconds(base.min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps_at_an_hour() {
+        let t = DateTime::from_timestamp(0, 0).unwrap();
+        let secs = |n| (next_attempt(t, n) - t).num_seconds();
+        assert_eq!(
+            [secs(1), secs(2), secs(3), secs(8), secs(50)],
+            [30, 60, 120, 3600, 3600]
+        );
+    }
+}

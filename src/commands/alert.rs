@@ -1,0 +1,66 @@
+//! `vigil alert test-email --to ADDR`: send one message through the configured transport now,
+//! so an operator can check SMTP settings before the first real alert depends on them.
+
+use chrono::Utc;
+use clap::Subcommand;
+
+use crate::alerting::outbox::OutboxMessage;
+use crate::alerting::smtp::mailer_from_settings;
+use crate::config::Settings;
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Send a test e-mail through the configured SMTP server (or into mail_dir).
+    TestEmail {
+        /// Recipient address.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
+    let AlertCommand::TestEmail { to } = cmd;
+    let mailer = match mailer_from_settings(settings) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("e-mail configuration error: {e}");
+            return 2;
+        }
+    };
+    let now = Utc::now();
+    let msg = OutboxMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        dedup_key: format!("test:{now}"),
+        recipients: vec![to.clone()],
+        subject: "[Vigil] test e-mail".into(),
+        body_text: format!(
+            "This is a test e-mail from Vigil at {}.\nAlert e-mails will reach you this way.\n",
+            settings.public_url
+        ),
+        body_html: format!(
+            "<p>This is a test e-mail from Vigil at <a href=\"{0}\">{0}</a>.</p>",
+            settings.public_url
+        ),
+        chart_png: None,
+        created_at: now,
+        attempts: 0,
+        next_attempt_at: now,
+        sent_at: None,
+        last_error: None,
+    };
+    match mailer.send(&msg) {
+        Ok(()) => {
+            let via = if settings.smtp_host.is_empty() {
+                format!("written to {}", settings.mail_dir)
+            } else {
+                format!("accepted by {}:{}", settings.smtp_host, settings.smtp_port)
+            };
+            println!("test e-mail to {to} {via}");
+            0
+        }
+        Err(e) => {
+            eprintln!("test e-mail failed: {e}");
+            1
+        }
+    }
+}

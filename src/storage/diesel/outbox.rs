@@ -1,0 +1,132 @@
+//! The notification outbox in SQL: idempotent enqueue by dedup key, due messages, and the
+//! outcome of each send attempt.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use super::rows::utc;
+use super::schema::outbox;
+use super::{DieselStore, map_err, with_conn};
+use crate::alerting::outbox::OutboxMessage;
+use crate::storage::StoreError;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+struct OutboxRow {
+    id: String,
+    dedup_key: String,
+    recipients: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    chart_png: Option<Vec<u8>>,
+    created_at: NaiveDateTime,
+    attempts: i64,
+    next_attempt_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+    last_error: Option<String>,
+}
+
+fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.trunc_subsecs(6).naive_utc()
+}
+
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
+    fn try_from(r: OutboxRow) -> Result<Self, StoreError> {
+        let recipients = serde_json::from_str(&r.recipients)
+            .map_err(|e| StoreError::Other(format!("outbox {}: {e}", r.id)))?;
+        Ok(OutboxMessage {
+            recipients,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            created_at: utc(r.created_at),
+            next_attempt_at: utc(r.next_attempt_at),
+            sent_at: r.sent_at.map(utc),
+            id: r.id,
+            dedup_key: r.dedup_key,
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            chart_png: r.chart_png,
+            last_error: r.last_error,
+        })
+    }
+}
+
+impl DieselStore {
+    pub(crate) fn insert_outbox(&self, m: &OutboxMessage) -> Result<bool, StoreError> {
+        let row = OutboxRow {
+            id: m.id.clone(),
+            dedup_key: m.dedup_key.clone(),
+            recipients: serde_json::to_string(&m.recipients)
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+            subject: m.subject.clone(),
+            body_text: m.body_text.clone(),
+            body_html: m.body_html.clone(),
+            chart_png: m.chart_png.clone(),
+            created_at: naive(m.created_at),
+            attempts: i64::from(m.attempts),
+            next_attempt_at: naive(m.next_attempt_at),
+            sent_at: m.sent_at.map(naive),
+            last_error: m.last_error.clone(),
+        };
+        let mut conn = self.conn()?;
+        let r: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::insert_into(outbox::table)
+            .values(&row)
+            .execute(c));
+        match r.map_err(map_err("outbox message")) {
+            Ok(_) => Ok(true),
+            // Same dedup key: this notification was already queued once.
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn load_due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: QueryResult<Vec<OutboxRow>> = with_conn!(&mut *conn, |c| outbox::table
+            .filter(
+                outbox::sent_at
+                    .is_null()
+                    .and(outbox::next_attempt_at.le(naive(now)))
+            )
+            .order(outbox::next_attempt_at.asc())
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .load(c));
+        rows.map_err(map_err("outbox"))?
+            .into_iter()
+            .map(OutboxMessage::try_from)
+            .collect()
+    }
+
+    pub(crate) fn load_outbox(&self) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: QueryResult<Vec<OutboxRow>> = with_conn!(&mut *conn, |c| outbox::table
+            .order(outbox::created_at.asc())
+            .select(OutboxRow::as_select())
+            .load(c));
+        rows.map_err(map_err("outbox"))?
+            .into_iter()
+            .map(OutboxMessage::try_from)
+            .collect()
+    }
+
+    pub(crate) fn record_outbox_attempt(&self, m: &OutboxMessage) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let r: QueryResult<usize> =
+            with_conn!(&mut *conn, |c| diesel::update(outbox::table.find(&m.id))
+                .set((
+                    outbox::attempts.eq(i64::from(m.attempts)),
+                    outbox::next_attempt_at.eq(naive(m.next_attempt_at)),
+                    outbox::sent_at.eq(m.sent_at.map(naive)),
+                    outbox::last_error.eq(m.last_error.clone()),
+                ))
+                .execute(c));
+        r.map(|_| ()).map_err(map_err("outbox message"))
+    }
+}

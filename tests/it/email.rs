@@ -1,0 +1,269 @@
+//! Alert e-mail over real SMTP: an aiosmtpd server on 127.0.0.1 (PyPI; `.ci/run` installs
+//! it) receives the messages into a maildir, and the tests read what arrived. Also the outage
+//! case: while SMTP is down the outbox keeps the alert and retries with back-off, then delivers
+//! it exactly once.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use chrono::Duration;
+use vigil::alerting::chart::SignalSeries;
+use vigil::alerting::email::Reason;
+use vigil::alerting::rules::Signal;
+use vigil::alerting::smtp::SmtpMailer;
+use vigil::config::{Settings, SmtpSecurity};
+use vigil::monitoring::plan::{AlertPolicy, Severity};
+use vigil::service::alerts::{SignalReport, apply_signal};
+use vigil::service::notify::{dispatch_due, enqueue_alert};
+
+use crate::support::{databases, spawn_app, test_now};
+
+/// A real SMTP server writing every message it accepts into a maildir.
+pub struct SmtpSink {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    pub fn start(port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let python = std::env::var("VIGIL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let child = Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir.path().join("box"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd) is needed for the SMTP tests");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self { child, dir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("aiosmtpd did not start; install it with `pip install aiosmtpd`");
+    }
+
+    /// Received messages with quoted-printable soft line breaks undone.
+    pub fn messages(&self) -> Vec<String> {
+        let new: PathBuf = self.dir.path().join("box").join("new");
+        let mut out: Vec<String> = std::fs::read_dir(new)
+            .map(|d| {
+                d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out.into_iter()
+            .map(|m| m.replace("=\r\n", "").replace("=\n", ""))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn smtp_settings(port: u16) -> Settings {
+    Settings {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: port,
+        smtp_security: SmtpSecurity::None,
+        ..Settings::default()
+    }
+}
+
+fn series() -> SignalSeries {
+    let points = (0..10)
+        .map(|i| (f64::from(i), 0.93 - 0.004 * f64::from(i)))
+        .collect();
+    SignalSeries {
+        title: "Mean Dice, liver".into(),
+        y_label: "Dice".into(),
+        points,
+        limit: Some(0.9),
+    }
+}
+
+fn open_alert(store: &dyn vigil::storage::Store) -> vigil::alerting::alert::Alert {
+    let report = SignalReport {
+        model: "liver-seg".into(),
+        rule: "quality:mean_dice:liver".into(),
+        stratum: "site=site-a".into(),
+        title: "Mean Dice below the acceptance limit".into(),
+        summary: "Mean Dice 0.884 (95% CI 0.871-0.897) below 0.90 over 7 days, n=140".into(),
+        signal: Signal {
+            crossing: true,
+            severity: Severity::High,
+            at: test_now(),
+        },
+    };
+    let policy = AlertPolicy::default();
+    apply_signal(store, &report, &policy).unwrap().1.unwrap()
+}
+
+#[actix_web::test]
+async fn alert_email_arrives_with_text_html_chart_and_link() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store = &*app.store;
+        let alert = open_alert(store);
+        let to = vec!["qm@example.org".to_string(), "prrc@example.org".to_string()];
+        assert!(
+            enqueue_alert(
+                store,
+                &alert,
+                Reason::Opened,
+                to.clone(),
+                "https://vigil.example.org",
+                Some(&series()),
+                test_now()
+            )
+            .unwrap()
+        );
+        assert!(
+            !enqueue_alert(
+                store,
+                &alert,
+                Reason::Opened,
+                to,
+                "https://vigil.example.org",
+                None,
+                test_now()
+            )
+            .unwrap(),
+            "queued once"
+        );
+        let port = free_port();
+        let sink = SmtpSink::start(port);
+        let mailer = SmtpMailer::from_settings(&smtp_settings(port)).unwrap();
+        let report = dispatch_due(store, &mailer, test_now()).unwrap();
+        assert_eq!((report.sent, report.failed), (1, 0), "{}", app.label);
+        let msgs = sink.messages();
+        assert_eq!(msgs.len(), 1);
+        let m = &msgs[0];
+        assert!(
+            m.contains("Subject: [Vigil HIGH] Mean Dice below the acceptance limit"),
+            "{m}"
+        );
+        assert!(m.contains("qm@example.org") && m.contains("prrc@example.org"));
+        for part in [
+            "Content-Type: text/plain",
+            "Content-Type: text/html",
+            "Content-Type: image/png",
+        ] {
+            assert!(m.contains(part), "missing {part}");
+        }
+        assert!(
+            m.contains(&format!(
+                "https://vigil.example.org/api/v1/alerts/{}",
+                alert.id
+            )),
+            "link: {m}"
+        );
+        assert_eq!(
+            dispatch_due(store, &mailer, test_now() + Duration::hours(2))
+                .unwrap()
+                .sent,
+            0,
+            "sent once"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn smtp_outage_loses_nothing_and_duplicates_nothing() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store = &*app.store;
+        let alert = open_alert(store);
+        enqueue_alert(
+            store,
+            &alert,
+            Reason::Opened,
+            vec!["qm@example.org".into()],
+            "http://x",
+            None,
+            test_now(),
+        )
+        .unwrap();
+        let port = free_port(); // nothing listens here yet: SMTP is down
+        let mailer = SmtpMailer::from_settings(&smtp_settings(port)).unwrap();
+        let r = dispatch_due(store, &mailer, test_now()).unwrap();
+        assert_eq!((r.sent, r.failed), (0, 1));
+        let queued = store.outbox_messages().unwrap();
+        assert_eq!((queued[0].attempts, queued[0].sent_at), (1, None));
+        assert_eq!(
+            queued[0].next_attempt_at,
+            test_now() + Duration::seconds(30)
+        );
+        assert!(queued[0].last_error.is_some());
+        assert_eq!(
+            dispatch_due(store, &mailer, test_now() + Duration::seconds(10)).unwrap(),
+            Default::default(),
+            "backing off"
+        );
+        let r = dispatch_due(store, &mailer, test_now() + Duration::seconds(31)).unwrap();
+        assert_eq!((r.sent, r.failed), (0, 1), "still down");
+        let sink = SmtpSink::start(port);
+        let r = dispatch_due(store, &mailer, test_now() + Duration::seconds(200)).unwrap();
+        assert_eq!((r.sent, r.failed), (1, 0), "{}", app.label);
+        assert_eq!(
+            dispatch_due(store, &mailer, test_now() + Duration::hours(5))
+                .unwrap()
+                .sent,
+            0
+        );
+        assert_eq!(sink.messages().len(), 1, "delivered exactly once");
+        assert_eq!(store.outbox_messages().unwrap()[0].attempts, 3);
+    }
+}
+
+#[test]
+fn test_email_command_reaches_the_smtp_server() {
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["alert", "test-email", "--to", "qm@example.org"])
+        .env("VIGIL_SMTP_HOST", "127.0.0.1")
+        .env("VIGIL_SMTP_PORT", port.to_string())
+        .env("VIGIL_SMTP_SECURITY", "none")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].contains("Subject: [Vigil] test e-mail"));
+    drop(sink);
+    let down = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["alert", "test-email", "--to", "qm@example.org"])
+        .env("VIGIL_SMTP_HOST", "127.0.0.1")
+        .env("VIGIL_SMTP_PORT", free_port().to_string())
+        .env("VIGIL_SMTP_SECURITY", "none")
+        .output()
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+}
