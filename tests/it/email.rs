@@ -28,7 +28,7 @@ impl SmtpSink {
     pub fn start(port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let python = std::env::var("VIGIL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let child = Command::new(&python)
+        let mut child = Command::new(&python)
             .args([
                 "-m",
                 "aiosmtpd",
@@ -49,6 +49,8 @@ impl SmtpSink {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start; install it with `pip install aiosmtpd`");
     }
 
