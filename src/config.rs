@@ -100,6 +100,10 @@ pub struct Settings {
     pub mail_dir: String,
     /// Seconds between outbox dispatch rounds.
     pub outbox_interval_s: u64,
+    /// Training-pipeline webhook that receives retraining manifests; empty: none.
+    pub training_webhook_url: String,
+    /// Key of the `X-Vigil-Signature` HMAC-SHA256 on webhook bodies.
+    pub webhook_secret: Secret,
 }
 
 impl Default for Settings {
@@ -130,6 +134,8 @@ impl Default for Settings {
             mail_from: "Vigil <vigil@localhost>".into(),
             mail_dir: "./data/mail".into(),
             outbox_interval_s: 10,
+            training_webhook_url: String::new(),
+            webhook_secret: Secret::default(),
         }
     }
 }

@@ -58,6 +58,7 @@ fn check_config(settings: &Settings) -> i32 {
         &mut shown.database_url,
         &mut shown.metrics_token,
         &mut shown.smtp_password,
+        &mut shown.webhook_secret,
     ] {
         if !secret.is_empty() {
             *secret = crate::config::Secret::new(redact_url(secret.expose()));

@@ -10,6 +10,7 @@ pub mod openapi;
 mod ops;
 mod plans;
 mod read;
+mod retraining;
 pub mod routes;
 pub mod telemetry;
 

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{alerts, ingest, masks, openapi, ops, plans, read};
+use super::{alerts, ingest, masks, openapi, ops, plans, read, retraining};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -37,6 +37,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/models/{model}/plan/history",
                 web::get().to(plans::get_plan_history),
+            )
+            .route(
+                "/retraining-requests",
+                web::post().to(retraining::post_retraining),
+            )
+            .route(
+                "/retraining-requests/{id}",
+                web::get().to(retraining::get_retraining),
+            )
+            .route(
+                "/retraining-requests/{id}/status",
+                web::post().to(retraining::post_retraining_status),
             )
             .route("/alerts", web::get().to(alerts::list_alerts))
             .route("/alerts/{id}", web::get().to(alerts::get_alert))

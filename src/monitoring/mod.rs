@@ -3,3 +3,4 @@
 //! framework, database or I/O imports.
 
 pub mod plan;
+pub mod retraining;

@@ -9,6 +9,7 @@ pub mod masks;
 pub mod notify;
 pub mod plans;
 mod privacy_gate;
+pub mod retraining;
 
 use chrono::{DateTime, Utc};
 

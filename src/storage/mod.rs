@@ -16,6 +16,7 @@ use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
+use crate::monitoring::retraining::ManifestCase;
 
 /// Storage failures, in the terms callers act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -165,6 +166,34 @@ pub struct AlertFilter {
     pub limit: i64,
 }
 
+/// Which reviewed cases to load for a manifest.
+#[derive(Debug, Clone)]
+pub struct CaseQuery {
+    /// Model version ids (`name@version`).
+    pub model_ids: Vec<String>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Empty: all sites.
+    pub sites: Vec<String>,
+}
+
+/// A stored retraining request with its manifest (JSON text, hashed).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RetrainingRecord {
+    pub id: String,
+    pub model: String,
+    pub criteria: String,
+    pub manifest: String,
+    pub manifest_sha256: String,
+    pub case_count: i64,
+    /// created, delivered, delivery_failed, accepted, training, completed, failed.
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Connection pool occupancy, for the metrics gauges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolState {
@@ -275,6 +304,23 @@ pub trait Store: Send + Sync {
     fn outbox_messages(&self) -> Result<Vec<OutboxMessage>, StoreError>;
     /// Store the outcome of a send attempt (attempts, next attempt, sent time, error).
     fn record_attempt(&self, message: &OutboxMessage) -> Result<(), StoreError>;
+
+    /// Reviewed cases (review joined to its event) matching the query, oldest first.
+    fn reviewed_cases(&self, query: &CaseQuery) -> Result<Vec<ManifestCase>, StoreError>;
+    fn insert_retraining(
+        &self,
+        request: &RetrainingRecord,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
+    fn retraining(&self, id: &str) -> Result<Option<RetrainingRecord>, StoreError>;
+    fn set_retraining_status(
+        &self,
+        id: &str,
+        status: &str,
+        detail: Option<&str>,
+        at: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;
     fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError>;

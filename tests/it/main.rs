@@ -10,6 +10,7 @@ mod masks;
 mod migrations;
 mod ops;
 mod plans;
+mod retraining;
 mod seg_fixtures;
 mod seg_library;
 mod seg_metrics_cli;

@@ -22,6 +22,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "models",
                 "outbox",
                 "pms_plans",
+                "retraining_requests",
                 "reviews",
                 "sites",
                 "users"

@@ -13,6 +13,7 @@ mod connection;
 mod ingest;
 mod outbox;
 mod plans;
+mod retraining;
 mod rows;
 pub mod schema;
 mod store_impl;

@@ -146,3 +146,19 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    retraining_requests (id) {
+        id -> Text,
+        model_name -> Text,
+        criteria -> Text,
+        manifest -> Text,
+        manifest_sha256 -> Text,
+        case_count -> BigInt,
+        status -> Text,
+        status_detail -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}

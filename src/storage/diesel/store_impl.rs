@@ -12,9 +12,10 @@ use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
+use crate::monitoring::retraining::ManifestCase;
 use crate::storage::{
-    AlertFilter, CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent, NewPlan,
-    NewReview, PoolState, Store, StoreError, StoredPlan,
+    AlertFilter, CaseQuery, CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent,
+    NewPlan, NewReview, PoolState, RetrainingRecord, Store, StoreError, StoredPlan,
 };
 
 impl Store for DieselStore {
@@ -163,6 +164,29 @@ impl Store for DieselStore {
     }
     fn record_attempt(&self, message: &OutboxMessage) -> Result<(), StoreError> {
         self.record_outbox_attempt(message)
+    }
+    fn reviewed_cases(&self, query: &CaseQuery) -> Result<Vec<ManifestCase>, StoreError> {
+        self.load_reviewed_cases(query)
+    }
+    fn insert_retraining(
+        &self,
+        request: &RetrainingRecord,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
+        self.insert_retraining_row(request, audit)
+    }
+    fn retraining(&self, id: &str) -> Result<Option<RetrainingRecord>, StoreError> {
+        self.load_retraining(id)
+    }
+    fn set_retraining_status(
+        &self,
+        id: &str,
+        status: &str,
+        detail: Option<&str>,
+        at: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
+        self.update_retraining_status(id, status, detail, at, audit)
     }
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
         self.append_audit_entry(audit)
