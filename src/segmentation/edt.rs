@@ -33,7 +33,38 @@ struct SliceScratch {
     has_row: Vec<bool>,
     positions: Vec<usize>,
     v: Vec<usize>,
+    h: Vec<f64>,
     z: Vec<f64>,
+}
+
+/// Columns (i, j) that hold at least one query: only those are ever read by step 3, so step
+/// 2 evaluates nothing else (about a third of the work on a blob-shaped surface).
+struct Needed {
+    c0: usize,
+    rows: Vec<bool>,
+    /// Per column i, whether any j of it is needed.
+    columns: Vec<bool>,
+}
+
+impl Needed {
+    fn new(queries: &[Surfel], c: [usize; 3]) -> Self {
+        let mut rows = vec![false; c[0] * c[1]];
+        let mut columns = vec![false; c[0]];
+        for q in queries {
+            let (i, j) = (q.pos[0] as usize, q.pos[1] as usize);
+            rows[i + c[0] * j] = true;
+            columns[i] = true;
+        }
+        Self {
+            c0: c[0],
+            rows,
+            columns,
+        }
+    }
+
+    fn at(&self, i: usize, j: usize) -> bool {
+        self.rows[i + self.c0 * j]
+    }
 }
 
 /// Distances in mm from every query surfel to the nearest surfel of `features`.
@@ -55,6 +86,7 @@ pub(crate) fn directed_distances(
     let sq: [Vec<f64>; 3] = std::array::from_fn(|a| squares(c[a], spacing[a]));
     let slice_len = c[0] * c[1];
     offsets.resize(slice_len * c[2], [0, 0]);
+    let needed = Needed::new(queries, c);
     let filled: Vec<bool> = offsets
         .par_chunks_mut(slice_len)
         .enumerate()
@@ -64,9 +96,12 @@ pub(crate) fn directed_distances(
                 has_row: vec![false; c[1]],
                 positions: Vec::new(),
                 v: vec![0; c[1]],
+                h: vec![0.0; c[1]],
                 z: vec![0.0; c[1] + 1],
             },
-            |scratch, (k, out)| transform_slice(features, k, spacing[1], &sq, scratch, out),
+            |scratch, (k, out)| {
+                transform_slice(features, k, spacing[1], &sq, &needed, scratch, out)
+            },
         )
         .collect();
     let grid = Grid {
@@ -84,6 +119,7 @@ fn transform_slice(
     k: usize,
     s1: f64,
     sq: &[Vec<f64>; 3],
+    needed: &Needed,
     s: &mut SliceScratch,
     out: &mut [Offset],
 ) -> bool {
@@ -106,8 +142,8 @@ fn transform_slice(
         }
     }
     if any {
-        for i in 0..c0 {
-            envelope_column(i, c0, s1, sq, s, out);
+        for i in (0..c0).filter(|&i| needed.columns[i]) {
+            envelope_column(i, c0, s1, sq, needed, s, out);
         }
     }
     any
@@ -135,42 +171,38 @@ fn nearest_in_row(positions: &[usize], dx: &mut [i16]) {
 /// Felzenszwalb-Huttenlocher along axis 1 for column i of a slice with a feature.
 ///
 /// Parabola q is `f(q) + ((p - q) * s1)^2` with `f(q) = (dx * s0)^2`; positions are in mm so
-/// that the intersections carry the spacing.
+/// that the intersections carry the spacing. `h` caches `f(q) + (q * s1)^2` per stack entry.
 fn envelope_column(
     i: usize,
     c0: usize,
     s1: f64,
     sq: &[Vec<f64>; 3],
+    needed: &Needed,
     s: &mut SliceScratch,
     out: &mut [Offset],
 ) {
     let c1 = s.has_row.len();
-    let height = |q: usize, dx: &[i16]| sq[0][dx[q * c0 + i].unsigned_abs() as usize] + sq[1][q];
     let mut top = usize::MAX;
     for q in 0..c1 {
         if !s.has_row[q] {
             continue;
         }
+        let hq = sq[0][s.dx[q * c0 + i].unsigned_abs() as usize] + sq[1][q];
+        let uq = q as f64 * s1;
         if top == usize::MAX {
             top = 0;
-            s.v[0] = q;
-            s.z[0] = f64::NEG_INFINITY;
-            s.z[1] = f64::INFINITY;
+            (s.v[0], s.h[0], s.z[0], s.z[1]) = (q, hq, f64::NEG_INFINITY, f64::INFINITY);
             continue;
         }
-        let hq = height(q, &s.dx);
         loop {
-            let r = s.v[top];
-            let x = (hq - height(r, &s.dx)) / (2.0 * (q as f64 * s1 - r as f64 * s1));
+            let x = (hq - s.h[top]) / (2.0 * (uq - s.v[top] as f64 * s1));
             // z[0] is -inf, so the loop always stops at the bottom of the stack.
             if x <= s.z[top] {
                 top -= 1;
                 continue;
             }
             top += 1;
-            s.v[top] = q;
-            s.z[top] = x;
-            s.z[top + 1] = f64::INFINITY;
+            (s.v[top], s.h[top], s.z[top], s.z[top + 1]) = (q, hq, x, f64::INFINITY);
             break;
         }
     }
@@ -180,9 +212,11 @@ fn envelope_column(
         while s.z[t + 1] < x {
             t += 1;
         }
-        let q = s.v[t];
-        // Axis-1 offsets are below 32768 (checked by the caller).
-        out[p * c0 + i] = [s.dx[q * c0 + i], (q as isize - p as isize) as i16];
+        if needed.at(i, p) {
+            let q = s.v[t];
+            // Axis-1 offsets are below 32768 (checked by the caller).
+            out[p * c0 + i] = [s.dx[q * c0 + i], (q as isize - p as isize) as i16];
+        }
     }
 }
 
