@@ -38,32 +38,43 @@ struct SliceScratch {
 }
 
 /// Columns (i, j) that hold at least one query: only those are ever read by step 3, so step
-/// 2 evaluates nothing else (about a third of the work on a blob-shaped surface).
+/// 2 evaluates and stores nothing else (a blob's shadow covers about half of the box).
 struct Needed {
     c0: usize,
-    rows: Vec<bool>,
-    /// Per column i, whether any j of it is needed.
-    columns: Vec<bool>,
+    /// Per column (i + c0*j), its slot in a slice of the offset buffer, or `u32::MAX`.
+    slot: Vec<u32>,
+    /// Per i, whether any column (i, j) is needed.
+    any_in: Vec<bool>,
+    /// Slots per slice.
+    count: usize,
 }
 
 impl Needed {
     fn new(queries: &[Surfel], c: [usize; 3]) -> Self {
-        let mut rows = vec![false; c[0] * c[1]];
-        let mut columns = vec![false; c[0]];
+        let mut slot = vec![u32::MAX; c[0] * c[1]];
+        let mut any_in = vec![false; c[0]];
         for q in queries {
             let (i, j) = (q.pos[0] as usize, q.pos[1] as usize);
-            rows[i + c[0] * j] = true;
-            columns[i] = true;
+            slot[i + c[0] * j] = 0;
+            any_in[i] = true;
+        }
+        let mut count = 0usize;
+        for s in slot.iter_mut().filter(|s| **s == 0) {
+            // At most c0*c1 <= 2^30 columns (both below 2^15), so the slot fits in u32.
+            *s = count as u32;
+            count += 1;
         }
         Self {
             c0: c[0],
-            rows,
-            columns,
+            slot,
+            any_in,
+            count,
         }
     }
 
-    fn at(&self, i: usize, j: usize) -> bool {
-        self.rows[i + self.c0 * j]
+    fn slot(&self, i: usize, j: usize) -> Option<usize> {
+        let s = self.slot[i + self.c0 * j];
+        (s != u32::MAX).then_some(s as usize)
     }
 }
 
@@ -83,12 +94,15 @@ pub(crate) fn directed_distances(
             limit: 32767,
         });
     }
+    if queries.is_empty() {
+        return Ok(Vec::new());
+    }
     let sq: [Vec<f64>; 3] = std::array::from_fn(|a| squares(c[a], spacing[a]));
     let slice_len = c[0] * c[1];
-    offsets.resize(slice_len * c[2], [0, 0]);
     let needed = Needed::new(queries, c);
+    offsets.resize(needed.count * c[2], [0, 0]);
     let filled: Vec<bool> = offsets
-        .par_chunks_mut(slice_len)
+        .par_chunks_mut(needed.count)
         .enumerate()
         .map_init(
             || SliceScratch {
@@ -109,6 +123,7 @@ pub(crate) fn directed_distances(
         sq: &sq,
         offsets,
         filled: &filled,
+        needed: &needed,
     };
     Ok(queries.par_iter().map(|q| grid.nearest(q.pos)).collect())
 }
@@ -142,7 +157,7 @@ fn transform_slice(
         }
     }
     if any {
-        for i in (0..c0).filter(|&i| needed.columns[i]) {
+        for i in (0..c0).filter(|&i| needed.any_in[i]) {
             envelope_column(i, c0, s1, sq, needed, s, out);
         }
     }
@@ -212,10 +227,10 @@ fn envelope_column(
         while s.z[t + 1] < x {
             t += 1;
         }
-        if needed.at(i, p) {
+        if let Some(slot) = needed.slot(i, p) {
             let q = s.v[t];
             // Axis-1 offsets are below 32768 (checked by the caller).
-            out[p * c0 + i] = [s.dx[q * c0 + i], (q as isize - p as isize) as i16];
+            out[slot] = [s.dx[q * c0 + i], (q as isize - p as isize) as i16];
         }
     }
 }
@@ -226,12 +241,13 @@ struct Grid<'a> {
     sq: &'a [Vec<f64>; 3],
     offsets: &'a [Offset],
     filled: &'a [bool],
+    needed: &'a Needed,
 }
 
 impl Grid<'_> {
     /// Squared distance of the feature stored for column (i, j) of slice kk, seen from k.
-    fn candidate(&self, col: usize, kk: usize, m: usize) -> f64 {
-        let [a, b] = self.offsets[kk * self.c[0] * self.c[1] + col];
+    fn candidate(&self, slot: usize, kk: usize, m: usize) -> f64 {
+        let [a, b] = self.offsets[kk * self.needed.count + slot];
         (self.sq[0][a.unsigned_abs() as usize] + self.sq[1][b.unsigned_abs() as usize])
             + self.sq[2][m]
     }
@@ -240,7 +256,10 @@ impl Grid<'_> {
     /// no better than the best candidate.
     fn nearest(&self, pos: [u32; 3]) -> f64 {
         let [i, j, k] = pos.map(|p| p as usize);
-        let col = i + self.c[0] * j;
+        // Every query's own column is needed by construction.
+        let Some(col) = self.needed.slot(i, j) else {
+            return f64::INFINITY;
+        };
         let mut best = f64::INFINITY;
         for m in 0..self.c[2] {
             if self.sq[2][m] >= best {
