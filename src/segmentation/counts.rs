@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::mask::PackedMask;
+use super::mask::{BinaryMask, PackedMask};
 
 /// Voxel counts of a mask pair and the inclusive bounding box of their union.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,5 +67,27 @@ pub(crate) fn count(reference: &PackedMask, pred: &PackedMask) -> Counts {
             }
             acc
         })
+        .reduce(Counts::default, merge)
+}
+
+/// Counts and box straight from two label volumes, packing each row into a small scratch
+/// buffer: the Dice-only path allocates nothing in proportion to the volume.
+pub(crate) fn count_unpacked(reference: &BinaryMask<'_>, pred: &BinaryMask<'_>) -> Counts {
+    let [nx, ny, nz] = reference.volume.shape();
+    let words = nx.div_ceil(64);
+    (0..nz)
+        .into_par_iter()
+        .map_init(
+            || (vec![0u64; words], vec![0u64; words]),
+            |(r, p), z| {
+                let mut acc = Counts::default();
+                for y in 0..ny {
+                    reference.pack_row(y, z, r);
+                    pred.pack_row(y, z, p);
+                    count_row(r, p, y, z, &mut acc);
+                }
+                acc
+            },
+        )
         .reduce(Counts::default, merge)
 }
