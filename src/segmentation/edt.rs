@@ -164,22 +164,29 @@ fn transform_slice(
     any
 }
 
-/// Signed offset from every position of a row to the nearest feature (sorted `positions`).
+/// Signed offset from every position of a row to the nearest feature (sorted, non-empty
+/// `positions`), filled segment by segment without per-element branching. Ties between a
+/// left and a right feature go right; both have the same distance.
 fn nearest_in_row(positions: &[usize], dx: &mut [i16]) {
-    let mut next = 0;
-    for (i, d) in dx.iter_mut().enumerate() {
-        while next < positions.len() && positions[next] < i {
-            next += 1;
+    // Offsets are below 32768 (checked by the caller), so the casts are exact.
+    let first = positions[0];
+    for (i, d) in dx[..first].iter_mut().enumerate() {
+        *d = (first - i) as i16;
+    }
+    for pair in positions.windows(2) {
+        let (left, right) = (pair[0], pair[1]);
+        // Positions up to the midpoint (exclusive when equidistant) look left.
+        let split = left + (right - left + 1) / 2;
+        for (n, d) in dx[left..split].iter_mut().enumerate() {
+            *d = -(n as i16);
         }
-        let right = positions.get(next).map(|&p| p - i);
-        let left = next.checked_sub(1).map(|n| i - positions[n]);
-        // Offsets are below 32768 (checked by the caller), so the casts are exact.
-        *d = match (left, right) {
-            (Some(l), Some(r)) if l < r => -(l as i16),
-            (_, Some(r)) => r as i16,
-            (Some(l), None) => -(l as i16),
-            (None, None) => 0,
-        };
+        for (n, d) in dx[split..right].iter_mut().enumerate() {
+            *d = (right - split - n) as i16;
+        }
+    }
+    let last = positions[positions.len() - 1];
+    for (n, d) in dx[last..].iter_mut().enumerate() {
+        *d = -(n as i16);
     }
 }
 
@@ -273,5 +280,22 @@ impl Grid<'_> {
             }
         }
         best.sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_in_row_matches_brute_force() {
+        let positions = [2usize, 3, 7, 12];
+        let mut dx = [0i16; 16];
+        nearest_in_row(&positions, &mut dx);
+        for (i, d) in dx.iter().enumerate() {
+            let best = positions.iter().map(|&p| p.abs_diff(i)).min().unwrap_or(0);
+            assert_eq!(d.unsigned_abs() as usize, best, "position {i}");
+            assert!(positions.contains(&((i as isize + *d as isize) as usize)));
+        }
     }
 }
