@@ -186,7 +186,7 @@ fn nearest_in_row(positions: &[usize], dx: &mut [i16]) {
     for pair in positions.windows(2) {
         let (left, right) = (pair[0], pair[1]);
         // Positions up to the midpoint (exclusive when equidistant) look left.
-        let split = left + (right - left + 1) / 2;
+        let split = left + (right - left).div_ceil(2);
         for (n, d) in dx[left..split].iter_mut().enumerate() {
             *d = -(n as i16);
         }
