@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::counts::{Counts, count, count_unpacked};
+use super::counts::{Counts, count, count_overlap};
 use super::directed::{Directed, directed};
 use super::edt::directed_distances;
 use super::error::MaskError;
@@ -197,7 +197,7 @@ pub fn compute_overlap(
             volume: pred,
             test: s.pred,
         };
-        count_unpacked(&r, &p)
+        count_overlap(&r, &p)
     };
     Ok(selected
         .iter()
