@@ -10,6 +10,7 @@
 #                      (default: ../shared/bench next to the repository)
 #   OUT                work folder (default: bench-out/ in the repository, git-ignored)
 #   REPEATS            timed runs per implementation (default 3; medians are reported)
+#   VIGIL_BIN          an already built release binary (skips cargo build)
 #
 # What is timed, per implementation and run:
 #   - peers: bench_seg_peers.py's in-process median after the masks are loaded (compute only),
@@ -40,9 +41,12 @@ if [ ! -f "$CASE/meta.json" ]; then
   "$VENV/bin/python" "$SCRIPTS/make_seg_bench_case.py" "$CASE"
 fi
 
-( cd "$ROOT" && cargo build --release --bin vigil )
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-VIGIL=$TARGET_DIR/release/vigil
+if [ -n "${VIGIL_BIN:-}" ]; then
+  VIGIL=$VIGIL_BIN
+else
+  ( cd "$ROOT" && cargo build --release --bin vigil )
+  VIGIL=${CARGO_TARGET_DIR:-$ROOT/target}/release/vigil
+fi
 
 run_vigil() { # name, extra args...
   local name=$1; shift

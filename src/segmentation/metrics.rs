@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::counts::{Counts, count};
+use super::counts::{Counts, count, count_overlap};
 use super::directed::{Directed, directed};
 use super::edt::directed_distances;
 use super::error::MaskError;
@@ -188,9 +188,20 @@ pub fn compute_overlap(
 ) -> Result<Vec<OverlapMetrics>, MaskError> {
     check_pair(pred, reference)?;
     let selected = selections(pred, reference, options.foreground)?;
+    let counts = |s: &Selection| {
+        let r = BinaryMask {
+            volume: reference,
+            test: s.reference,
+        };
+        let p = BinaryMask {
+            volume: pred,
+            test: s.pred,
+        };
+        count_overlap(&r, &p)
+    };
     Ok(selected
         .iter()
-        .map(|s| overlap(&counts_of(pred, reference, s).0, s.label))
+        .map(|s| overlap(&counts(s), s.label))
         .collect())
 }
 

@@ -37,6 +37,7 @@ mod surface;
 mod tables;
 mod volume;
 
+pub use directed::pairwise_sum;
 pub use error::MaskError;
 pub use json::tolerance_key;
 pub use metrics::{

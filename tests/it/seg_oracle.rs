@@ -1,7 +1,7 @@
 //! A deliberately naive implementation of METRICS.md section 4 (per-corner codes, brute-force
 //! nearest surfel), used as an oracle for the fast engine on small random masks.
 
-use vigil::segmentation::surfel_area_table;
+use vigil::segmentation::{pairwise_sum, surfel_area_table};
 
 /// A small binary mask, axis 0 fastest.
 #[derive(Debug, Clone)]
@@ -68,9 +68,11 @@ pub fn distances(from: &[([isize; 3], f64)], to: &[([isize; 3], f64)], s: [f64; 
 /// (mean, p95, max, area within each tolerance, total area).
 pub fn stats(d: &[f64], s: &[([isize; 3], f64)], tol: &[f64]) -> (f64, f64, f64, Vec<f64>, f64) {
     let mut pairs: Vec<(f64, f64)> = d.iter().copied().zip(s.iter().map(|x| x.1)).collect();
+    // surface-distance: sorted (distance, area) tuples, numpy pairwise sums, sequential cumsum.
     pairs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let total: f64 = pairs.iter().map(|p| p.1).sum();
-    let mean = pairs.iter().map(|p| p.0 * p.1).sum::<f64>() / total;
+    let areas: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    let total = pairwise_sum(&areas);
+    let mean = pairwise_sum(&pairs.iter().map(|p| p.0 * p.1).collect::<Vec<_>>()) / total;
     let mut cum = 0.0;
     let mut p95 = pairs.last().unwrap().0;
     for p in &pairs {

@@ -207,3 +207,23 @@ proptest! {
         prop_assert_eq!(doubled.ref_surface_mm2, base.ref_surface_mm2 * 4.0);
     }
 }
+
+/// A case proptest found: 40 equal-area surfels put a cumulative fraction at exactly 0.95 in
+/// real arithmetic, so HD95 depends on numpy's summation order (now reproduced).
+#[test]
+fn hd95_at_an_exact_095_step_follows_numpy() {
+    let fg = |on: &[usize]| (0..24).map(|i| on.contains(&i)).collect::<Vec<bool>>();
+    let pred = Mask {
+        shape: [2, 2, 6],
+        fg: fg(&[0, 11, 13, 16, 22]),
+    };
+    let reference = Mask {
+        shape: [2, 2, 6],
+        fg: fg(&[15]),
+    };
+    let spacing = [1.5, 0.699999988079071, 1.0];
+    let m = metrics(&pred, &reference, spacing);
+    let (sr, sp) = (surfels(&reference, spacing), surfels(&pred, spacing));
+    let pr = stats(&distances(&sp, &sr, spacing), &sp, &[]);
+    assert_eq!(m.hd95_pred_to_ref, Some(pr.1));
+}
