@@ -1,12 +1,16 @@
 //! `POST /api/v1/events` and `POST /api/v1/reviews`: sites report in batches.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::Caller;
 use super::body::{batch_items, read_json};
+use crate::domain::site::Site;
 use crate::error::AppError;
 use crate::service::ingest::{BatchOutcome, IngestError, ingest_events, ingest_reviews};
+use crate::storage::Store;
 
 /// Report a batch of inference events (site key).
 #[utoipa::path(
@@ -27,23 +31,7 @@ pub async fn post_events(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let site = caller.site()?.clone();
-    let items = batch_items(
-        read_json(&req, payload, state.settings.max_body_bytes).await?,
-        "events",
-    )?;
-    let st = state.clone();
-    let outcome = web::block(move || {
-        ingest_events(
-            &*st.store,
-            &site,
-            items,
-            st.settings.max_batch_items,
-            st.clock.now(),
-        )
-    })
-    .await?;
-    respond(&state, "events", outcome)
+    ingest(caller, state, req, payload, "events", ingest_events).await
 }
 
 /// Report a batch of clinician reviews (site key).
@@ -65,14 +53,29 @@ pub async fn post_reviews(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    ingest(caller, state, req, payload, "reviews", ingest_reviews).await
+}
+
+type IngestFn =
+    fn(&dyn Store, &Site, Vec<Value>, usize, DateTime<Utc>) -> Result<BatchOutcome, IngestError>;
+
+/// Shared body of both ingest routes: only sites may call them; `kind` names the envelope.
+async fn ingest(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+    kind: &'static str,
+    run: IngestFn,
+) -> Result<HttpResponse, AppError> {
     let site = caller.site()?.clone();
     let items = batch_items(
         read_json(&req, payload, state.settings.max_body_bytes).await?,
-        "reviews",
+        kind,
     )?;
     let st = state.clone();
     let outcome = web::block(move || {
-        ingest_reviews(
+        run(
             &*st.store,
             &site,
             items,
@@ -81,7 +84,7 @@ pub async fn post_reviews(
         )
     })
     .await?;
-    respond(&state, "reviews", outcome)
+    respond(&state, kind, outcome)
 }
 
 fn respond(

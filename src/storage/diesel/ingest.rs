@@ -42,36 +42,36 @@ fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
-impl DieselStore {
-    pub(crate) fn ingest_event_rows(
-        &self,
-        batch: &[NewEvent],
-    ) -> Result<Vec<ItemFate>, StoreError> {
-        let ids: Vec<&str> = batch.iter().map(|e| e.event_id.as_str()).collect();
-        let mut conn = self.conn()?;
+/// One idempotent batch insert into `$table` keyed by `$id`, with the rows made by `$row`:
+/// classify every item against what is stored, write the new ones unless any conflicts, and
+/// retry when a concurrent batch won the race for the same new id.
+macro_rules! idempotent_insert {
+    ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $what:literal) => {{
+        let ids: Vec<&str> = $batch.iter().map(|e| e.$id.as_str()).collect();
+        let mut conn = $self.conn()?;
         for attempt in 1..=RACE_RETRIES {
             let r: QueryResult<Vec<ItemFate>> = write_tx!(&mut *conn, |c| {
-                let known: HashMap<String, String> = events::table
-                    .filter(events::event_id.eq_any(&ids))
-                    .select((events::event_id, events::content_hash))
+                let known: HashMap<String, String> = $table::table
+                    .filter($table::$id.eq_any(&ids))
+                    .select(($table::$id, $table::content_hash))
                     .load::<(String, String)>(c)?
                     .into_iter()
                     .collect();
                 let fates = classify(
-                    batch
+                    $batch
                         .iter()
-                        .map(|e| (e.event_id.as_str(), e.content_hash.as_str())),
+                        .map(|e| (e.$id.as_str(), e.content_hash.as_str())),
                     &known,
                 );
                 if !fates.contains(&ItemFate::Conflict) {
-                    let rows: Vec<NewEventRow> = batch
+                    let rows: Vec<$row> = $batch
                         .iter()
                         .zip(&fates)
                         .filter(|(_, f)| **f == ItemFate::Accepted)
-                        .map(|(e, _)| NewEventRow::from(e))
+                        .map(|(e, _)| $row::from(e))
                         .collect();
                     for chunk in rows.chunks(INSERT_CHUNK) {
-                        diesel::insert_into(events::table)
+                        diesel::insert_into($table::table)
                             .values(chunk)
                             .execute(c)?;
                     }
@@ -80,10 +80,28 @@ impl DieselStore {
             });
             match r {
                 Err(e) if is_unique_violation(&e) && attempt < RACE_RETRIES => continue,
-                other => return other.map_err(map_err("event")),
+                other => return other.map_err(map_err($what)),
             }
         }
-        Err(StoreError::Other("event ingest retries exhausted".into()))
+        Err(StoreError::Other(
+            concat!($what, " ingest retries exhausted").into(),
+        ))
+    }};
+}
+
+impl DieselStore {
+    pub(crate) fn ingest_event_rows(
+        &self,
+        batch: &[NewEvent],
+    ) -> Result<Vec<ItemFate>, StoreError> {
+        idempotent_insert!(self, batch, events, event_id, NewEventRow, "event")
+    }
+
+    pub(crate) fn ingest_review_rows(
+        &self,
+        batch: &[NewReview],
+    ) -> Result<Vec<ItemFate>, StoreError> {
+        idempotent_insert!(self, batch, reviews, review_id, NewReviewRow, "review")
     }
 
     pub(crate) fn load_event_owners(
@@ -101,49 +119,6 @@ impl DieselStore {
             .into_iter()
             .map(|(id, site_id, model_id)| (id, EventOwner { site_id, model_id }))
             .collect())
-    }
-
-    pub(crate) fn ingest_review_rows(
-        &self,
-        batch: &[NewReview],
-    ) -> Result<Vec<ItemFate>, StoreError> {
-        let ids: Vec<&str> = batch.iter().map(|r| r.review_id.as_str()).collect();
-        let mut conn = self.conn()?;
-        for attempt in 1..=RACE_RETRIES {
-            let r: QueryResult<Vec<ItemFate>> = write_tx!(&mut *conn, |c| {
-                let known: HashMap<String, String> = reviews::table
-                    .filter(reviews::review_id.eq_any(&ids))
-                    .select((reviews::review_id, reviews::content_hash))
-                    .load::<(String, String)>(c)?
-                    .into_iter()
-                    .collect();
-                let fates = classify(
-                    batch
-                        .iter()
-                        .map(|r| (r.review_id.as_str(), r.content_hash.as_str())),
-                    &known,
-                );
-                if !fates.contains(&ItemFate::Conflict) {
-                    let rows: Vec<NewReviewRow> = batch
-                        .iter()
-                        .zip(&fates)
-                        .filter(|(_, f)| **f == ItemFate::Accepted)
-                        .map(|(r, _)| NewReviewRow::from(r))
-                        .collect();
-                    for chunk in rows.chunks(INSERT_CHUNK) {
-                        diesel::insert_into(reviews::table)
-                            .values(chunk)
-                            .execute(c)?;
-                    }
-                }
-                Ok(fates)
-            });
-            match r {
-                Err(e) if is_unique_violation(&e) && attempt < RACE_RETRIES => continue,
-                other => return other.map_err(map_err("review")),
-            }
-        }
-        Err(StoreError::Other("review ingest retries exhausted".into()))
     }
 
     pub(crate) fn load_review_site(&self, review_id: &str) -> Result<Option<String>, StoreError> {
