@@ -16,3 +16,17 @@ pub mod validation;
 pub mod validation_drift;
 
 pub use error::StatsError;
+pub mod arl;
+pub mod binning;
+pub mod chi2;
+pub mod column_drift;
+pub mod distance;
+pub mod fixture_sample;
+pub mod json_api_drift_dist;
+pub mod ks;
+pub mod ks_paths;
+pub mod kstwo;
+pub mod np_sum;
+pub mod radix_sort;
+pub mod sequential;
+pub mod smirnov;

@@ -1,0 +1,74 @@
+//! One drift check over the benchmark table (20 numeric + 5 categorical columns), timed the way
+//! `bench_peers.py` times the Python peers: data loading excluded, the check (freezing the
+//! reference and comparing the current window) included. Also reports the check alone against an
+//! already frozen reference, which is what a running monitor pays per window.
+//!
+//! Usage: drift_check <data-dir>   (prints one line `RESULT {json}`)
+
+#[path = "../benches/drift_data.rs"]
+mod drift_data;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use vigil::stats::column_drift::{
+    ColumnValues, DriftConfig, FrozenReference, ReferenceInput, check_drift,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .ok_or("usage: drift_check <data-dir>")?,
+    );
+    let t0 = Instant::now();
+    let reference = drift_data::load(&dir, "ref")?;
+    let current = drift_data::load(&dir, "cur")?;
+    let drift_data::Side {
+        numeric: ref_numeric,
+        categorical_text: ref_text,
+    } = reference;
+    let ref_labels = drift_data::labels(&ref_text);
+    let cur_labels = drift_data::labels(&current.categorical_text);
+    let load_s = t0.elapsed().as_secs_f64();
+    let n = current.numeric.first().map_or(0, |c| c.1.len());
+
+    let t1 = Instant::now();
+    let mut inputs: Vec<(String, ReferenceInput<'_>)> = Vec::new();
+    for (name, v) in ref_numeric {
+        inputs.push((name, ReferenceInput::Numeric(v)));
+    }
+    for (name, v) in &ref_labels {
+        inputs.push((name.clone(), ReferenceInput::Categorical(v)));
+    }
+    let frozen = FrozenReference::prepare(inputs, 10)?;
+    let t_prepare = t1.elapsed().as_secs_f64();
+    let mut cur: Vec<(&str, ColumnValues<'_>)> = Vec::new();
+    for (name, v) in &current.numeric {
+        cur.push((name, ColumnValues::Numeric(v)));
+    }
+    for (name, v) in &cur_labels {
+        cur.push((name, ColumnValues::Categorical(v)));
+    }
+    let report = check_drift(&frozen, &cur, &DriftConfig::default())?;
+    let check_s = t1.elapsed().as_secs_f64();
+
+    let t2 = Instant::now();
+    let again = check_drift(&frozen, &cur, &DriftConfig::default())?;
+    let warm_s = t2.elapsed().as_secs_f64();
+    assert_eq!(again.n_drifted, report.n_drifted);
+
+    let drifted: Vec<&str> = report
+        .columns
+        .iter()
+        .filter(|c| c.drifted)
+        .map(|c| c.name.as_str())
+        .collect();
+    let out = serde_json::json!({
+        "peer": "vigil", "n": n, "version": env!("CARGO_PKG_VERSION"), "threads": rayon::current_num_threads(),
+        "load_s": load_s, "check_s": check_s, "prepare_s": t_prepare, "check_frozen_s": warm_s,
+        "result": {"drifted_columns": report.n_drifted, "drifted": drifted},
+    });
+    println!("RESULT {out}");
+    Ok(())
+}
