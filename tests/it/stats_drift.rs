@@ -393,3 +393,80 @@ fn cusum_arl_design_agrees_with_a_seeded_monte_carlo_simulation() {
     // Siegmund's approximation is close but not exact.
     assert!((num(&d["arl0_siegmund"]) - arl0).abs() / arl0 < 0.1);
 }
+
+mod column_drift {
+    use super::*;
+    use vigil::stats::column_drift::{
+        CategoricalMethod, ColumnValues, DriftConfig, FrozenReference, NumericMethod, ReferenceInput, check_drift,
+    };
+    use vigil::stats::ks::{Alternative, KsMethod, ks_2samp};
+
+    fn sample(rng: &mut ChaCha8Rng, n: usize, shift: f64) -> Vec<f64> {
+        let mut next = normals(rng);
+        (0..n).map(|_| next() + shift).collect()
+    }
+
+    fn labels(rng: &mut ChaCha8Rng, n: usize, probs: &[f64]) -> Vec<&'static str> {
+        const L: [&str; 4] = ["a", "b", "c", "d"];
+        (0..n)
+            .map(|_| {
+                let u: f64 = rng.random();
+                let mut acc = 0.0;
+                let i = probs.iter().position(|p| {
+                    acc += p;
+                    u < acc
+                });
+                L[i.unwrap_or(probs.len() - 1)]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn flags_the_shifted_columns_and_matches_the_standalone_tests() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let n = 3000;
+        let (r0, c0) = (sample(&mut rng, n, 0.0), sample(&mut rng, n, 0.0));
+        let (r1, c1) = (sample(&mut rng, n, 0.0), sample(&mut rng, n, 0.3));
+        let rc = labels(&mut rng, n, &[0.5, 0.3, 0.2]);
+        let mut cc = labels(&mut rng, n, &[0.2, 0.3, 0.5]);
+        cc[0] = "new category";
+        let frozen = FrozenReference::prepare(
+            vec![
+                ("same".into(), ReferenceInput::Numeric(r0.clone())),
+                ("shifted".into(), ReferenceInput::Numeric(r1)),
+                ("cat".into(), ReferenceInput::Categorical(&rc)),
+            ],
+            10,
+        )
+        .expect("prepare");
+        // The frozen reference survives a JSON round trip (it is stored in the database).
+        let text = serde_json::to_string(&frozen).expect("serialise");
+        let back: FrozenReference = serde_json::from_str(&text).expect("deserialise");
+        assert_eq!(back, frozen);
+        let current = [
+            ("same", ColumnValues::Numeric(&c0)),
+            ("shifted", ColumnValues::Numeric(&c1)),
+            ("cat", ColumnValues::Categorical(&cc)),
+        ];
+        let report = check_drift(&back, &current, &DriftConfig::default()).expect("check");
+        let flags: Vec<(&str, bool)> = report.columns.iter().map(|c| (c.name.as_str(), c.drifted)).collect();
+        assert_eq!(flags, vec![("same", false), ("shifted", true), ("cat", true)]);
+        let ks = ks_2samp(&r0, &c0, Alternative::TwoSided, KsMethod::Auto).expect("ks");
+        assert_eq!(report.columns[0].statistic, ks.statistic);
+        assert_eq!(report.columns[0].pvalue, Some(ks.pvalue));
+        assert!(report.columns[0].p_adjusted >= report.columns[0].pvalue);
+        assert_eq!((report.columns[2].n_ref, report.columns[2].n_cur), (n as u64, n as u64));
+
+        let cfg = DriftConfig {
+            numeric: NumericMethod::Psi,
+            categorical: CategoricalMethod::JensenShannon,
+            ..DriftConfig::default()
+        };
+        let report = check_drift(&frozen, &current, &cfg).expect("check");
+        assert_eq!(report.columns[1].method, "psi");
+        assert!(report.columns[1].statistic > report.columns[0].statistic);
+        assert!(report.columns[2].pvalue.is_none());
+        let missing = check_drift(&frozen, &current[..2], &DriftConfig::default());
+        assert!(missing.is_err());
+    }
+}
