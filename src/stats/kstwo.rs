@@ -250,11 +250,7 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
         if ln2 > 0 {
             let base = (k1 - v0s) as usize;
             let (start, len) = ((j1 - k1) as usize, (j2 - j1 + 1) as usize);
-            for (out, idx) in v1.iter_mut().take(len).zip(start..) {
-                // Full convolution entry `idx` of v0[base..base+ln2] with pw[..ln2].
-                let lo = idx.saturating_sub(ln2 as usize - 1);
-                *out = (lo..=idx).map(|a| v0[base + a] * pw[idx - a]).sum();
-            }
+            convolve_into(&v0[base..], &pw[..ln2 as usize], start, len, &mut v1);
             let mx = v1.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             if 0.0 < mx && mx < EM128 {
                 v1.iter_mut().for_each(|v| *v *= EP128);
@@ -272,6 +268,15 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
         ans *= m as f64;
     }
     ldexp(ans, expnt)
+}
+
+/// Entries start..start+len of the full convolution of a[..b.len()] with b, written to out.
+fn convolve_into(a: &[f64], b: &[f64], start: usize, len: usize, out: &mut [f64]) {
+    let m = b.len();
+    for (o, idx) in out.iter_mut().take(len).zip(start..) {
+        let lo = idx.saturating_sub(m - 1);
+        *o = (lo..=idx.min(m - 1)).map(|i| a[i] * b[idx - i]).sum();
+    }
 }
 
 fn pomeranz_j1j2(i: i64, n: i64, ll: i64, ceilf: i64, roundf: i64) -> (i64, i64) {
@@ -338,7 +343,20 @@ fn pelz_good_cdf(n: f64, x: f64) -> f64 {
     for (acc, dn) in kk.iter_mut().zip(denom) {
         *acc = *acc * q * sqrt2pi / dn;
     }
-    let q = (-pi2 / 2.0 / z2).exp();
+    let (k2extra, k3extra) = pelz_good_extra(z, maxk);
+    kk[2] += k2extra * (pi2 * sqrt2pi / (-36.0 * z3));
+    kk[3] += k3extra * (pi2 * sqrt2pi / (216.0 * z6));
+    kk.iter()
+        .enumerate()
+        .map(|(i, v)| v / n.powf(i as f64 / 2.0))
+        .sum()
+}
+
+/// The sums over all integers k of the K2 and K3 terms: Σ k²q^{k²} and
+/// Σ (3z² − π²k²)k²q^{k²}, with q = exp(−π²/2z²).
+fn pelz_good_extra(z: f64, maxk: i64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    let q = (-PI * PI / 2.0 / (z * z)).exp();
     let sqrt3z = 3f64.sqrt() * z;
     let (mut k2extra, mut k3extra) = (0.0, 0.0);
     for k in (1..=maxk).rev() {
@@ -349,12 +367,7 @@ fn pelz_good_cdf(n: f64, x: f64) -> f64 {
         k2extra += ksq * qp;
         k3extra += (sqrt3z + kspi) * (sqrt3z - kspi) * ksq * qp;
     }
-    kk[2] += k2extra * (pi2 * sqrt2pi / (-36.0 * z3));
-    kk[3] += k3extra * (pi2 * sqrt2pi / (216.0 * z6));
-    kk.iter()
-        .enumerate()
-        .map(|(i, v)| v / n.powf(i as f64 / 2.0))
-        .sum()
+    (k2extra, k3extra)
 }
 
 #[cfg(test)]

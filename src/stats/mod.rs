@@ -7,26 +7,27 @@
 //! - distances, binning, sequential detectors, column drift, `json_api_drift`,
 //!   `validation_drift`: drift team.
 
-pub mod error;
-pub mod json_api;
-pub mod json_api_drift;
-pub mod json_num;
-pub mod multiplicity;
-pub mod validation;
-pub mod validation_drift;
-
-pub use error::StatsError;
 pub mod arl;
 pub mod binning;
 pub mod chi2;
 pub mod column_drift;
+pub mod column_drift_types;
 pub mod distance;
+pub mod error;
 pub mod fixture_sample;
+pub mod json_api;
+pub mod json_api_drift;
 pub mod json_api_drift_dist;
+pub mod json_num;
 pub mod ks;
 pub mod ks_paths;
 pub mod kstwo;
+pub mod multiplicity;
 pub mod np_sum;
 pub mod radix_sort;
 pub mod sequential;
 pub mod smirnov;
+pub mod validation;
+pub mod validation_drift;
+
+pub use error::StatsError;
