@@ -23,7 +23,8 @@ def main():
         print(f"{r['peer']:<10} {r['n']:>8} {str(r.get('version')):<9} {t:>17.3f} {m:>13.0f} "
               f"{tr:>11} {mr:>10}  {json.dumps(r.get('result'))}")
     if vigil:
-        print(f"vigil check against an already frozen reference: {vigil['check_frozen_s_median']:.3f} s "
+        print(f"vigil: check CPU time {vigil['check_cpu_s_median']:.2f} s; against an already frozen reference "
+              f"{vigil['check_frozen_s_median']:.3f} s wall, {vigil['check_frozen_cpu_s_median']:.2f} s CPU "
               f"({vigil['threads']} threads)")
 
 

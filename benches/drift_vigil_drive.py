@@ -23,6 +23,8 @@ def main():
             return
         r = json.loads(m.group(1))
         r["peak_rss_mib"] = int(rss.group(1)) / 1024 if rss else None
+        cpu = [float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", p.stderr)]
+        r["process_cpu_s"] = sum(cpu)
         runs.append(r)
         print(json.dumps(r), file=sys.stderr, flush=True)
     print(json.dumps({
@@ -31,6 +33,9 @@ def main():
         "check_s_all": [round(r["check_s"], 4) for r in runs],
         "check_frozen_s_median": statistics.median(r["check_frozen_s"] for r in runs),
         "load_s_median": statistics.median(r["load_s"] for r in runs),
+        "check_cpu_s_median": statistics.median(r["check_cpu_s"] for r in runs),
+        "check_frozen_cpu_s_median": statistics.median(r["check_frozen_cpu_s"] for r in runs),
+        "process_cpu_s_median": statistics.median(r["process_cpu_s"] for r in runs),
         "peak_rss_mib_max": max(r["peak_rss_mib"] for r in runs),
         "threads": runs[0]["threads"],
         "result": runs[0]["result"],

@@ -15,6 +15,24 @@ use vigil::stats::column_drift::{
     ColumnValues, DriftConfig, FrozenReference, ReferenceInput, check_drift,
 };
 
+/// CPU seconds (user + system, all threads) of this process so far, from /proc (Linux; 0 when
+/// unavailable). Wall time on a shared machine depends on the load; CPU time much less.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // `rest` starts at field 3 (state, not numeric and filtered out), so utime is f[10].
+    f.get(10)
+        .zip(f.get(11))
+        .map_or(0.0, |(u, s)| (u + s) / 100.0)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(
         std::env::args()
@@ -33,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let load_s = t0.elapsed().as_secs_f64();
     let n = current.numeric.first().map_or(0, |c| c.1.len());
 
-    let t1 = Instant::now();
+    let (t1, cpu1) = (Instant::now(), cpu_seconds());
     let mut inputs: Vec<(String, ReferenceInput<'_>)> = Vec::new();
     for (name, v) in ref_numeric {
         inputs.push((name, ReferenceInput::Numeric(v)));
@@ -52,10 +70,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let report = check_drift(&frozen, &cur, &DriftConfig::default())?;
     let check_s = t1.elapsed().as_secs_f64();
+    let check_cpu_s = cpu_seconds() - cpu1;
 
-    let t2 = Instant::now();
+    let (t2, cpu2) = (Instant::now(), cpu_seconds());
     let again = check_drift(&frozen, &cur, &DriftConfig::default())?;
     let warm_s = t2.elapsed().as_secs_f64();
+    let warm_cpu_s = cpu_seconds() - cpu2;
     assert_eq!(again.n_drifted, report.n_drifted);
 
     let drifted: Vec<&str> = report
@@ -67,6 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = serde_json::json!({
         "peer": "vigil", "n": n, "version": env!("CARGO_PKG_VERSION"), "threads": rayon::current_num_threads(),
         "load_s": load_s, "check_s": check_s, "prepare_s": t_prepare, "check_frozen_s": warm_s,
+        "check_cpu_s": check_cpu_s, "check_frozen_cpu_s": warm_cpu_s,
         "result": {"drifted_columns": report.n_drifted, "drifted": drifted},
     });
     println!("RESULT {out}");
