@@ -56,7 +56,13 @@ pub fn jensenshannon(req: &Value) -> Result<Value, StatsError> {
 fn binned(req: &Value) -> Result<Binned, StatsError> {
     let reference = field_sample(req, "reference")?;
     let current = field_sample(req, "current")?;
-    let column_type = opt_str(req, "column_type", "num")?;
+    // Without an explicit type, strings mean a categorical column (the fixtures' dtype rule).
+    let inferred = if matches!(reference, Sample::Categorical(_)) {
+        "cat"
+    } else {
+        "num"
+    };
+    let column_type = opt_str(req, "column_type", inferred)?;
     let (reference, current) = match column_type {
         "num" | "numerical" => {
             if reference.as_f64().is_none() || current.as_f64().is_none() {
