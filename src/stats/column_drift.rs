@@ -19,9 +19,9 @@ use super::binning::{quantile_counts_sorted, quantile_edges, smooth_zeros};
 use super::chi2::{Lambda, chi2_contingency};
 pub use super::column_drift_types::*;
 use super::distance::{hellinger, jensenshannon, psi, wasserstein_normed, wasserstein_sorted};
+use super::fast_sort::{sort_in_place, sorted_finite_copy};
 use super::ks::{Alternative, KsMethod, ks_2samp_sorted};
 use super::multiplicity::{FdrMethod, fdr_adjust};
-use super::radix_sort::{sort_in_place, sorted_finite_copy};
 
 impl FrozenReference {
     /// Freeze a reference table. Numeric columns are moved in and sorted in place (no copy);

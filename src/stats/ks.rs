@@ -64,7 +64,7 @@ pub fn sort_finite(v: &mut [f64]) -> Result<(), StatsError> {
     if v.iter().any(|x| x.is_nan()) {
         return Err(StatsError::input("ks_2samp: samples must not contain NaN"));
     }
-    v.sort_unstable_by(f64::total_cmp);
+    super::fast_sort::sort_in_place(v);
     Ok(())
 }
 
@@ -170,50 +170,86 @@ struct Extremes {
     min_loc: f64,
 }
 
-/// One merge pass over the sorted samples: the largest and smallest ECDF difference and where
-/// numpy's argmax/argmin over `concat(x, y)` would find them (first occurrence: values of x
-/// before values of y, each ascending).
-fn ecdf_extremes(x: &[f64], y: &[f64]) -> Extremes {
-    let (n1, n2) = (x.len() as f64, y.len() as f64);
-    // Best over values present in x, and over values present in y: (max, loc, min, loc).
-    let mut bx = (f64::NEG_INFINITY, f64::NAN, f64::INFINITY, f64::NAN);
-    let mut by = bx;
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < x.len() || j < y.len() {
-        let v = match (x.get(i), y.get(j)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => break,
-        };
-        let (in_x, in_y) = (i < x.len() && x[i] == v, j < y.len() && y[j] == v);
-        while i < x.len() && x[i] == v {
-            i += 1;
+/// Running extremes of the ECDF difference over the values present in one sample.
+#[derive(Clone, Copy)]
+struct Best {
+    max: f64,
+    max_loc: f64,
+    min: f64,
+    min_loc: f64,
+}
+
+impl Best {
+    const EMPTY: Best = Best {
+        max: f64::NEG_INFINITY,
+        max_loc: f64::NAN,
+        min: f64::INFINITY,
+        min_loc: f64::NAN,
+    };
+
+    #[inline]
+    fn update(&mut self, diff: f64, v: f64) {
+        if diff > self.max {
+            (self.max, self.max_loc) = (diff, v);
         }
-        while j < y.len() && y[j] == v {
-            j += 1;
-        }
-        let diff = i as f64 / n1 - j as f64 / n2;
-        for (present, b) in [(in_x, &mut bx), (in_y, &mut by)] {
-            if present {
-                if diff > b.0 {
-                    (b.0, b.1) = (diff, v);
-                }
-                if diff < b.2 {
-                    (b.2, b.3) = (diff, v);
-                }
-            }
+        if diff < self.min {
+            (self.min, self.min_loc) = (diff, v);
         }
     }
-    let (max_diff, max_loc) = if bx.0 >= by.0 {
-        (bx.0, bx.1)
+}
+
+/// Index just past the run of values equal to `v` starting at `i`.
+#[inline]
+fn skip_equal(s: &[f64], mut i: usize, v: f64) -> usize {
+    while i < s.len() && s[i] == v {
+        i += 1;
+    }
+    i
+}
+
+/// One merge pass over the sorted samples: the largest and smallest ECDF difference and where
+/// numpy's argmax/argmin over `concat(x, y)` would find them (first occurrence: values of x
+/// before values of y, each ascending). The differences are `i/n1 − j/n2` with the same
+/// divisions as numpy, so D agrees to the last bit.
+fn ecdf_extremes(x: &[f64], y: &[f64]) -> Extremes {
+    let (n1, n2) = (x.len() as f64, y.len() as f64);
+    let (mut bx, mut by) = (Best::EMPTY, Best::EMPTY);
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < x.len() && j < y.len() {
+        let (a, b) = (x[i], y[j]);
+        if a < b {
+            i = skip_equal(x, i, a);
+            bx.update(i as f64 / n1 - j as f64 / n2, a);
+        } else if b < a {
+            j = skip_equal(y, j, b);
+            by.update(i as f64 / n1 - j as f64 / n2, b);
+        } else {
+            i = skip_equal(x, i, a);
+            j = skip_equal(y, j, b);
+            let diff = i as f64 / n1 - j as f64 / n2;
+            bx.update(diff, a);
+            by.update(diff, b);
+        }
+    }
+    while i < x.len() {
+        let a = x[i];
+        i = skip_equal(x, i, a);
+        bx.update(i as f64 / n1 - j as f64 / n2, a);
+    }
+    while j < y.len() {
+        let b = y[j];
+        j = skip_equal(y, j, b);
+        by.update(i as f64 / n1 - j as f64 / n2, b);
+    }
+    let (max_diff, max_loc) = if bx.max >= by.max {
+        (bx.max, bx.max_loc)
     } else {
-        (by.0, by.1)
+        (by.max, by.max_loc)
     };
-    let (min_diff, min_loc) = if bx.2 <= by.2 {
-        (bx.2, bx.3)
+    let (min_diff, min_loc) = if bx.min <= by.min {
+        (bx.min, bx.min_loc)
     } else {
-        (by.2, by.3)
+        (by.min, by.min_loc)
     };
     Extremes {
         max_diff,
