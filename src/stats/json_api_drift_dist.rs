@@ -115,16 +115,24 @@ fn as_categorical(s: Sample) -> Sample {
 }
 
 pub fn psi(req: &Value) -> Result<Value, StatsError> {
-    check_keys(
-        req,
-        &["reference", "current", "column_type", "binning", "bins"],
-    )?;
+    let keys = [
+        "reference",
+        "current",
+        "column_type",
+        "binning",
+        "bins",
+        "base",
+    ];
+    check_keys(req, &keys)?;
     let mut b = binned(req)?;
     smooth_zeros(&mut b.ref_shares);
     smooth_zeros(&mut b.cur_shares);
-    Ok(
-        json!({"psi": to_json(psi_value(&b.ref_shares, &b.cur_shares)), "n_bins": b.ref_shares.len()}),
-    )
+    let mut value = psi_value(&b.ref_shares, &b.cur_shares);
+    // Natural log (Evidently) unless a base is given, as for Jensen-Shannon.
+    if let Some(base) = opt_f64(req, "base")? {
+        value /= base.ln();
+    }
+    Ok(json!({"psi": to_json(value), "n_bins": b.ref_shares.len()}))
 }
 
 pub fn js_drift(req: &Value) -> Result<Value, StatsError> {
