@@ -33,6 +33,36 @@ fn cpu_seconds() -> f64 {
         .map_or(0.0, |(u, s)| (u + s) / 100.0)
 }
 
+/// The reference columns handed to `FrozenReference::prepare` (numeric ones moved in).
+fn reference_inputs<'a>(
+    numeric: Vec<(String, Vec<f64>)>,
+    labels: &'a [(String, Vec<&'a str>)],
+) -> Vec<(String, ReferenceInput<'a>)> {
+    let mut inputs: Vec<(String, ReferenceInput<'a>)> = numeric
+        .into_iter()
+        .map(|(name, v)| (name, ReferenceInput::Numeric(v)))
+        .collect();
+    for (name, v) in labels {
+        inputs.push((name.clone(), ReferenceInput::Categorical(v)));
+    }
+    inputs
+}
+
+/// The current window, borrowed.
+fn current_window<'a>(
+    numeric: &'a [(String, Vec<f64>)],
+    labels: &'a [(String, Vec<&'a str>)],
+) -> Vec<(&'a str, ColumnValues<'a>)> {
+    let mut cur: Vec<(&str, ColumnValues<'_>)> = numeric
+        .iter()
+        .map(|(name, v)| (name.as_str(), ColumnValues::Numeric(v)))
+        .collect();
+    for (name, v) in labels {
+        cur.push((name, ColumnValues::Categorical(v)));
+    }
+    cur
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(
         std::env::args()
@@ -52,22 +82,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = current.numeric.first().map_or(0, |c| c.1.len());
 
     let (t1, cpu1) = (Instant::now(), cpu_seconds());
-    let mut inputs: Vec<(String, ReferenceInput<'_>)> = Vec::new();
-    for (name, v) in ref_numeric {
-        inputs.push((name, ReferenceInput::Numeric(v)));
-    }
-    for (name, v) in &ref_labels {
-        inputs.push((name.clone(), ReferenceInput::Categorical(v)));
-    }
-    let frozen = FrozenReference::prepare(inputs, 10)?;
+    let frozen = FrozenReference::prepare(reference_inputs(ref_numeric, &ref_labels), 10)?;
     let t_prepare = t1.elapsed().as_secs_f64();
-    let mut cur: Vec<(&str, ColumnValues<'_>)> = Vec::new();
-    for (name, v) in &current.numeric {
-        cur.push((name, ColumnValues::Numeric(v)));
-    }
-    for (name, v) in &cur_labels {
-        cur.push((name, ColumnValues::Categorical(v)));
-    }
+    let cur = current_window(&current.numeric, &cur_labels);
     let report = check_drift(&frozen, &cur, &DriftConfig::default())?;
     let check_s = t1.elapsed().as_secs_f64();
     let check_cpu_s = cpu_seconds() - cpu1;

@@ -213,19 +213,7 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
     let ceilf = i64::from(f > 0.0);
     let roundf = i64::from(f > 0.5);
     let npwrs = (2 * (ll + 1)) as usize;
-    let nf = n as f64;
-    let powers = |r: f64| {
-        let mut p = vec![1.0; npwrs];
-        for mm in 1..npwrs {
-            p[mm] = p[mm - 1] * r / mm as f64;
-        }
-        p
-    };
-    let (gp, twogp, onem2gp) = (
-        powers(g / nf),
-        powers(2.0 * g / nf),
-        powers((1.0 - 2.0 * g) / nf),
-    );
+    let (gp, twogp, onem2gp) = pomeranz_powers(n as f64, g, npwrs);
     let mut v0 = vec![0.0; npwrs];
     let mut v1 = vec![0.0; npwrs];
     v1[0] = 1.0;
@@ -268,6 +256,23 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
         ans *= m as f64;
     }
     ldexp(ans, expnt)
+}
+
+/// The three tables (g/n)^m/m!, (2g/n)^m/m! and ((1−2g)/n)^m/m! for m < npwrs: Poisson
+/// probabilities without their normalising factor.
+fn pomeranz_powers(nf: f64, g: f64, npwrs: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let powers = |r: f64| {
+        let mut p = vec![1.0; npwrs];
+        for mm in 1..npwrs {
+            p[mm] = p[mm - 1] * r / mm as f64;
+        }
+        p
+    };
+    (
+        powers(g / nf),
+        powers(2.0 * g / nf),
+        powers((1.0 - 2.0 * g) / nf),
+    )
 }
 
 /// Entries start..start+len of the full convolution of a[..b.len()] with b, written to out.
