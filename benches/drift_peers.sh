@@ -13,7 +13,10 @@
 # Usage: benches/drift_peers.sh [--n 100000] [--repeats 3] [--peers none,scipy,alibi,nannyml,evidently]
 #        [--setup-only]
 # Environment: BENCH_PEERS (path of bench_peers.py; default: shared/bench/bench_peers.py beside
-# the repository), VENVS (default bench-out/venvs), OUT (default bench-out), PYTHON (python3.11).
+# the repository), VENVS (default bench-out/venvs), OUT (default bench-out), PYTHON (python3.11),
+# VIGIL_BIN (an already built drift_check; default: build it with cargo --release), VIGIL_REPEATS
+# (default: --repeats).
+# --peers "" runs Vigil only (and reports against the peers' summaries already in OUT).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,7 +28,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --n) N="$2"; shift 2 ;;
     --repeats) REPEATS="$2"; shift 2 ;;
-    --peers) PEERS="$2"; shift 2 ;;
+    --peers) PEERS="$2"; shift 2 ;;  # may be empty: Vigil only
     --setup-only) SETUP_ONLY=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -61,18 +64,25 @@ if [ ! -f "$DATA/.ok" ]; then
   touch "$DATA/.ok"
 fi
 
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}" cargo build --release --quiet \
-  --manifest-path "$here/Cargo.toml" --example drift_check
-VIGIL_BIN="${CARGO_TARGET_DIR:-$here/target}/release/examples/drift_check"
+if [ -z "${VIGIL_BIN:-}" ]; then
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}" cargo build --release --quiet \
+    --manifest-path "$here/Cargo.toml" --example drift_check
+  VIGIL_BIN="${CARGO_TARGET_DIR:-$here/target}/release/examples/drift_check"
+fi
 
 PY="$VENVS/evidently/bin/python"
 LOG="$OUT/peers-$N.jsonl"
-: > "$LOG"
-"$PY" "$BENCH_PEERS" --drive --n "$N" --repeats "$REPEATS" --peers "$PEERS" \
-  --python none="$PY" --python scipy="$PY" --python evidently="$PY" \
-  --python nannyml="$VENVS/nannyml/bin/python" --python alibi="$VENVS/alibi/bin/python" \
-  2>"$OUT/peers-$N.stderr" | sed -n 's/^SUMMARY //p' >> "$LOG"
+if [ -n "$PEERS" ]; then
+  : > "$LOG"
+  "$PY" "$BENCH_PEERS" --drive --n "$N" --repeats "$REPEATS" --peers "$PEERS" \
+    --python none="$PY" --python scipy="$PY" --python evidently="$PY" \
+    --python nannyml="$VENVS/nannyml/bin/python" --python alibi="$VENVS/alibi/bin/python" \
+    2>"$OUT/peers-$N.stderr" | sed -n 's/^SUMMARY //p' >> "$LOG"
+fi
 
 # Vigil: same protocol (fresh process per run, /usr/bin/time -v, median check time, max RSS).
-"$PY" "$here/benches/drift_vigil_drive.py" "$VIGIL_BIN" "$DATA" "$N" "$REPEATS" >> "$LOG"
-"$PY" "$here/benches/drift_report.py" "$LOG"
+VLOG="$OUT/vigil-$N.jsonl"
+"$PY" "$here/benches/drift_vigil_drive.py" "$VIGIL_BIN" "$DATA" "$N" "${VIGIL_REPEATS:-$REPEATS}" 2>/dev/null > "$VLOG"
+echo "data on disk: $(du -sm "$DATA" | cut -f1) MiB (n=$N)"
+cat "$LOG" "$VLOG" > "$OUT/all-$N.jsonl"
+"$PY" "$here/benches/drift_report.py" "$OUT/all-$N.jsonl"
