@@ -397,7 +397,8 @@ fn cusum_arl_design_agrees_with_a_seeded_monte_carlo_simulation() {
 mod column_drift {
     use super::*;
     use vigil::stats::column_drift::{
-        CategoricalMethod, ColumnValues, DriftConfig, FrozenReference, NumericMethod, ReferenceInput, check_drift,
+        CategoricalMethod, ColumnValues, DriftConfig, FrozenReference, NumericMethod,
+        ReferenceInput, check_drift,
     };
     use vigil::stats::ks::{Alternative, KsMethod, ks_2samp};
 
@@ -449,13 +450,23 @@ mod column_drift {
             ("cat", ColumnValues::Categorical(&cc)),
         ];
         let report = check_drift(&back, &current, &DriftConfig::default()).expect("check");
-        let flags: Vec<(&str, bool)> = report.columns.iter().map(|c| (c.name.as_str(), c.drifted)).collect();
-        assert_eq!(flags, vec![("same", false), ("shifted", true), ("cat", true)]);
+        let flags: Vec<(&str, bool)> = report
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.drifted))
+            .collect();
+        assert_eq!(
+            flags,
+            vec![("same", false), ("shifted", true), ("cat", true)]
+        );
         let ks = ks_2samp(&r0, &c0, Alternative::TwoSided, KsMethod::Auto).expect("ks");
         assert_eq!(report.columns[0].statistic, ks.statistic);
         assert_eq!(report.columns[0].pvalue, Some(ks.pvalue));
         assert!(report.columns[0].p_adjusted >= report.columns[0].pvalue);
-        assert_eq!((report.columns[2].n_ref, report.columns[2].n_cur), (n as u64, n as u64));
+        assert_eq!(
+            (report.columns[2].n_ref, report.columns[2].n_cur),
+            (n as u64, n as u64)
+        );
 
         let cfg = DriftConfig {
             numeric: NumericMethod::Psi,
@@ -469,4 +480,23 @@ mod column_drift {
         let missing = check_drift(&frozen, &current[..2], &DriftConfig::default());
         assert!(missing.is_err());
     }
+}
+
+#[test]
+fn validation_case_counts_per_family() {
+    // KS: 26 reference calls × {statistic, p}; chi2: 20 calls × {statistic, p} + 4 refusals;
+    // JS: 8 binned × {ln, log2} + 2 plain vectors; CUSUM: 4 × {no reset, reset}; EWMA: 2.
+    let want = [
+        ("ks_2samp", 52),
+        ("chi2_homogeneity", 44),
+        ("psi_evidently", 8),
+        ("jensenshannon", 18),
+        ("wasserstein", 5),
+        ("spc_cusum_ewma", 10),
+    ];
+    for (name, n) in want {
+        let got = cases(name, &fixture(name)).map_or(0, |c| c.len());
+        assert_eq!(got, n, "{name}");
+    }
+    assert!(cases("wilcoxon", &fixture("wilcoxon")).is_none());
 }
