@@ -291,7 +291,7 @@ fn categorical_column(
 
 /// FNV-1a: category labels are short and trusted-size; SipHash costs more than the count.
 #[derive(Default)]
-pub struct Fnv(u64);
+struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
