@@ -12,7 +12,7 @@ use super::StatsError;
 use super::chi2::{Lambda, chi2_contingency};
 use super::fixture_sample::{Sample, decode_sample};
 use super::json_api_drift_dist as dist;
-use super::json_num::{field_f64, field_vec, to_json};
+use super::json_num::{field_f64, field_vec, from_json, to_json};
 use super::ks::{Alternative, KsMethod, ks_2samp};
 
 /// Run `name` if it belongs to the drift family; `None` lets the caller try other families.
@@ -137,8 +137,16 @@ fn chi2(req: &Value) -> Result<Value, StatsError> {
         .ok_or_else(|| StatsError::invalid("\"observed\" must be a 2-D array"))?;
     let table = rows
         .iter()
-        .enumerate()
-        .map(|(i, _)| field_vec(&json!({"r": rows[i]}), "r"))
+        .map(|row| {
+            row.as_array()
+                .ok_or_else(|| StatsError::invalid("\"observed\" rows must be arrays"))?
+                .iter()
+                .map(|v| {
+                    from_json(v)
+                        .ok_or_else(|| StatsError::invalid("\"observed\" must hold numbers"))
+                })
+                .collect::<Result<Vec<f64>, _>>()
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let correction = opt_bool(req, "correction", true)?;
     let lambda = match opt_str(req, "lambda_", "pearson")? {
