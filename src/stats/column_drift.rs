@@ -9,9 +9,6 @@
 //! The reference is never re-sorted and current columns are borrowed, so the only per-check
 //! allocation is one sorted copy of each numeric column in flight.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rayon::prelude::*;
 
 use super::StatsError;
@@ -21,6 +18,7 @@ pub use super::column_drift_types::*;
 use super::distance::{hellinger, jensenshannon, psi, wasserstein_normed, wasserstein_sorted};
 use super::fast_sort::{sort_in_place, sorted_finite_copy};
 use super::ks::{Alternative, KsMethod, ks_2samp_sorted};
+use super::label_count::LabelCounts;
 use super::multiplicity::{FdrMethod, fdr_adjust};
 
 impl FrozenReference {
@@ -80,13 +78,8 @@ fn freeze_numeric(mut v: Vec<f64>, bins: usize) -> Result<NumericReference, Stat
     })
 }
 
-fn freeze_categorical<S: AsRef<str>>(v: &[S]) -> CategoricalReference {
-    let mut map: FastMap<&str, u64> = FastMap::default();
-    for s in v {
-        *map.entry(s.as_ref()).or_insert(0) += 1;
-    }
-    let mut pairs: Vec<(&str, u64)> = map.into_iter().collect();
-    pairs.sort_unstable();
+fn freeze_categorical(v: &[&str]) -> CategoricalReference {
+    let pairs = LabelCounts::count_all(v).into_sorted();
     CategoricalReference {
         categories: pairs.iter().map(|p| p.0.to_owned()).collect(),
         counts: pairs.iter().map(|p| p.1).collect(),
@@ -245,24 +238,19 @@ fn categorical_column(
     v: &[&str],
     cfg: &DriftConfig,
 ) -> Result<ColumnResult, StatsError> {
-    let index: FastMap<&str, usize> = r
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
+    // Count the window's labels, then align them with the reference categories (both sorted);
+    // labels the reference never saw follow as extra cells with reference count 0.
+    let counted = LabelCounts::count_all(v).into_sorted();
     let mut cur = vec![0u64; r.categories.len()];
-    let mut new: FastMap<&str, u64> = FastMap::default();
-    for s in v {
-        match index.get(s) {
-            Some(&i) => cur[i] += 1,
-            None => *new.entry(s).or_insert(0) += 1,
+    let mut new_sorted: Vec<(&str, u64)> = Vec::new();
+    for (label, c) in counted {
+        match r.categories.binary_search_by(|k| k.as_str().cmp(label)) {
+            Ok(i) => cur[i] = c,
+            Err(_) => new_sorted.push((label, c)),
         }
     }
     let mut ref_counts: Vec<f64> = r.counts.iter().map(|&c| c as f64).collect();
     let mut cur_counts: Vec<f64> = cur.iter().map(|&c| c as f64).collect();
-    let mut new_sorted: Vec<(&str, u64)> = new.into_iter().collect();
-    new_sorted.sort_unstable();
     for (_, c) in new_sorted {
         ref_counts.push(0.0);
         cur_counts.push(c as f64);
@@ -288,44 +276,3 @@ fn categorical_column(
     )?;
     Ok(result(name, m, d, None, d >= cfg.distance_threshold, n))
 }
-
-/// FxHash-style hasher over 8-byte words: category labels are short and come from our own
-/// tables (no hash-flooding concern), and SipHash, byte-wise FNV alike, cost more than the
-/// counting itself at a million rows.
-#[derive(Default)]
-struct Fx(u64);
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
-        }
-    }
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;

@@ -23,6 +23,7 @@ pub mod json_num;
 pub mod ks;
 pub mod ks_paths;
 pub mod kstwo;
+pub mod label_count;
 pub mod multiplicity;
 pub mod np_sum;
 pub mod sequential;
