@@ -1,105 +1,140 @@
-//! Decoder for the sample encodings of the reference fixtures: a plain list, `{"repeat":
-//! {values, counts}}` or `{"modseq": {n, a, c, m, scale, offset}}`, wrapped as `{"data": ...,
-//! "check": {...}}`. Numbers follow the `json_num` convention for NaN and infinities.
+//! Decoder for the sample encodings of the reference fixtures (`tests/fixtures/stats/`): a plain
+//! JSON list, `{"repeat": {values, counts}}` or `{"modseq": {n, a, c, m, scale, offset}}`, and
+//! the `{"data": ..., "check": ...}` wrapper. The JSON type of the values is the sample's dtype
+//! (integers, floats or strings), which matters for Evidently's integer bin-width rule, so the
+//! decoder keeps it.
 
 use serde_json::Value;
 
+use super::StatsError;
 use super::json_num::from_json;
 
-/// Expand a fixture sample (`{"data": ..., "check": ...}` or a bare encoding) to f64 values,
-/// verifying `check.n` and `check.first` when present.
-pub fn decode_sample(v: &Value) -> Result<Vec<f64>, String> {
-    let data = v.get("data").unwrap_or(v);
-    let values = expand(data)?;
-    if let Some(check) = v.get("check") {
-        verify(&values, check)?;
-    }
-    Ok(values)
+/// One decoded sample with its dtype.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sample {
+    /// Floating-point column (f64).
+    Numeric(Vec<f64>),
+    /// Integer column: values are kept as f64 (exact below 2^53) but flagged as integers.
+    Integer(Vec<f64>),
+    /// Categorical column.
+    Categorical(Vec<String>),
 }
 
-fn numbers(v: &Value) -> Result<Vec<f64>, String> {
-    v.as_array()
-        .ok_or("expected a list")?
-        .iter()
-        .map(|x| from_json(x).ok_or_else(|| format!("not a number: {x}")))
-        .collect()
+impl Sample {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Sample::Numeric(v) | Sample::Integer(v) => v.len(),
+            Sample::Categorical(v) => v.len(),
+        }
+    }
+
+    /// True when the sample holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The numeric values (integers included); `None` for a categorical sample.
+    pub fn as_f64(&self) -> Option<&[f64]> {
+        match self {
+            Sample::Numeric(v) | Sample::Integer(v) => Some(v),
+            Sample::Categorical(_) => None,
+        }
+    }
 }
 
-fn expand(data: &Value) -> Result<Vec<f64>, String> {
-    if data.is_array() {
-        return numbers(data);
+/// Decode a sample: a list, a `repeat` or `modseq` object, or a `{"data": ...}` wrapper.
+pub fn decode_sample(v: &Value) -> Result<Sample, StatsError> {
+    if let Some(data) = v.get("data") {
+        return decode_sample(data);
     }
-    if let Some(rep) = data.get("repeat") {
-        let values = numbers(rep.get("values").ok_or("repeat without values")?)?;
-        let counts = rep
-            .get("counts")
-            .and_then(Value::as_array)
-            .ok_or("repeat without counts")?;
-        let mut out = Vec::new();
-        for (value, count) in values.iter().zip(counts) {
-            let c = count
-                .as_u64()
-                .ok_or("repeat count must be a non-negative integer")?;
-            out.extend(std::iter::repeat_n(*value, c as usize));
-        }
-        return Ok(out);
+    if let Some(list) = v.as_array() {
+        return decode_list(list);
     }
-    if let Some(ms) = data.get("modseq") {
-        let int = |k: &str| {
-            ms.get(k)
-                .and_then(Value::as_u64)
-                .ok_or(format!("modseq.{k}"))
-        };
-        let real = |k: &str| {
-            ms.get(k)
-                .and_then(from_json_ref)
-                .ok_or(format!("modseq.{k}"))
-        };
-        let (n, a, c, m) = (int("n")?, int("a")?, int("c")?, int("m")?);
-        let (scale, offset) = (real("scale")?, real("offset")?);
-        if m == 0 {
-            return Err("modseq.m must be positive".into());
-        }
-        // Integer arithmetic for the residue, then divide, multiply, add in that order.
-        return (0..n)
-            .map(|i| {
-                let r = a
-                    .checked_mul(i)
-                    .and_then(|v| v.checked_add(c))
-                    .ok_or("modseq overflow")?;
-                Ok(((r % m) as f64 / m as f64) * scale + offset)
-            })
+    if let Some(rep) = v.get("repeat") {
+        return decode_repeat(rep);
+    }
+    if let Some(ms) = v.get("modseq") {
+        return decode_modseq(ms).map(Sample::Numeric);
+    }
+    Err(StatsError::invalid(
+        "a sample must be a list, {\"repeat\": ...} or {\"modseq\": ...}",
+    ))
+}
+
+/// Decode a plain list; its first value decides the dtype. An empty list is numeric.
+fn decode_list(list: &[Value]) -> Result<Sample, StatsError> {
+    if list.iter().all(Value::is_string) && list.iter().any(|s| from_json(s).is_none()) {
+        let cats = list
+            .iter()
+            .map(|s| s.as_str().unwrap_or_default().to_owned())
             .collect();
+        return Ok(Sample::Categorical(cats));
     }
-    Err("unknown sample encoding".into())
+    let integer = !list.is_empty() && list.iter().all(|x| x.is_i64() || x.is_u64());
+    let values = list
+        .iter()
+        .map(|x| from_json(x).ok_or_else(|| StatsError::invalid("sample values must be numbers")))
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok(if integer {
+        Sample::Integer(values)
+    } else {
+        Sample::Numeric(values)
+    })
 }
 
-fn from_json_ref(v: &Value) -> Option<f64> {
-    from_json(v)
+fn decode_repeat(rep: &Value) -> Result<Sample, StatsError> {
+    let values = rep
+        .get("values")
+        .and_then(Value::as_array)
+        .ok_or_else(|| StatsError::invalid("repeat needs a \"values\" list"))?;
+    let counts = rep
+        .get("counts")
+        .and_then(Value::as_array)
+        .ok_or_else(|| StatsError::invalid("repeat needs a \"counts\" list"))?;
+    if values.len() != counts.len() {
+        return Err(StatsError::invalid(
+            "repeat values and counts differ in length",
+        ));
+    }
+    let mut expanded = Vec::new();
+    for (v, c) in values.iter().zip(counts) {
+        let c = c
+            .as_u64()
+            .ok_or_else(|| StatsError::invalid("repeat counts must be non-negative integers"))?;
+        for _ in 0..c {
+            expanded.push(v.clone());
+        }
+    }
+    decode_list(&expanded)
 }
 
-fn verify(values: &[f64], check: &Value) -> Result<(), String> {
-    if let Some(n) = check.get("n").and_then(Value::as_u64)
-        && n as usize != values.len()
-    {
-        return Err(format!("check.n {n} but decoded {}", values.len()));
+/// `x_i = (f64((a*i + c) mod m) / f64(m)) * scale + offset`, integer part in 64 bits, then the
+/// three double operations in exactly that order (no fused multiply-add) so every language
+/// produces the same bits.
+fn decode_modseq(ms: &Value) -> Result<Vec<f64>, StatsError> {
+    let int = |k: &str| {
+        ms.get(k)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| StatsError::invalid(format!("modseq needs integer {k:?}")))
+    };
+    let float = |k: &str| {
+        ms.get(k)
+            .and_then(from_json)
+            .ok_or_else(|| StatsError::invalid(format!("modseq needs number {k:?}")))
+    };
+    let (n, a, c, m) = (int("n")?, int("a")?, int("c")?, int("m")?);
+    let (scale, offset) = (float("scale")?, float("offset")?);
+    if m == 0 {
+        return Err(StatsError::invalid("modseq m must be positive"));
     }
-    // numpy's pairwise sum differs from an exactly rounded one in the last bits only.
-    if let Some(want) = check.get("sum").and_then(from_json_ref) {
-        let got = super::ttest::compensated_sum(values);
-        if (got - want).abs() > 1e-12 * want.abs() {
-            return Err(format!("check.sum {want:e} but decoded sum {got:e}"));
-        }
-    }
-    if let Some(first) = check.get("first").and_then(Value::as_array) {
-        for (i, want) in first.iter().enumerate() {
-            let want = from_json(want).ok_or("check.first must hold numbers")?;
-            if values.get(i).map(|v| v.to_bits()) != Some(want.to_bits()) {
-                return Err(format!("check.first[{i}] mismatch"));
-            }
-        }
-    }
-    Ok(())
+    let mf = m as f64;
+    Ok((0..n)
+        .map(|i| {
+            let r = (a.wrapping_mul(i).wrapping_add(c)) % m;
+            (r as f64 / mf) * scale + offset
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -108,25 +143,31 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn repeat_and_modseq_expand() {
-        let r = decode_sample(
-            &json!({"data": {"repeat": {"values": [1.5, 2], "counts": [2, 1]}},
-            "check": {"n": 3}}),
-        )
-        .unwrap();
-        assert_eq!(r, vec![1.5, 1.5, 2.0]);
-        let m = decode_sample(
-            &json!({"modseq": {"n": 3, "a": 3, "c": 1, "m": 4, "scale": 2.0,
-            "offset": 1.0}}),
-        )
-        .unwrap();
-        // residues 1, 0, 3 -> 0.25, 0, 0.75 -> *2 + 1
-        assert_eq!(m, vec![1.5, 1.0, 2.5]);
+    fn modseq_matches_the_fixture_check_values() {
+        let v = json!({"modseq": {"n": 10001, "a": 7919, "c": 13, "m": 100003, "scale": 1.0, "offset": 0.0}});
+        let Sample::Numeric(x) = decode_sample(&v).unwrap() else {
+            panic!("numeric expected")
+        };
+        assert_eq!(x.len(), 10001);
+        assert_eq!(x[0], 0.0001299961001169965);
+        assert_eq!(x[1], 0.07931762047138585);
+        let sum: f64 = x.iter().sum();
+        assert!((sum - 5000.456776296711).abs() < 1e-8);
     }
 
     #[test]
-    fn failed_check_is_reported() {
-        let bad = json!({"data": [1.0, 2.0], "check": {"n": 3}});
-        assert!(decode_sample(&bad).is_err());
+    fn repeat_keeps_the_dtype() {
+        let v = json!({"data": {"repeat": {"values": [0, 1], "counts": [2, 1]}}});
+        assert_eq!(
+            decode_sample(&v).unwrap(),
+            Sample::Integer(vec![0.0, 0.0, 1.0])
+        );
+        let v = json!({"repeat": {"values": ["a", "b"], "counts": [1, 2]}});
+        assert_eq!(
+            decode_sample(&v).unwrap(),
+            Sample::Categorical(vec!["a".into(), "b".into(), "b".into()])
+        );
+        let v = json!([1.0, "NaN"]);
+        assert!(matches!(decode_sample(&v).unwrap(), Sample::Numeric(x) if x[1].is_nan()));
     }
 }

@@ -8,19 +8,34 @@
 //!   `validation_drift`: drift team.
 
 pub mod alternative;
+pub mod arl;
+pub mod binning;
 pub mod bootstrap;
+pub mod chi2;
+pub mod column_drift;
+pub mod column_drift_types;
 pub mod counts;
+pub mod distance;
 pub mod error;
+pub mod fast_sort;
 pub mod fixture_sample;
 pub mod intervals;
 pub mod json_api;
 pub mod json_api_drift;
+pub mod json_api_drift_dist;
 pub mod json_api_hypothesis;
 pub mod json_num;
+pub mod ks;
+pub mod ks_paths;
+pub mod kstwo;
+pub mod label_count;
 pub mod mannwhitneyu;
 pub mod multiplicity;
 pub mod noninferiority;
+pub mod np_sum;
 pub mod ranks;
+pub mod sequential;
+pub mod smirnov;
 pub mod special;
 pub mod ttest;
 pub mod validation;

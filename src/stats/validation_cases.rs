@@ -169,7 +169,9 @@ fn sample(case: &Value, name: &str) -> Result<Value, String> {
     let v = case["inputs"]
         .get(name)
         .ok_or(format!("missing input {name}"))?;
-    Ok(json!(decode_sample(v)?))
+    let decoded = decode_sample(v).map_err(|e| e.to_string())?;
+    let values = decoded.as_f64().ok_or(format!("input {name} is not numeric"))?;
+    Ok(json!(values))
 }
 
 fn input(case: &Value, name: &str) -> Result<Value, String> {

@@ -17,4 +17,5 @@ mod seg_metrics_cli;
 mod seg_oracle;
 mod seg_props;
 mod stats_cli;
+mod stats_drift;
 mod support;
