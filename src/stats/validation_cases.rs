@@ -170,7 +170,9 @@ fn sample(case: &Value, name: &str) -> Result<Value, String> {
         .get(name)
         .ok_or(format!("missing input {name}"))?;
     let decoded = decode_sample(v).map_err(|e| e.to_string())?;
-    let values = decoded.as_f64().ok_or(format!("input {name} is not numeric"))?;
+    let values = decoded
+        .as_f64()
+        .ok_or(format!("input {name} is not numeric"))?;
     Ok(json!(values))
 }
 

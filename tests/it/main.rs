@@ -19,3 +19,4 @@ mod seg_props;
 mod stats_cli;
 mod stats_drift;
 mod support;
+mod tidy;
