@@ -113,6 +113,12 @@ const IDENTIFIER_KEYS: &[&str] = &[
 /// The first kind of personal data found in `value`, checked in a fixed priority order so the
 /// reported kind is deterministic (a UID that contains a date-like run is reported as a UID).
 pub(crate) fn classify_value(value: &str) -> Option<PiiKind> {
+    // Fast path for the common case (scanner names, feature keys, enum values): every rule
+    // but the titled-name rule needs a digit, an `@` or a `^`, so a string without any of
+    // them can only be a titled name. This keeps the screen cheap on the ingest hot path.
+    if !value.chars().any(|c| c.is_numeric() || c == '@' || c == '^') {
+        return TITLED_NAME.is_match(value).then_some(PiiKind::PersonName);
+    }
     let masked = mask_random_ids(value);
     let s = masked.as_ref();
     if EMAIL.is_match(s) {
