@@ -135,7 +135,9 @@ async fn api_run(url: &str, events: u32, clients: u32) -> Run {
             let mut lat = Vec::new();
             loop {
                 let b = next.fetch_add(1, Ordering::SeqCst) as usize;
-                let Some(body) = bodies.get(b) else { return lat };
+                let Some(body) = bodies.get(b) else {
+                    return lat;
+                };
                 let t = Instant::now();
                 let res = client
                     .post(&base)
@@ -221,6 +223,17 @@ fn raw_postgres(url: &str, events: u32, csv: &std::path::Path) -> f64 {
     f64::from(events) / t.elapsed().as_secs_f64()
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The run with the median rate (its latencies are reported with it).
+fn median_run(mut runs: Vec<Run>) -> Run {
+    runs.sort_by(|a, b| a.events_per_s.total_cmp(&b.events_per_s));
+    runs.swap_remove(runs.len() / 2)
+}
+
 fn report(name: &str, api: &Run, raw: f64, raw_name: &str) {
     println!(
         "{name:<10} API {:>9.0} events/s  p50 {:>6.1} ms  p99 {:>6.1} ms | {raw_name} {:>9.0} rows/s | API/raw = {:.2}",
@@ -242,23 +255,37 @@ fn main() {
         .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     println!("ingest benchmark: {events} events, batches of {BATCH}, {clients} concurrent clients");
+    let repeats: usize = env_or("BENCH_REPEATS", 3);
+    println!("(medians of {repeats} runs, each into a fresh database)");
     let csv = write_csv(events);
     let system = actix_web::rt::System::new();
     let dir = tempfile::tempdir().expect("dir");
-    let sqlite_url = format!("sqlite://{}", dir.path().join("api.db").display());
-    let api = system.block_on(api_run(&sqlite_url, events, clients));
+    let mut api_runs = Vec::new();
+    let mut raw_runs = Vec::new();
+    for i in 0..repeats {
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("api{i}.db")).display()
+        );
+        api_runs.push(system.block_on(api_run(&url, events, clients)));
+        raw_runs.push(raw_sqlite(events, csv.path()));
+    }
     report(
         "sqlite",
-        &api,
-        raw_sqlite(events, csv.path()),
+        &median_run(api_runs),
+        median(raw_runs),
         "sqlite3 .import",
     );
     if pg != "none" {
-        let api = system.block_on(api_run(&pg_schema(&pg), events, clients));
+        let (mut api_runs, mut raw_runs) = (Vec::new(), Vec::new());
+        for _ in 0..repeats {
+            api_runs.push(system.block_on(api_run(&pg_schema(&pg), events, clients)));
+            raw_runs.push(raw_postgres(&pg_schema(&pg), events, csv.path()));
+        }
         report(
             "postgres",
-            &api,
-            raw_postgres(&pg_schema(&pg), events, csv.path()),
+            &median_run(api_runs),
+            median(raw_runs),
             "psql \\copy",
         );
     }

@@ -116,7 +116,10 @@ pub(crate) fn classify_value(value: &str) -> Option<PiiKind> {
     // Fast path for the common case (scanner names, feature keys, enum values): every rule
     // but the titled-name rule needs a digit, an `@` or a `^`, so a string without any of
     // them can only be a titled name. This keeps the screen cheap on the ingest hot path.
-    if !value.chars().any(|c| c.is_numeric() || c == '@' || c == '^') {
+    if !value
+        .chars()
+        .any(|c| c.is_numeric() || c == '@' || c == '^')
+    {
         return TITLED_NAME.is_match(value).then_some(PiiKind::PersonName);
     }
     let masked = mask_random_ids(value);
