@@ -80,7 +80,8 @@ pub enum AuditCommand {
     List,
 }
 
-fn actor() -> Actor {
+/// The audit actor of CLI commands: `cli:<os user>`.
+pub(crate) fn actor() -> Actor {
     Actor(format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())

@@ -5,7 +5,6 @@ use clap::Subcommand;
 
 use crate::app::open_store;
 use crate::config::Settings;
-use crate::service::admin::Actor;
 use crate::service::plans::{PlanServiceError, get_plan, set_plan};
 use crate::storage::Store;
 
@@ -36,10 +35,7 @@ pub fn run(settings: &Settings, cmd: PlanCommand) -> i32 {
             return 1;
         }
     };
-    let actor = Actor(format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    ));
+    let actor = super::admin::actor();
     let result =
         match cmd {
             PlanCommand::Set { model, file } => match std::fs::read_to_string(&file) {

@@ -13,3 +13,12 @@ pub mod user;
 
 pub use issue::FieldIssue;
 pub use role::Role;
+
+/// The wire spelling of a unit enum, taken from its serde name so there is one source of truth
+/// for what is sent, stored and shown.
+pub fn wire_name(v: &impl serde::Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

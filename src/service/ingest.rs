@@ -10,11 +10,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::item_parse::parse_item;
-use crate::domain::FieldIssue;
 use crate::domain::event::{EventItem, check_event};
 use crate::domain::model::{ModelVersion, model_id};
 use crate::domain::review::{ReviewItem, check_review};
 use crate::domain::site::Site;
+use crate::domain::{FieldIssue, wire_name};
 use crate::storage::{ItemFate, NewEvent, NewReview, Store, StoreError};
 
 /// Counts answered for an accepted batch.
@@ -282,13 +282,5 @@ fn new_review(item: &ReviewItem, site_id: &str, model_id: &str, now: DateTime<Ut
         severity: wire_name(&item.severity),
         metrics: item.metrics.as_ref().map(json_text),
         content_hash: content_hash(site_id, item),
-    }
-}
-
-/// The wire spelling of a unit enum, via its serde name (one source of truth).
-fn wire_name(v: &impl Serialize) -> String {
-    match serde_json::to_value(v) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
     }
 }

@@ -36,11 +36,6 @@ impl FixedClock {
     pub fn at(t: DateTime<Utc>) -> Self {
         Self(std::sync::Mutex::new(t))
     }
-    pub fn set(&self, t: DateTime<Utc>) {
-        if let Ok(mut g) = self.0.lock() {
-            *g = t;
-        }
-    }
 }
 
 impl Clock for FixedClock {

@@ -1,10 +1,10 @@
 //! Sites, users and model versions: every change is written together with its audit entry.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::audit::audited_tx;
-use super::rows::{ModelRow, SiteRow, UserRow};
+use super::rows::{ModelRow, SiteRow, UserRow, naive};
 use super::schema::{models, sites, users};
 use super::{DieselStore, map_err, with_conn};
 use crate::domain::audit::AuditDraft;
@@ -35,8 +35,8 @@ impl DieselStore {
             country: site.country.clone(),
             key_hash: key_hash.to_string(),
             disabled: site.disabled,
-            created_at: site.created_at.trunc_subsecs(6).naive_utc(),
-            key_rotated_at: site.key_rotated_at.trunc_subsecs(6).naive_utc(),
+            created_at: naive(site.created_at),
+            key_rotated_at: naive(site.key_rotated_at),
         };
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
@@ -77,7 +77,7 @@ impl DieselStore {
         audit: &AuditDraft,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
-        let at = at.trunc_subsecs(6).naive_utc();
+        let at = naive(at);
         let n: QueryResult<usize> =
             audited_tx!(&mut *conn, audit, |c| diesel::update(sites::table.find(id))
                 .set((sites::key_hash.eq(key_hash), sites::key_rotated_at.eq(at)))
@@ -111,7 +111,7 @@ impl DieselStore {
             role: user.role.to_string(),
             token_hash: token_hash.to_string(),
             disabled: user.disabled,
-            created_at: user.created_at.trunc_subsecs(6).naive_utc(),
+            created_at: naive(user.created_at),
         };
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
@@ -167,7 +167,7 @@ impl DieselStore {
         audit: &AuditDraft,
     ) -> Result<(), StoreError> {
         let mut row = ModelRow::try_from(model)?;
-        row.created_at = model.created_at.trunc_subsecs(6).naive_utc();
+        row.created_at = naive(model.created_at);
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
             audited_tx!(&mut *conn, audit, |c| diesel::insert_into(models::table)

@@ -1,16 +1,17 @@
 //! Alerts in SQL: the active alert of a key, the last closing time (cool-down), inserts and
 //! whole-row updates; a person's lifecycle move is written with its audit entry.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::audit::audited_tx;
-use super::rows::utc;
+use super::rows::{naive, utc};
 use super::schema::alerts;
 use super::{DieselStore, map_err, with_conn};
 use crate::alerting::alert::Alert;
 use crate::alerting::rules::AlertState;
 use crate::domain::audit::AuditDraft;
+use crate::domain::wire_name;
 use crate::storage::{AlertFilter, StoreError};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -34,17 +35,6 @@ struct AlertRow {
     awareness_at: Option<NaiveDateTime>,
 }
 
-fn naive(t: DateTime<Utc>) -> NaiveDateTime {
-    t.trunc_subsecs(6).naive_utc()
-}
-
-fn to_text<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 impl From<&Alert> for AlertRow {
     fn from(a: &Alert) -> Self {
         AlertRow {
@@ -52,7 +42,7 @@ impl From<&Alert> for AlertRow {
             model_name: a.model.clone(),
             rule: a.rule.clone(),
             stratum: a.stratum.clone(),
-            severity: to_text(&a.severity),
+            severity: wire_name(&a.severity),
             state: a.state.as_str().into(),
             title: a.title.clone(),
             summary: a.summary.clone(),

@@ -1,10 +1,10 @@
 //! The notification outbox in SQL: idempotent enqueue by dedup key, due messages, and the
 //! outcome of each send attempt.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::rows::utc;
+use super::rows::{naive, utc};
 use super::schema::outbox;
 use super::{DieselStore, map_err, with_conn};
 use crate::alerting::outbox::OutboxMessage;
@@ -25,10 +25,6 @@ struct OutboxRow {
     next_attempt_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     last_error: Option<String>,
-}
-
-fn naive(t: DateTime<Utc>) -> NaiveDateTime {
-    t.trunc_subsecs(6).naive_utc()
 }
 
 impl TryFrom<OutboxRow> for OutboxMessage {

@@ -1,10 +1,9 @@
 //! PMS plan versions: appended with their audit entry, never updated in place.
 
-use chrono::SubsecRound;
 use diesel::prelude::*;
 
 use super::audit::audited_tx;
-use super::rows::utc;
+use super::rows::{naive, utc};
 use super::schema::pms_plans;
 use super::{DieselStore, map_err, with_conn};
 use crate::domain::audit::AuditDraft;
@@ -41,7 +40,7 @@ impl DieselStore {
         audit: &AuditDraft,
     ) -> Result<i64, StoreError> {
         let mut conn = self.conn()?;
-        let at = plan.created_at.trunc_subsecs(6).naive_utc();
+        let at = naive(plan.created_at);
         let r: QueryResult<i64> = audited_tx!(&mut *conn, audit, |c| {
             let last: Option<i64> = pms_plans::table
                 .filter(pms_plans::model_name.eq(&plan.model))

@@ -1,10 +1,10 @@
 //! Retraining requests in SQL, and the reviewed-case query their manifests are built from.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::audit::audited_tx;
-use super::rows::utc;
+use super::rows::{naive, utc};
 use super::schema::{events, retraining_requests, reviews};
 use super::{DieselStore, map_err, with_conn};
 use crate::domain::audit::AuditDraft;
@@ -25,10 +25,6 @@ struct RetrainingRow {
     created_at: NaiveDateTime,
     created_by: String,
     updated_at: NaiveDateTime,
-}
-
-fn naive(t: DateTime<Utc>) -> NaiveDateTime {
-    t.trunc_subsecs(6).naive_utc()
 }
 
 impl From<RetrainingRow> for RetrainingRecord {

@@ -15,6 +15,12 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
+/// A UTC time as stored: truncated to microseconds, the finest PostgreSQL keeps, so a value
+/// reads back equal on both backends (the audit hash depends on that).
+pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    chrono::SubsecRound::trunc_subsecs(t, 6).naive_utc()
+}
+
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sites)]
 pub struct SiteRow {

@@ -107,8 +107,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(pms_plans, models);
-
 diesel::table! {
     alerts (id) {
         id -> Text,
