@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
 use crate::http::telemetry::observe;
+use crate::service::evaluation::{EvaluatorEnv, evaluator_round, process_runner_id};
 use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
@@ -74,6 +75,41 @@ impl Application {
             }
         });
         Ok(())
+    }
+
+    /// Start the evaluator: every `evaluation_interval_s`, queue the daily evaluations that
+    /// are due and run queued ones on the blocking pool (the database lease keeps replicas
+    /// from evaluating at the same time). `serve` starts it; tests call the service directly.
+    pub fn start_evaluator(&self) {
+        let period = self.state.settings.evaluation_interval_s;
+        if period == 0 {
+            tracing::info!("evaluator disabled in this replica (evaluation_interval_s = 0)");
+            return;
+        }
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(period));
+            loop {
+                tick.tick().await;
+                let st = state.clone();
+                let round = web::block(move || {
+                    let env = EvaluatorEnv {
+                        store: &*st.store,
+                        clock: &*st.clock,
+                        runner: process_runner_id(),
+                        public_url: &st.settings.public_url,
+                    };
+                    evaluator_round(&env)
+                });
+                match round.await {
+                    Ok(Ok(jobs)) if !jobs.is_empty() => {
+                        tracing::info!(jobs = jobs.len(), "evaluator round finished")
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "evaluator round failed"),
+                    _ => {}
+                }
+            }
+        });
     }
 
     /// Build on the configured address with the real clock.

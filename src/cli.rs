@@ -40,6 +40,12 @@ pub enum Command {
     /// Manage the PMS plan of a model: upload a new version, show one, list the history.
     #[command(subcommand)]
     Plan(commands::plan::PlanCommand),
+    /// Frozen baselines of model versions: upload a reference sample, freeze the first days
+    /// or events after go-live, show the one in force.
+    #[command(subcommand)]
+    Baseline(commands::monitor::BaselineCommand),
+    /// Run an evaluation of a model's PMS plan now, in this process, and print its summary.
+    Evaluate(commands::monitor::EvaluateArgs),
     /// Alert e-mail: check the transport with a test message.
     #[command(subcommand)]
     Alert(commands::alert::AlertCommand),

@@ -100,6 +100,11 @@ pub struct Settings {
     pub mail_dir: String,
     /// Seconds between outbox dispatch rounds.
     pub outbox_interval_s: u64,
+    /// Seconds between evaluator rounds (queue the daily evaluations, run queued ones);
+    /// 0 disables the evaluator in this replica.
+    pub evaluation_interval_s: u64,
+    /// Alerts are also POSTed here as JSON with the `X-Vigil-Signature` HMAC; empty: none.
+    pub alert_webhook_url: String,
     /// Training-pipeline webhook that receives retraining manifests; empty: none.
     pub training_webhook_url: String,
     /// Key of the `X-Vigil-Signature` HMAC-SHA256 on webhook bodies.
@@ -134,6 +139,8 @@ impl Default for Settings {
             mail_from: "Vigil <vigil@localhost>".into(),
             mail_dir: "./data/mail".into(),
             outbox_interval_s: 10,
+            evaluation_interval_s: 300,
+            alert_webhook_url: String::new(),
             training_webhook_url: String::new(),
             webhook_secret: Secret::default(),
         }

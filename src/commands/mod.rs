@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod alert;
+pub mod monitor;
 pub mod plan;
 pub mod seg_metrics;
 pub mod serve;
@@ -44,6 +45,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Audit(c) => admin::audit(&settings, c),
         Command::Plan(c) => plan::run(&settings, c),
         Command::Alert(c) => alert::run(&settings, c),
+        Command::Baseline(c) => monitor::baseline(&settings, c),
+        Command::Evaluate(args) => monitor::evaluate(&settings, &args),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

@@ -22,6 +22,7 @@ pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
     let result = system.block_on(async move {
         let app = Application::build(settings.clone())?;
         tracing::info!(listen = %settings.listen, database = ?app.state.store.kind(), "vigil serving");
+        app.start_evaluator();
         if let Err(e) = app.start_dispatcher() {
             tracing::error!(error = %e, "alert e-mail is not configured correctly; alerts stay queued");
         }

@@ -6,6 +6,7 @@ pub mod auth;
 mod body;
 mod ingest;
 mod masks;
+mod monitoring;
 pub mod openapi;
 mod ops;
 mod plans;

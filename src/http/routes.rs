@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{alerts, ingest, masks, openapi, ops, plans, read, retraining};
+use super::{alerts, ingest, masks, monitoring, openapi, ops, plans, read, retraining};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -50,6 +50,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 "/retraining-requests/{id}/status",
                 web::post().to(retraining::post_retraining_status),
             )
+            .route(
+                "/models/{model}/versions/{version}/baseline",
+                web::put().to(monitoring::put_baseline),
+            )
+            .route(
+                "/models/{model}/versions/{version}/baseline",
+                web::get().to(monitoring::get_baseline),
+            )
+            .route(
+                "/models/{model}/versions/{version}/baseline/freeze",
+                web::post().to(monitoring::freeze),
+            )
+            .route("/evaluations", web::post().to(monitoring::post_evaluation))
+            .route("/evaluations", web::get().to(monitoring::list_evaluations))
+            .route(
+                "/evaluations/{id}",
+                web::get().to(monitoring::get_evaluation),
+            )
+            .route("/findings", web::get().to(monitoring::list_findings))
             .route("/alerts", web::get().to(alerts::list_alerts))
             .route("/alerts/{id}", web::get().to(alerts::get_alert))
             .route(

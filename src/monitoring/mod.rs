@@ -1,6 +1,14 @@
 //! Post-market monitoring: the PMS plan (what is monitored, how, and with which thresholds,
-//! declared before data is seen) and, as it lands, plan evaluation into findings. Pure: no
-//! framework, database or I/O imports.
+//! declared before data is seen), the frozen baseline every window is compared with, and the
+//! evaluation of a plan into findings and per-stream signals. Pure: no framework, database or
+//! I/O imports.
 
+pub mod baseline;
+pub mod baseline_table;
+pub mod charts;
+pub mod columns;
+pub mod evaluator;
+pub mod findings;
 pub mod plan;
 pub mod retraining;
+pub mod window_tests;

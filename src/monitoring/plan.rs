@@ -24,7 +24,7 @@
 //! limit = 0.90              # alert when the 95% CI of the mean lies wholly below it
 //! [sequential]
 //! chart = "cusum"           # cusum | ewma
-//! arl0 = 370.0              # in-control average run length (false-alarm rate 1/arl0)
+//! arl0 = 1000.0             # in-control ARL in days (false alarms per stream-year: 365/arl0)
 //! shift_sd = 1.0            # shift to detect, in standard deviations
 //! [alerts]
 //! cooldown_hours = 24
@@ -103,7 +103,7 @@ pub enum DriftTest {
     /// Two-sample Kolmogorov-Smirnov against the frozen reference (p-value, FDR-controlled).
     #[default]
     Ks,
-    /// Chi-square homogeneity on the reference's frozen bins (p-value, FDR-controlled).
+    /// Chi-square homogeneity of category counts (the scanner column; p-value, FDR-controlled).
     Chi2,
     /// Population stability index on frozen reference bins (distance with threshold).
     Psi,
@@ -158,7 +158,8 @@ pub enum QualityIndicator {
 #[serde(deny_unknown_fields, default)]
 pub struct Sequential {
     pub chart: Chart,
-    /// Target in-control average run length: the stated false-alarm rate is 1 / arl0.
+    /// Target in-control average run length in daily points: a chart stream raises a false
+    /// alarm 365 / arl0 times a year on average.
     pub arl0: f64,
     /// Shift to detect quickly, in standard deviations of the in-control series.
     pub shift_sd: f64,
@@ -168,7 +169,7 @@ impl Default for Sequential {
     fn default() -> Self {
         Self {
             chart: Chart::Cusum,
-            arl0: 370.0,
+            arl0: 1000.0,
             shift_sd: 1.0,
         }
     }
@@ -289,6 +290,19 @@ impl PmsPlan {
             }
             if !seen.insert(&f.name) {
                 return Err(err(at, format!("feature {:?} is listed twice", f.name)));
+            }
+            let categorical = f.name == super::columns::SCANNER;
+            match (categorical, f.test) {
+                (true, DriftTest::Ks | DriftTest::Wasserstein) => {
+                    return Err(err(at, "scanner is categorical: use chi2, psi or js"));
+                }
+                (false, DriftTest::Chi2) => {
+                    return Err(err(
+                        at,
+                        "chi2 is for the categorical scanner column: use ks",
+                    ));
+                }
+                _ => {}
             }
             match (f.test.is_distance(), f.threshold) {
                 (true, Some(t)) if t > 0.0 && t.is_finite() => {}

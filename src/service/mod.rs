@@ -2,10 +2,14 @@
 //! none knows about HTTP or SQL. Calls are blocking and run on the blocking pool.
 
 pub mod admin;
+pub mod alert_flow;
 pub mod alerts;
+pub mod baselines;
+pub mod evaluation;
 pub mod ingest;
 mod item_parse;
 pub mod masks;
+pub mod monitor_run;
 pub mod notify;
 pub mod plans;
 mod privacy_gate;

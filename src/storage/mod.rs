@@ -16,6 +16,8 @@ use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
+use crate::monitoring::columns::{CaseObs, ReviewObs};
+use crate::monitoring::findings::{Finding, FindingStatus, WindowKind};
 use crate::monitoring::retraining::ManifestCase;
 
 /// Storage failures, in the terms callers act on.
@@ -194,6 +196,84 @@ pub struct RetrainingRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A frozen baseline version of a model version (the newest is in force).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StoredBaseline {
+    pub id: String,
+    /// Model version id, `name@version`.
+    pub model_id: String,
+    /// `upload:csv`, `upload:json`, `freeze:first_days=N` or `freeze:first_events=N`.
+    pub source: String,
+    pub rows: i64,
+    /// The frozen baseline as JSON.
+    #[serde(skip)]
+    pub body: String,
+    pub body_sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// An evaluation job: queued, running (under a lease), done or failed.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct EvaluationJob {
+    pub id: String,
+    /// Model name: every registered version with a baseline is evaluated.
+    pub model: String,
+    /// `schedule` or `request`.
+    pub trigger: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// Days before this one (UTC) are evaluated.
+    pub as_of: NaiveDate,
+    pub status: String,
+    pub runner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// JSON summary of what the run did.
+    pub summary: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A finding as stored: which evaluation, plan version and baseline produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StoredFinding {
+    pub evaluation_id: String,
+    pub seq: i64,
+    pub model_id: String,
+    pub plan_version: i64,
+    pub baseline_id: String,
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filter of the finding list; `None` means all.
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    pub model_id: Option<String>,
+    pub evaluation_id: Option<String>,
+    pub rule: Option<String>,
+    pub stratum: Option<String>,
+    pub window: Option<WindowKind>,
+    pub status: Option<FindingStatus>,
+    /// Findings whose window ends on or after this day.
+    pub from: Option<NaiveDate>,
+    pub limit: i64,
+}
+
+/// Where the monitor of a model version stands: evaluated through `through` (exclusive),
+/// against which baseline and plan, and its carried state (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorCursor {
+    pub model_id: String,
+    pub through: NaiveDate,
+    pub baseline_id: String,
+    pub plan_version: i64,
+    pub state: String,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Connection pool occupancy, for the metrics gauges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolState {
@@ -321,6 +401,69 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
         audit: &AuditDraft,
     ) -> Result<(), StoreError>;
+
+    /// Append a baseline version with its audit entry.
+    fn insert_baseline(
+        &self,
+        baseline: &StoredBaseline,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// The baseline in force (the newest) of a model version.
+    fn latest_baseline(&self, model_id: &str) -> Result<Option<StoredBaseline>, StoreError>;
+    /// Cases of a model version that occurred in `[from, to)` (UTC days), oldest first.
+    fn monitor_cases(
+        &self,
+        model_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CaseObs>, StoreError>;
+    /// The first `limit` cases of a model version, oldest first.
+    fn first_cases(&self, model_id: &str, limit: i64) -> Result<Vec<CaseObs>, StoreError>;
+    /// Reviews of a model version made in `[from, to)` (UTC days), with their events' strata.
+    fn monitor_reviews(
+        &self,
+        model_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ReviewObs>, StoreError>;
+    /// Day of the earliest event of a model version.
+    fn first_event_day(&self, model_id: &str) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// Queue an evaluation unless one for the model is already queued; returns the queued job.
+    fn enqueue_evaluation(&self, job: &EvaluationJob) -> Result<EvaluationJob, StoreError>;
+    /// Take the oldest queued job if no other job holds a live lease (one evaluator at a
+    /// time across replicas); a running job whose lease ran out is marked failed first.
+    fn claim_evaluation(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<EvaluationJob>, StoreError>;
+    /// Extend the lease of a running job; false when the lease was lost.
+    fn renew_lease(
+        &self,
+        id: &str,
+        runner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Store a job's end (done or failed) with its summary or error.
+    fn finish_evaluation(&self, job: &EvaluationJob) -> Result<(), StoreError>;
+    fn evaluation(&self, id: &str) -> Result<Option<EvaluationJob>, StoreError>;
+    /// Newest first.
+    fn evaluations(
+        &self,
+        model: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<EvaluationJob>, StoreError>;
+    /// Store one day's (or window's) findings and the monitor's new cursor together.
+    fn save_progress(
+        &self,
+        findings: &[StoredFinding],
+        cursor: &MonitorCursor,
+    ) -> Result<(), StoreError>;
+    fn monitor_cursor(&self, model_id: &str) -> Result<Option<MonitorCursor>, StoreError>;
+    /// Findings matching the query, ordered by window end then sequence.
+    fn findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>, StoreError>;
 
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError>;
     fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError>;

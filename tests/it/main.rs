@@ -8,6 +8,7 @@ mod email;
 mod ingest;
 mod masks;
 mod migrations;
+mod monitoring;
 mod ops;
 mod plans;
 mod retraining;

@@ -18,8 +18,12 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
             [
                 "alerts",
                 "audit_log",
+                "baselines",
+                "evaluations",
                 "events",
+                "findings",
                 "models",
+                "monitor_state",
                 "outbox",
                 "pms_plans",
                 "retraining_requests",

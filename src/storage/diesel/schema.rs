@@ -160,3 +160,73 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    baselines (id) {
+        id -> Text,
+        model_id -> Text,
+        source -> Text,
+        row_count -> BigInt,
+        body -> Text,
+        body_sha256 -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        model_name -> Text,
+        trigger_kind -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        as_of -> Text,
+        status -> Text,
+        runner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        summary -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    findings (evaluation_id, seq) {
+        evaluation_id -> Text,
+        seq -> BigInt,
+        model_id -> Text,
+        plan_version -> BigInt,
+        baseline_id -> Text,
+        stratum -> Text,
+        window_kind -> Text,
+        window_start -> Text,
+        window_end -> Text,
+        rule -> Text,
+        method -> Text,
+        status -> Text,
+        n -> BigInt,
+        statistic -> Nullable<Double>,
+        p_value -> Nullable<Double>,
+        q_value -> Nullable<Double>,
+        estimate -> Nullable<Double>,
+        ci_low -> Nullable<Double>,
+        ci_high -> Nullable<Double>,
+        limit_value -> Nullable<Double>,
+        fingerprint -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monitor_state (model_id) {
+        model_id -> Text,
+        through_day -> Text,
+        baseline_id -> Text,
+        plan_version -> BigInt,
+        state -> Text,
+        updated_at -> Timestamp,
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::DieselStore;
 use crate::alerting::alert::Alert;
@@ -12,10 +12,12 @@ use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::model::ModelVersion;
 use crate::domain::site::Site;
 use crate::domain::user::User;
+use crate::monitoring::columns::{CaseObs, ReviewObs};
 use crate::monitoring::retraining::ManifestCase;
 use crate::storage::{
-    AlertFilter, CaseQuery, CountFilter, DailyCount, DatabaseKind, EventOwner, ItemFate, NewEvent,
-    NewPlan, NewReview, PoolState, RetrainingRecord, Store, StoreError, StoredPlan,
+    AlertFilter, CaseQuery, CountFilter, DailyCount, DatabaseKind, EvaluationJob, EventOwner,
+    FindingQuery, ItemFate, MonitorCursor, NewEvent, NewPlan, NewReview, PoolState,
+    RetrainingRecord, Store, StoreError, StoredBaseline, StoredFinding, StoredPlan,
 };
 
 impl Store for DieselStore {
@@ -187,6 +189,83 @@ impl Store for DieselStore {
         audit: &AuditDraft,
     ) -> Result<(), StoreError> {
         self.update_retraining_status(id, status, detail, at, audit)
+    }
+    fn insert_baseline(
+        &self,
+        baseline: &StoredBaseline,
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError> {
+        self.insert_baseline_row(baseline, audit)
+    }
+    fn latest_baseline(&self, model_id: &str) -> Result<Option<StoredBaseline>, StoreError> {
+        self.load_latest_baseline(model_id)
+    }
+    fn monitor_cases(
+        &self,
+        model_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CaseObs>, StoreError> {
+        self.load_monitor_cases(model_id, from, to)
+    }
+    fn first_cases(&self, model_id: &str, limit: i64) -> Result<Vec<CaseObs>, StoreError> {
+        self.load_first_cases(model_id, limit)
+    }
+    fn monitor_reviews(
+        &self,
+        model_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ReviewObs>, StoreError> {
+        self.load_monitor_reviews(model_id, from, to)
+    }
+    fn first_event_day(&self, model_id: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.load_first_event_day(model_id)
+    }
+    fn enqueue_evaluation(&self, job: &EvaluationJob) -> Result<EvaluationJob, StoreError> {
+        self.enqueue_job(job)
+    }
+    fn claim_evaluation(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<EvaluationJob>, StoreError> {
+        self.claim_job(runner, now, lease_until)
+    }
+    fn renew_lease(
+        &self,
+        id: &str,
+        runner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.renew_job_lease(id, runner, lease_until)
+    }
+    fn finish_evaluation(&self, job: &EvaluationJob) -> Result<(), StoreError> {
+        self.update_job(job)
+    }
+    fn evaluation(&self, id: &str) -> Result<Option<EvaluationJob>, StoreError> {
+        self.load_job(id)
+    }
+    fn evaluations(
+        &self,
+        model: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<EvaluationJob>, StoreError> {
+        self.load_jobs(model, limit)
+    }
+    fn save_progress(
+        &self,
+        findings: &[StoredFinding],
+        cursor: &MonitorCursor,
+    ) -> Result<(), StoreError> {
+        self.save_monitor_progress(findings, cursor)
+    }
+    fn monitor_cursor(&self, model_id: &str) -> Result<Option<MonitorCursor>, StoreError> {
+        self.load_cursor(model_id)
+    }
+    fn findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>, StoreError> {
+        self.load_findings(query)
     }
     fn append_audit(&self, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
         self.append_audit_entry(audit)

@@ -1,0 +1,288 @@
+//! Monitoring endpoints: frozen baselines per model version, evaluation jobs (on demand:
+//! `POST /api/v1/evaluations` answers 202 and the job runs in the background), and findings.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::Caller;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::monitoring::findings::{FindingStatus, WindowKind};
+use crate::service::admin::Actor;
+use crate::service::baselines::{
+    BaselineError, FreezeSpec, UploadFormat, baseline_in_force, freeze_baseline, upload_baseline,
+};
+use crate::service::evaluation::{
+    EvaluationError, EvaluatorEnv, process_runner_id, request_evaluation, run_queued,
+};
+use crate::storage::{EvaluationJob, FindingQuery, StoredBaseline, StoredFinding};
+
+/// Largest reference sample accepted (a validation set of some 100k cases).
+const MAX_REFERENCE_BYTES: usize = 32 * 1024 * 1024;
+
+fn baseline_err(e: BaselineError) -> AppError {
+    match e {
+        BaselineError::UnknownModel(m) => AppError::NotFound(format!("model version {m}")),
+        BaselineError::Store(s) => s.into(),
+        other => AppError::Validation {
+            message: other.to_string(),
+            details: vec![],
+        },
+    }
+}
+
+/// Upload a reference sample (the validation set's feature vectors) and freeze it as the
+/// baseline of a model version (ml, quality). `text/csv` with a header row, or JSON
+/// `{"columns": {"name": [values]}}`. Columns: declared features, `slice_thickness_mm`,
+/// `pixel_spacing_mm`, `latency_ms`, `scanner`, and `dice.<label>`.
+#[utoipa::path(put, path = "/api/v1/models/{model}/versions/{version}/baseline", tag = "monitoring", params(("model" = String, Path), ("version" = String, Path)), request_body(content = String, content_type = "text/csv"), responses((status = 201, body = StoredBaseline), (status = 404, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn put_baseline(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user_with(&[Role::Ml, Role::Quality])?;
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = if ctype.starts_with("text/csv") {
+        UploadFormat::Csv
+    } else if ctype.starts_with("application/json") {
+        UploadFormat::Json
+    } else {
+        return Err(AppError::UnsupportedMediaType);
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("body could not be read".into()))?;
+        if body.len() + chunk.len() > MAX_REFERENCE_BYTES {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body)
+        .map_err(|_| AppError::BadRequest("reference sample must be UTF-8 text".into()))?;
+    let actor = Actor(format!("user:{}", user.name));
+    let (st, (model, version)) = (state.clone(), path.into_inner());
+    let stored = web::block(move || {
+        upload_baseline(
+            &*st.store,
+            &actor,
+            (&model, &version),
+            &text,
+            format,
+            st.clock.now(),
+        )
+    })
+    .await?
+    .map_err(baseline_err)?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+/// Freeze the first days or events after go-live as the baseline (ml, quality). Body:
+/// `{"first_days": 14}` or `{"first_events": 5000}`.
+#[utoipa::path(post, path = "/api/v1/models/{model}/versions/{version}/baseline/freeze", tag = "monitoring", params(("model" = String, Path), ("version" = String, Path)), request_body = FreezeSpec, responses((status = 201, body = StoredBaseline), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn freeze(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<FreezeSpec>,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user_with(&[Role::Ml, Role::Quality])?;
+    let actor = Actor(format!("user:{}", user.name));
+    let (st, (model, version), spec) = (state.clone(), path.into_inner(), body.into_inner());
+    let stored = web::block(move || {
+        freeze_baseline(&*st.store, &actor, (&model, &version), spec, st.clock.now())
+    })
+    .await?
+    .map_err(baseline_err)?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+/// The baseline in force: its record, columns, quality references and strata (any user).
+#[utoipa::path(get, path = "/api/v1/models/{model}/versions/{version}/baseline", tag = "monitoring", params(("model" = String, Path), ("version" = String, Path)), responses((status = 200, body = StoredBaseline), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_baseline(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    caller.any_user()?;
+    let (model, version) = path.into_inner();
+    let id = format!("{model}@{version}");
+    let st = state.clone();
+    let found = web::block(move || baseline_in_force(&*st.store, &id)).await??;
+    let (stored, baseline) =
+        found.ok_or_else(|| AppError::NotFound(format!("baseline of {model}@{version}")))?;
+    let columns: Vec<&str> = baseline
+        .pooled
+        .features
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "baseline": stored,
+        "columns": columns,
+        "quality": baseline.pooled.quality,
+        "strata": baseline.by_stratum.keys().collect::<Vec<_>>(),
+        "monitor_from": baseline.monitor_from,
+    })))
+}
+
+/// An evaluation to run.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    /// Model name: every version with a baseline is evaluated.
+    pub model: String,
+    /// Evaluate the days before this one (default: today, UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Queue an evaluation and start it in the background (quality, ml). Answers 202 with the
+/// job; poll `GET /api/v1/evaluations/{id}`.
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "monitoring", request_body = EvaluationRequest, responses((status = 202, body = EvaluationJob), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_evaluation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<EvaluationRequest>,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user_with(&[Role::Quality, Role::Ml])?;
+    let actor = Actor(format!("user:{}", user.name));
+    let (st, req) = (state.clone(), body.into_inner());
+    let job = web::block(move || {
+        request_evaluation(
+            &*st.store,
+            &actor,
+            &req.model,
+            req.as_of,
+            "request",
+            st.clock.now(),
+        )
+    })
+    .await?
+    .map_err(|e| match e {
+        EvaluationError::NoPlan(m) => AppError::NotFound(format!("PMS plan of {m}")),
+        EvaluationError::Store(s) => s.into(),
+        other => AppError::Validation {
+            message: other.to_string(),
+            details: vec![],
+        },
+    })?;
+    let st = state.clone();
+    actix_web::rt::spawn(async move {
+        let run = web::block(move || {
+            let env = EvaluatorEnv {
+                store: &*st.store,
+                clock: &*st.clock,
+                runner: process_runner_id(),
+                public_url: &st.settings.public_url,
+            };
+            run_queued(&env)
+        });
+        if let Ok(Err(e)) = run.await {
+            tracing::error!(error = %e, "on-demand evaluation failed");
+        }
+    });
+    Ok(HttpResponse::Accepted().json(job))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationListQuery {
+    pub model: Option<String>,
+    /// At most this many, newest first (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Evaluation jobs, newest first (any user).
+#[utoipa::path(get, path = "/api/v1/evaluations", tag = "monitoring", params(EvaluationListQuery), responses((status = 200, body = Vec<EvaluationJob>)), security(("bearer" = [])))]
+pub async fn list_evaluations(
+    caller: Caller,
+    state: web::Data<AppState>,
+    q: web::Query<EvaluationListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.any_user()?;
+    let q = q.into_inner();
+    let st = state.clone();
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let jobs = web::block(move || st.store.evaluations(q.model.as_deref(), limit)).await??;
+    Ok(HttpResponse::Ok().json(jobs))
+}
+
+/// One evaluation job (any user).
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "monitoring", params(("id" = String, Path)), responses((status = 200, body = EvaluationJob), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_evaluation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.any_user()?;
+    let (st, id) = (state.clone(), path.into_inner());
+    let wanted = id.clone();
+    let job = web::block(move || st.store.evaluation(&wanted)).await??;
+    Ok(HttpResponse::Ok().json(job.ok_or_else(|| AppError::NotFound(format!("evaluation {id}")))?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FindingListQuery {
+    /// Model version id, `name@version`.
+    pub model_id: Option<String>,
+    pub evaluation_id: Option<String>,
+    /// E.g. `drift:hu_mean`, `mean_dice:liver`.
+    pub rule: Option<String>,
+    /// E.g. `all`, `site=st-lukas`.
+    pub stratum: Option<String>,
+    /// day, tumbling or rolling.
+    pub window: Option<String>,
+    /// ok, signal or insufficient.
+    pub status: Option<String>,
+    /// Windows ending after this day.
+    pub from: Option<NaiveDate>,
+    /// At most this many (default 1000).
+    pub limit: Option<i64>,
+}
+
+/// Findings, oldest window first (quality, regulatory, ml).
+#[utoipa::path(get, path = "/api/v1/findings", tag = "monitoring", params(FindingListQuery), responses((status = 200, body = Vec<StoredFinding>), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_findings(
+    caller: Caller,
+    state: web::Data<AppState>,
+    q: web::Query<FindingListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Ml])?;
+    let q = q.into_inner();
+    let window = match q.window.as_deref() {
+        Some(w) => Some(WindowKind::parse(w).ok_or_else(|| {
+            AppError::BadRequest("window must be day, tumbling or rolling".into())
+        })?),
+        None => None,
+    };
+    let status = match q.status.as_deref() {
+        Some(s) => Some(FindingStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest("status must be ok, signal or insufficient".into())
+        })?),
+        None => None,
+    };
+    let query = FindingQuery {
+        model_id: q.model_id,
+        evaluation_id: q.evaluation_id,
+        rule: q.rule,
+        stratum: q.stratum,
+        window,
+        status,
+        from: q.from,
+        limit: q.limit.unwrap_or(1000).clamp(1, 100_000),
+    };
+    let st = state.clone();
+    let found = web::block(move || st.store.findings(&query)).await??;
+    Ok(HttpResponse::Ok().json(found))
+}

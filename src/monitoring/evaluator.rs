@@ -1,0 +1,356 @@
+//! The monitor of one model version, day by day: chart points for every stratum, window tests
+//! when a tumbling window closes, and per stream (stratum x rule) a signal for the alert
+//! rules. The state (charts and the last window verdicts) is a plain value the caller stores
+//! between runs, so a run picks up exactly where the last one stopped.
+//!
+//! Which finding drives which alert stream:
+//! - `drift:<feature>`: the daily-mean chart, or drift in the last tumbling window (KS or
+//!   chi-square after BH across the window's family, or a distance beyond its threshold).
+//!   Tumbling windows do not overlap, so the false-alarm rate of the tests is calculable.
+//! - `mean_dice:<label>`: the lower-sided daily chart of mean Dice, or the 95% interval of the
+//!   last rolling window lying wholly below the plan's limit.
+//! - `below_floor:<label>`, `edit_rate`, `rejection_rate`: the Wilson interval of the last
+//!   rolling window lying wholly above the plan's maximum.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::baseline::Baseline;
+use super::charts::{ChartDesign, ChartState, Side, design};
+use super::columns::{CaseObs, ReviewObs, SCANNER, split};
+use super::findings::{Finding, FindingStatus, WindowKind, fingerprint};
+use super::plan::{PmsPlan, QualityIndicator, Severity};
+use super::window_tests::{WindowInput, drift_findings, monitored_features, quality_findings};
+use crate::stats::column_drift::ColumnReference;
+
+/// Fewest observations a day needs to add a chart point.
+pub const MIN_DAILY: usize = 5;
+
+/// Tumbling windows are aligned to this Monday, so 7-day windows run Monday to Sunday.
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 3).unwrap_or_default()
+}
+
+/// What a stream remembers between days and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct StreamState {
+    pub chart: Option<ChartState>,
+    pub chart_crossing: bool,
+    pub window_signal: bool,
+}
+
+/// Every stream's state, keyed `stratum|rule`.
+pub type MonitorState = BTreeMap<String, StreamState>;
+
+fn key(stratum: &str, rule: &str) -> String {
+    format!("{stratum}|{rule}")
+}
+
+/// One stream's evaluation for the alert rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSignal {
+    pub stratum: String,
+    pub rule: String,
+    pub crossing: bool,
+    pub severity: Severity,
+    pub title: String,
+    pub summary: String,
+}
+
+/// A plan and a baseline, with their charts designed.
+pub struct Monitor<'a> {
+    pub plan: &'a PmsPlan,
+    pub baseline: &'a Baseline,
+    feature_chart: ChartDesign,
+    dice_chart: ChartDesign,
+}
+
+impl<'a> Monitor<'a> {
+    pub fn new(plan: &'a PmsPlan, baseline: &'a Baseline) -> Result<Self, String> {
+        Ok(Self {
+            plan,
+            baseline,
+            feature_chart: design(&plan.sequential, Side::Both)?,
+            dice_chart: design(&plan.sequential, Side::Lower)?,
+        })
+    }
+
+    /// Whether a tumbling window ends where `day_end` (exclusive) is.
+    pub fn closes_window(&self, day_end: NaiveDate) -> bool {
+        (day_end - epoch()).num_days() % i64::from(self.plan.windows.tumbling_days) == 0
+    }
+
+    /// Chart points of one day for every stratum; updates the charts in `state`.
+    pub fn day(
+        &self,
+        state: &mut MonitorState,
+        day: NaiveDate,
+        cases: &[&CaseObs],
+        reviews: &[&ReviewObs],
+    ) -> Vec<Finding> {
+        let window = (WindowKind::Day, day, day + Duration::days(1));
+        let mut out = Vec::new();
+        for (stratum, data) in split(
+            &self.plan.windows.strata,
+            cases.iter().copied(),
+            reviews.iter().copied(),
+        ) {
+            let reference = self.baseline.for_stratum(&stratum);
+            for f in monitored_features(self.plan, &reference.features) {
+                let Some(ColumnReference::Numeric(r)) = reference
+                    .features
+                    .columns
+                    .iter()
+                    .find(|c| c.name == f.name && f.name != SCANNER)
+                    .map(|c| &c.reference)
+                else {
+                    continue;
+                };
+                let values: Vec<f64> = data
+                    .cases
+                    .iter()
+                    .filter_map(|c| c.numeric.get(&f.name).copied())
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                let hashes = data.cases.iter().map(|c| c.content_hash.as_str());
+                let point = Point {
+                    mean0: r.mean,
+                    sd0: r.std,
+                    design: &self.feature_chart,
+                };
+                out.extend(self.chart_point(
+                    state,
+                    &stratum,
+                    window,
+                    format!("drift:{}", f.name),
+                    &values,
+                    point,
+                    hashes,
+                ));
+            }
+            for q in &self.plan.quality {
+                let QualityIndicator::MeanDice { label, .. } = q else {
+                    continue;
+                };
+                let Some(r) = reference.quality.get(label) else {
+                    continue;
+                };
+                let values: Vec<f64> = data
+                    .reviews
+                    .iter()
+                    .filter_map(|v| v.dice.get(label).copied())
+                    .collect();
+                let hashes = data.reviews.iter().map(|c| c.content_hash.as_str());
+                let point = Point {
+                    mean0: r.mean,
+                    sd0: r.sd,
+                    design: &self.dice_chart,
+                };
+                out.extend(self.chart_point(
+                    state,
+                    &stratum,
+                    window,
+                    format!("mean_dice:{label}"),
+                    &values,
+                    point,
+                    hashes,
+                ));
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn chart_point<'h>(
+        &self,
+        state: &mut MonitorState,
+        stratum: &str,
+        window: (WindowKind, NaiveDate, NaiveDate),
+        rule: String,
+        values: &[f64],
+        point: Point<'_>,
+        hashes: impl Iterator<Item = &'h str>,
+    ) -> Option<Finding> {
+        if values.len() < MIN_DAILY || point.sd0.is_nan() || point.sd0 <= 0.0 {
+            return None;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let z = (mean - point.mean0) / (point.sd0 / n.sqrt());
+        let s = state.entry(key(stratum, &rule)).or_default();
+        let (chart, stat, crossing) = s.chart.unwrap_or_default().step(point.design, z);
+        (s.chart, s.chart_crossing) = (Some(chart), crossing);
+        let method = format!("{:?}", point.design.chart).to_lowercase();
+        let mut f = Finding::new(
+            stratum,
+            window,
+            rule,
+            &method,
+            values.len() as u64,
+            fingerprint(hashes),
+        );
+        (f.statistic, f.estimate, f.limit) = (Some(stat), Some(mean), Some(point.design.h));
+        f.status = if crossing {
+            FindingStatus::Signal
+        } else {
+            FindingStatus::Ok
+        };
+        Some(f)
+    }
+
+    /// Window tests when a tumbling window closes at `end` (exclusive): drift on the
+    /// tumbling window, quality on the rolling one. Records each stream's verdict.
+    pub fn windows(
+        &self,
+        state: &mut MonitorState,
+        end: NaiveDate,
+        tumbling: (&[&CaseObs], &[&ReviewObs]),
+        rolling: (&[&CaseObs], &[&ReviewObs]),
+    ) -> Vec<Finding> {
+        let w = &self.plan.windows;
+        let t_window = (
+            WindowKind::Tumbling,
+            end - Duration::days(i64::from(w.tumbling_days)),
+            end,
+        );
+        let r_window = (
+            WindowKind::Rolling,
+            end - Duration::days(i64::from(w.rolling_days)),
+            end,
+        );
+        let mut out = Vec::new();
+        let t_split = split(
+            &w.strata,
+            tumbling.0.iter().copied(),
+            tumbling.1.iter().copied(),
+        );
+        for (stratum, data) in &t_split {
+            let input = WindowInput {
+                stratum,
+                window: t_window,
+                data,
+                reference: self.baseline.for_stratum(stratum),
+            };
+            for f in drift_findings(self.plan, &input) {
+                state
+                    .entry(key(stratum, &f.rule))
+                    .or_default()
+                    .window_signal = f.status == FindingStatus::Signal;
+                out.push(f);
+            }
+        }
+        for (stratum, data) in &split(
+            &w.strata,
+            rolling.0.iter().copied(),
+            rolling.1.iter().copied(),
+        ) {
+            let input = WindowInput {
+                stratum,
+                window: r_window,
+                data,
+                reference: self.baseline.for_stratum(stratum),
+            };
+            out.extend(drift_findings(self.plan, &input));
+            for f in quality_findings(self.plan, &input) {
+                state
+                    .entry(key(stratum, &f.rule))
+                    .or_default()
+                    .window_signal = f.status == FindingStatus::Signal;
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// One signal per stream with state, from today's findings and the remembered verdicts.
+    pub fn signals(&self, state: &MonitorState, today: &[Finding]) -> Vec<StreamSignal> {
+        state
+            .iter()
+            .filter_map(|(k, s)| {
+                let (stratum, rule) = k.split_once('|')?;
+                let crossing = s.chart_crossing || s.window_signal;
+                let related: Vec<&Finding> = today
+                    .iter()
+                    .filter(|f| f.stratum == stratum && f.rule == rule)
+                    .collect();
+                Some(StreamSignal {
+                    stratum: stratum.to_string(),
+                    rule: rule.to_string(),
+                    crossing,
+                    severity: severity_of(rule),
+                    title: title_of(rule, stratum),
+                    summary: summary_of(&related, s),
+                })
+            })
+            .collect()
+    }
+}
+
+struct Point<'d> {
+    mean0: f64,
+    sd0: f64,
+    design: &'d ChartDesign,
+}
+
+/// Severity by rule: quality losses are high, distribution drift medium.
+pub fn severity_of(rule: &str) -> Severity {
+    match rule.split(':').next().unwrap_or_default() {
+        "mean_dice" | "below_floor" | "rejection_rate" => Severity::High,
+        _ => Severity::Medium,
+    }
+}
+
+fn title_of(rule: &str, stratum: &str) -> String {
+    let what = match rule.split_once(':') {
+        Some(("drift", f)) => format!("Data drift in {f}"),
+        Some(("mean_dice", l)) => format!("Mean Dice of {l} below its acceptance limit"),
+        Some(("below_floor", l)) => format!("Too many {l} cases below the Dice floor"),
+        _ if rule == "edit_rate" => "Edit rate above its limit".to_string(),
+        _ if rule == "rejection_rate" => "Rejection rate above its limit".to_string(),
+        _ => rule.to_string(),
+    };
+    format!("{what} ({stratum})")
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.4}"))
+}
+
+fn summary_of(today: &[&Finding], s: &StreamState) -> String {
+    let mut parts: Vec<String> = today
+        .iter()
+        .map(|f| {
+            let mut p = format!(
+                "{} {}..{} {}: value {} (n={})",
+                f.window.as_str(),
+                f.window_start,
+                f.window_end,
+                f.method,
+                fmt(f.estimate),
+                f.n
+            );
+            if let Some(q) = f.q_value {
+                p.push_str(&format!(", p={}, BH q={}", fmt(f.p_value), fmt(Some(q))));
+            }
+            if let (Some(lo), Some(hi)) = (f.ci_low, f.ci_high) {
+                p.push_str(&format!(", 95% CI [{lo:.4}, {hi:.4}]"));
+            }
+            if let Some(l) = f.limit {
+                p.push_str(&format!(", limit {l:.4}"));
+            }
+            p.push_str(&format!(": {}", f.status.as_str()));
+            p
+        })
+        .collect();
+    parts.push(format!(
+        "chart beyond limit: {}; last window signal: {}",
+        s.chart_crossing, s.window_signal
+    ));
+    parts.join("\n")
+}
+
+#[cfg(test)]
+#[path = "evaluator_tests.rs"]
+mod tests;

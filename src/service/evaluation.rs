@@ -1,0 +1,176 @@
+//! Evaluation jobs: requested on demand or queued by the daily schedule, claimed one at a
+//! time across replicas (a lease in the database), and run model version by model version.
+//! A job evaluates every whole UTC day before its `as_of` day that was not evaluated yet.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::json;
+
+use super::Clock;
+use super::admin::Actor;
+use super::monitor_run::{VersionOutcome, run_version};
+use crate::monitoring::plan::PmsPlan;
+use crate::storage::{EvaluationJob, Store, StoreError};
+
+/// How long a claim holds before another replica may take over (renewed every day run).
+pub const LEASE: Duration = Duration::minutes(10);
+
+/// What an evaluator needs besides the store.
+pub struct EvaluatorEnv<'a> {
+    pub store: &'a dyn Store,
+    pub clock: &'a dyn Clock,
+    /// Identifies this process in the lease.
+    pub runner: &'a str,
+    /// Base URL for links in alert e-mails.
+    pub public_url: &'a str,
+}
+
+/// Why an evaluation could not be requested.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    #[error("model {0:?} has no PMS plan; upload one first")]
+    NoPlan(String),
+    #[error("as_of {0} lies in the future")]
+    FutureDay(NaiveDate),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Queue an evaluation of `model` through the day before `as_of` (default: today). A job
+/// already queued for the model is returned instead of a second one.
+pub fn request_evaluation(
+    store: &dyn Store,
+    actor: &Actor,
+    model: &str,
+    as_of: Option<NaiveDate>,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> Result<EvaluationJob, EvaluationError> {
+    if store.plans(model)?.is_empty() {
+        return Err(EvaluationError::NoPlan(model.into()));
+    }
+    let today = now.date_naive();
+    let as_of = as_of.unwrap_or(today);
+    if as_of > today + Duration::days(1) {
+        return Err(EvaluationError::FutureDay(as_of));
+    }
+    let job = EvaluationJob {
+        id: uuid::Uuid::new_v4().to_string(),
+        model: model.into(),
+        trigger: trigger.into(),
+        requested_by: actor.0.clone(),
+        requested_at: now,
+        as_of,
+        status: "queued".into(),
+        runner: None,
+        lease_until: None,
+        started_at: None,
+        finished_at: None,
+        summary: None,
+        error: None,
+    };
+    Ok(store.enqueue_evaluation(&job)?)
+}
+
+/// Queue the daily evaluation of every model with a plan whose last job did not cover
+/// today yet. Returns how many were queued.
+pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let today = now.date_naive();
+    let mut names: Vec<String> = store.list_models()?.into_iter().map(|m| m.name).collect();
+    names.sort();
+    names.dedup();
+    let mut queued = 0;
+    for name in names {
+        if store.plans(&name)?.is_empty() {
+            continue;
+        }
+        let last = store.evaluations(Some(&name), 1)?;
+        if last.first().is_some_and(|j| j.as_of >= today) {
+            continue;
+        }
+        let actor = Actor("vigil:schedule".into());
+        match request_evaluation(store, &actor, &name, Some(today), "schedule", now) {
+            Ok(_) => queued += 1,
+            Err(EvaluationError::Store(e)) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(queued)
+}
+
+/// Claim and run queued jobs until none is left (or another replica holds the lease).
+/// Returns the jobs this call finished.
+pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
+    let mut done = Vec::new();
+    loop {
+        let now = env.clock.now();
+        let Some(job) = env.store.claim_evaluation(env.runner, now, now + LEASE)? else {
+            return Ok(done);
+        };
+        done.push(run_job(env, job)?);
+    }
+}
+
+/// Run one claimed job to its end; a failure is recorded on the job, not returned.
+pub fn run_job(
+    env: &EvaluatorEnv<'_>,
+    mut job: EvaluationJob,
+) -> Result<EvaluationJob, StoreError> {
+    let started = std::time::Instant::now();
+    let result = run_model(env, &job);
+    job.finished_at = Some(env.clock.now());
+    match result {
+        Ok(outcomes) => {
+            job.status = "done".into();
+            let versions: Vec<_> = outcomes.iter().map(VersionOutcome::to_json).collect();
+            job.summary = Some(
+                json!({"versions": versions, "seconds": started.elapsed().as_secs_f64()})
+                    .to_string(),
+            );
+            tracing::info!(evaluation = %job.id, model = %job.model, "evaluation done");
+        }
+        Err(e) => {
+            job.status = "failed".into();
+            job.error = Some(e.to_string());
+            tracing::error!(evaluation = %job.id, model = %job.model, error = %e, "evaluation failed");
+        }
+    }
+    env.store.finish_evaluation(&job)?;
+    Ok(job)
+}
+
+fn run_model(env: &EvaluatorEnv<'_>, job: &EvaluationJob) -> Result<Vec<VersionOutcome>, String> {
+    let stored = env
+        .store
+        .plans(&job.model)
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or_else(|| format!("model {:?} has no PMS plan", job.model))?;
+    let plan: PmsPlan = toml::from_str(&stored.body).map_err(|e| format!("stored plan: {e}"))?;
+    let versions: Vec<_> = env
+        .store
+        .list_models()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|m| m.name == job.model)
+        .collect();
+    let mut out = Vec::new();
+    for version in versions {
+        out.push(run_version(env, job, (&stored, &plan), &version).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
+
+/// This process's name in evaluation leases (pid and a random suffix, fixed per process).
+pub fn process_runner_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        format!("pid{}-{}", std::process::id(), &suffix[..8])
+    })
+}
+
+/// One evaluator round: queue the daily evaluations that are due, then run queued jobs.
+pub fn evaluator_round(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
+    schedule_due(env.store, env.clock.now())?;
+    run_queued(env)
+}

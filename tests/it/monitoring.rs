@@ -1,0 +1,607 @@
+//! Monitoring end to end on every backend: a plan and a frozen baseline, weeks of traffic
+//! through the real API with a drift at one site and a Dice drop at another, an on-demand
+//! evaluation (202, background job), then findings, alerts (one per signal) and queued
+//! e-mails; plus the evaluator's lease, the daily schedule and freezing after go-live.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+use vigil::service::admin::{Actor, add_site};
+use vigil::service::evaluation::{EvaluatorEnv, request_evaluation, run_queued, schedule_due};
+use vigil::service::{Clock, FixedClock};
+use vigil::storage::{FindingQuery, Store};
+
+use crate::support::{TestApp, databases, spawn_app, test_now};
+
+pub const PLAN: &str = r#"model = "liver-seg"
+[windows]
+tumbling_days = 7
+rolling_days = 28
+min_samples = 30
+fdr_q = 0.05
+strata = ["site"]
+[[features]]
+name = "hu_mean"
+[[features]]
+name = "snr_db"
+[[quality]]
+indicator = "mean_dice"
+label = "liver"
+limit = 0.88
+[[quality]]
+indicator = "rejection_rate"
+max = 0.2
+[sequential]
+chart = "cusum"
+arl0 = 1000.0
+shift_sd = 1.0
+[alerts]
+cooldown_hours = 24
+clear_after = 3
+[[alerts.recipients]]
+severity = "medium"
+emails = ["qm@example.org"]
+"#;
+
+fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
+    mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// The baseline's validation set: hu_mean N(50, 10), snr_db N(20, 3), Dice N(0.93, 0.02).
+pub fn reference_csv(rows: usize) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut out = String::from("hu_mean,snr_db,dice.liver\n");
+    for _ in 0..rows {
+        let (hu, snr) = (normal(&mut rng, 50.0, 10.0), normal(&mut rng, 20.0, 3.0));
+        let dice = normal(&mut rng, 0.93, 0.02).min(1.0);
+        out.push_str(&format!("{hu:.4},{snr:.4},{dice:.5}\n"));
+    }
+    out
+}
+
+/// One site's day: `n` events with `reviews` of them reviewed. `hu_shift` is added to
+/// hu_mean, `dice_drop` taken off every Dice.
+pub struct Day {
+    pub date: NaiveDate,
+    pub site: u32,
+    pub n: u32,
+    pub reviews: u32,
+    pub hu_shift: f64,
+    pub dice_drop: f64,
+}
+
+pub fn day_items(d: &Day) -> (Vec<Value>, Vec<Value>) {
+    let day_no = (d.date - NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).num_days() as u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(day_no * 1000 + u64::from(d.site));
+    let mut events = Vec::new();
+    let mut reviews = Vec::new();
+    for i in 0..d.n {
+        let id = day_no * 100_000 + u64::from(d.site) * 10_000 + u64::from(i);
+        let at = Utc.from_utc_datetime(&d.date.and_hms_opt(8, 0, 0).unwrap())
+            + Duration::seconds(i64::from(i) * 60);
+        let hu = normal(&mut rng, 50.0, 10.0) + d.hu_shift;
+        let snr = normal(&mut rng, 20.0, 3.0);
+        events.push(json!({
+            "event_id": format!("00000000-0000-4000-8000-{id:012}"),
+            "model": "liver-seg", "model_version": "2.3.0",
+            "occurred_at": at.to_rfc3339(),
+            "case_ref": format!("{id:064x}"),
+            "modality": "CT",
+            "scanner": {"manufacturer": "SIEMENS", "model": "SOMATOM Force"},
+            "acquisition": {"slice_thickness_mm": 1.0, "pixel_spacing_mm": 0.7},
+            "input_features": {"hu_mean": hu, "snr_db": snr},
+            "output": {"status": "ok", "latency_ms": 800.0, "features": {"vol_ml": 1500.0, "confidence": 0.9}}
+        }));
+        if i < d.reviews {
+            let dice = (normal(&mut rng, 0.93, 0.02) - d.dice_drop).clamp(0.0, 1.0);
+            let outcome = if dice < 0.85 { "edited" } else { "accepted" };
+            reviews.push(json!({
+                "review_id": format!("10000000-0000-4000-8000-{id:012}"),
+                "event_id": format!("00000000-0000-4000-8000-{id:012}"),
+                "reviewed_at": (at + Duration::hours(2)).to_rfc3339(),
+                "outcome": outcome, "severity": "none",
+                "metrics": {"liver": {"dice": dice}}
+            }));
+        }
+    }
+    (events, reviews)
+}
+
+pub async fn post_day(app: &TestApp, key: &str, d: &Day) {
+    let (events, reviews) = day_items(d);
+    let (s, body) = app
+        .post("/api/v1/events", key, &json!({"events": events}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    if !reviews.is_empty() {
+        let (s, body) = app
+            .post("/api/v1/reviews", key, &json!({"reviews": reviews}))
+            .await;
+        assert_eq!(s, 200, "{body}");
+    }
+}
+
+async fn put_text(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    ctype: &str,
+    body: String,
+) -> (u16, Value) {
+    let r = app
+        .client
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn set_up_plan_and_baseline(app: &TestApp) {
+    let (s, body) = put_text(
+        app,
+        "/api/v1/models/liver-seg/plan",
+        &app.quality,
+        "application/toml",
+        PLAN.into(),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let path = "/api/v1/models/liver-seg/versions/2.3.0/baseline";
+    let (s, body) = put_text(app, path, &app.ml, "text/csv", reference_csv(1000)).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["rows"], 1000);
+}
+
+fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, 12).unwrap()
+}
+
+#[actix_web::test]
+async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        set_up_plan_and_baseline(&app).await;
+        let (_, small_key) = add_site(
+            &*app.store,
+            &Actor("cli:test".into()),
+            "site-c",
+            "Site C",
+            "IT",
+            test_now(),
+        )
+        .unwrap();
+        // 2026-10-12 .. 2026-11-19: site-a drifts by +0.8 SD of hu_mean from 2026-11-02,
+        // site-b loses 0.04 Dice from 2026-11-02, site-c sends 2 cases a day.
+        let shift_from = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let mut date = first_day();
+        while date < test_now().date_naive() {
+            let late = date >= shift_from;
+            let a = Day {
+                date,
+                site: 1,
+                n: 60,
+                reviews: 10,
+                hu_shift: if late { 8.0 } else { 0.0 },
+                dice_drop: 0.0,
+            };
+            let b = Day {
+                date,
+                site: 2,
+                n: 60,
+                reviews: 20,
+                hu_shift: 0.0,
+                dice_drop: if late { 0.04 } else { 0.0 },
+            };
+            let c = Day {
+                date,
+                site: 3,
+                n: 2,
+                reviews: 0,
+                hu_shift: 0.0,
+                dice_drop: 0.0,
+            };
+            post_day(&app, &app.site_key, &a).await;
+            post_day(&app, &app.other_site_key, &b).await;
+            post_day(&app, &small_key, &c).await;
+            date += Duration::days(1);
+        }
+        let (s, job) = app
+            .post(
+                "/api/v1/evaluations",
+                &app.quality,
+                &json!({"model": "liver-seg"}),
+            )
+            .await;
+        assert_eq!(s, 202, "{}: {job}", db.label);
+        let id = job["id"].as_str().unwrap().to_string();
+        let mut done = Value::Null;
+        for _ in 0..600 {
+            let (_, j) = app
+                .get(&format!("/api/v1/evaluations/{id}"), &app.quality)
+                .await;
+            if j["status"] == "done" || j["status"] == "failed" {
+                done = j;
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(done["status"], "done", "{}: {done}", db.label);
+
+        let (_, alerts) = app
+            .get("/api/v1/alerts?model=liver-seg@2.3.0", &app.quality)
+            .await;
+        let keys: Vec<(String, String)> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["rule"].as_str().unwrap().into(),
+                    a["stratum"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let count = |rule: &str, stratum: &str| {
+            keys.iter()
+                .filter(|k| k.0 == rule && k.1 == stratum)
+                .count()
+        };
+        assert_eq!(
+            count("drift:hu_mean", "site=site-a"),
+            1,
+            "{}: {keys:?}",
+            db.label
+        );
+        assert_eq!(
+            count("mean_dice:liver", "site=site-b"),
+            1,
+            "{}: {keys:?}",
+            db.label
+        );
+        assert_eq!(
+            count("drift:hu_mean", "site=site-b"),
+            0,
+            "{}: {keys:?}",
+            db.label
+        );
+        assert_eq!(
+            count("mean_dice:liver", "site=site-a"),
+            0,
+            "{}: {keys:?}",
+            db.label
+        );
+        assert!(
+            keys.iter().all(|k| k.1 != "site=site-c"),
+            "{}: {keys:?}",
+            db.label
+        );
+
+        // Detection came within a week of the change: the alert opened by 2026-11-09.
+        let opened = |rule: &str, stratum: &str| {
+            alerts
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["rule"] == rule && a["stratum"] == stratum)
+                .unwrap()["opened_at"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert!(
+            opened("drift:hu_mean", "site=site-a").as_str() <= "2026-11-09",
+            "{}",
+            db.label
+        );
+        assert!(
+            opened("mean_dice:liver", "site=site-b").as_str() <= "2026-11-09",
+            "{}",
+            db.label
+        );
+
+        // Findings carry their data fingerprint; a small stratum is insufficient, not tested.
+        let (_, small) = app
+            .get(
+                "/api/v1/findings?stratum=site%3Dsite-c&window=tumbling&rule=drift:hu_mean",
+                &app.quality,
+            )
+            .await;
+        let small = small.as_array().unwrap();
+        assert!(!small.is_empty(), "{}", db.label);
+        assert!(small.iter().all(
+            |f| f["status"] == "insufficient" && f["fingerprint"].as_str().unwrap().len() == 64
+        ));
+        let (_, drift) = app
+            .get("/api/v1/findings?stratum=site%3Dsite-a&window=tumbling&rule=drift:hu_mean&status=signal", &app.quality)
+            .await;
+        let drift = drift.as_array().unwrap();
+        assert!(!drift.is_empty(), "{}", db.label);
+        assert!(
+            drift
+                .iter()
+                .all(|f| f["q_value"].as_f64().unwrap() <= 0.05 && f["plan_version"] == 1)
+        );
+
+        // E-mails for exactly the opened alerts are queued for the plan's recipient.
+        let outbox = app.store.outbox_messages().unwrap();
+        assert_eq!(outbox.len(), keys.len(), "{}", db.label);
+        assert!(
+            outbox
+                .iter()
+                .all(|m| m.recipients == ["qm@example.org"] && m.chart_png.is_some())
+        );
+
+        // Evaluating again finds nothing new: no second alert, no second e-mail.
+        let (s, _) = app
+            .post(
+                "/api/v1/evaluations",
+                &app.quality,
+                &json!({"model": "liver-seg"}),
+            )
+            .await;
+        assert_eq!(s, 202);
+        let env_clock = FixedClock::at(test_now());
+        let env = EvaluatorEnv {
+            store: &*app.store,
+            clock: &env_clock,
+            runner: "test",
+            public_url: "http://vigil",
+        };
+        for _ in 0..600 {
+            if run_queued(&env).unwrap().is_empty()
+                && app.store.evaluations(Some("liver-seg"), 1).unwrap()[0].status != "running"
+            {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let (_, again) = app
+            .get("/api/v1/alerts?model=liver-seg@2.3.0", &app.quality)
+            .await;
+        assert_eq!(again.as_array().unwrap().len(), keys.len(), "{}", db.label);
+        assert_eq!(app.store.outbox_messages().unwrap().len(), keys.len());
+    }
+}
+
+#[actix_web::test]
+async fn one_evaluator_holds_the_lease_and_a_dead_one_loses_it() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        set_up_plan_and_baseline(&app).await;
+        let store: &dyn Store = &*app.store;
+        let actor = Actor("user:qm1".into());
+        let now = test_now();
+        let first = request_evaluation(store, &actor, "liver-seg", None, "request", now).unwrap();
+        // A second request while one is queued returns the queued job.
+        let same = request_evaluation(store, &actor, "liver-seg", None, "request", now).unwrap();
+        assert_eq!(first.id, same.id);
+        let claimed = store
+            .claim_evaluation("replica-1", now, now + Duration::minutes(10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.id, first.id);
+        let second = request_evaluation(store, &actor, "liver-seg", None, "request", now).unwrap();
+        assert_ne!(second.id, first.id);
+        // While replica-1 holds a live lease, nobody else runs anything.
+        assert!(
+            store
+                .claim_evaluation(
+                    "replica-2",
+                    now + Duration::minutes(5),
+                    now + Duration::minutes(15)
+                )
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            !store
+                .renew_lease(&first.id, "replica-2", now + Duration::minutes(20))
+                .unwrap()
+        );
+        // Replica-1 dies; after its lease ran out, replica-2 fails its job and takes the next.
+        let later = now + Duration::minutes(11);
+        let taken = store
+            .claim_evaluation("replica-2", later, later + Duration::minutes(10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(taken.id, second.id, "{}", db.label);
+        let dead = store.evaluation(&first.id).unwrap().unwrap();
+        assert_eq!(dead.status, "failed");
+        assert!(dead.error.unwrap().contains("lease"));
+        assert!(!store.renew_lease(&first.id, "replica-1", later).unwrap());
+    }
+}
+
+#[actix_web::test]
+async fn the_schedule_queues_one_evaluation_per_model_and_day() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store: &dyn Store = &*app.store;
+        // No plan: nothing to schedule.
+        assert_eq!(schedule_due(store, test_now()).unwrap(), 0);
+        set_up_plan_and_baseline(&app).await;
+        assert_eq!(schedule_due(store, test_now()).unwrap(), 1);
+        assert_eq!(
+            schedule_due(store, test_now() + Duration::hours(3)).unwrap(),
+            0
+        );
+        let clock = FixedClock::at(test_now());
+        let env = EvaluatorEnv {
+            store,
+            clock: &clock,
+            runner: "test",
+            public_url: "",
+        };
+        let jobs = run_queued(&env).unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].status, "done", "{:?}", jobs[0].error);
+        assert_eq!(jobs[0].trigger, "schedule");
+        assert_eq!(
+            schedule_due(store, test_now() + Duration::hours(6)).unwrap(),
+            0
+        );
+        assert_eq!(
+            schedule_due(store, test_now() + Duration::days(1)).unwrap(),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(clock.now(), test_now());
+    }
+}
+
+#[actix_web::test]
+async fn freezing_the_first_days_keeps_a_reference_per_site_and_monitors_after() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let (s, _) = put_text(
+            &app,
+            "/api/v1/models/liver-seg/plan",
+            &app.quality,
+            "application/toml",
+            PLAN.into(),
+        )
+        .await;
+        assert_eq!(s, 201);
+        let mut date = first_day();
+        for _ in 0..10 {
+            post_day(
+                &app,
+                &app.site_key,
+                &Day {
+                    date,
+                    site: 1,
+                    n: 40,
+                    reviews: 10,
+                    hu_shift: 0.0,
+                    dice_drop: 0.0,
+                },
+            )
+            .await;
+            post_day(
+                &app,
+                &app.other_site_key,
+                &Day {
+                    date,
+                    site: 2,
+                    n: 3,
+                    reviews: 0,
+                    hu_shift: 0.0,
+                    dice_drop: 0.0,
+                },
+            )
+            .await;
+            date += Duration::days(1);
+        }
+        let path = "/api/v1/models/liver-seg/versions/2.3.0/baseline/freeze";
+        let (s, body) = app.post(path, &app.ml, &json!({"first_days": 7})).await;
+        assert_eq!(s, 201, "{}: {body}", db.label);
+        assert_eq!(body["rows"], 7 * 43);
+        assert_eq!(body["source"], "freeze:first_days=7");
+        let (s, shown) = app
+            .get(
+                "/api/v1/models/liver-seg/versions/2.3.0/baseline",
+                &app.quality,
+            )
+            .await;
+        assert_eq!(s, 200);
+        // site-a (280 cases) has its own reference; site-b (21 < min_samples 30) uses the pool.
+        assert_eq!(shown["strata"], json!(["site=site-a"]), "{}", db.label);
+        assert_eq!(shown["monitor_from"], "2026-10-19");
+        assert!(shown["quality"]["liver"]["n"].as_u64().unwrap() == 70);
+        // Freezing days that have not ended yet is refused.
+        let (s, _) = app.post(path, &app.ml, &json!({"first_days": 400})).await;
+        assert_eq!(s, 422);
+        let clock = FixedClock::at(test_now());
+        let env = EvaluatorEnv {
+            store: &*app.store,
+            clock: &clock,
+            runner: "t",
+            public_url: "",
+        };
+        request_evaluation(
+            &*app.store,
+            &Actor("t".into()),
+            "liver-seg",
+            None,
+            "request",
+            test_now(),
+        )
+        .unwrap();
+        let job = run_queued(&env).unwrap().remove(0);
+        assert_eq!(job.status, "done", "{:?}", job.error);
+        let summary: Value = serde_json::from_str(job.summary.as_deref().unwrap()).unwrap();
+        assert_eq!(summary["versions"][0]["from"], "2026-10-19", "{summary}");
+        let q = FindingQuery {
+            model_id: Some("liver-seg@2.3.0".into()),
+            limit: 100_000,
+            ..FindingQuery::default()
+        };
+        let findings = app.store.findings(&q).unwrap();
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.finding.window_start >= NaiveDate::from_ymd_opt(2026, 9, 1).unwrap())
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f.finding.window == vigil::monitoring::findings::WindowKind::Day)
+                .all(|f| f.finding.window_start >= NaiveDate::from_ymd_opt(2026, 10, 19).unwrap())
+        );
+    }
+}
+
+#[actix_web::test]
+async fn bad_reference_samples_are_refused_with_the_column_named() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let path = "/api/v1/models/liver-seg/versions/2.3.0/baseline";
+        let (s, body) = put_text(
+            &app,
+            path,
+            &app.ml,
+            "text/csv",
+            "hu_mean,patient_age\n1,2\n3,4\n".into(),
+        )
+        .await;
+        assert_eq!(s, 422, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("patient_age"),
+            "{body}"
+        );
+        let (s, _) = put_text(&app, path, &app.ml, "application/xml", "<x/>".into()).await;
+        assert_eq!(s, 415);
+        let (s, _) = put_text(
+            &app,
+            "/api/v1/models/liver-seg/versions/9.9.9/baseline",
+            &app.ml,
+            "text/csv",
+            reference_csv(10),
+        )
+        .await;
+        assert_eq!(s, 404);
+        let (s, _) = put_text(&app, path, &app.site_key, "text/csv", reference_csv(10)).await;
+        assert_eq!(s, 403);
+        let json_body =
+            json!({"columns": {"hu_mean": [1.0, 2.0, 3.0], "dice.liver": [0.9, 0.95, null]}})
+                .to_string();
+        let (s, body) = put_text(&app, path, &app.ml, "application/json", json_body).await;
+        assert_eq!(s, 201, "{body}");
+        assert_eq!(body["source"], "upload:json");
+        let entries = app.store.audit_entries().unwrap();
+        assert!(
+            entries.iter().any(|e| e.action == "baseline.freeze"),
+            "{}",
+            db.label
+        );
+    }
+}
