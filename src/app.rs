@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::alerting::smtp::mailer_from_settings;
+use crate::alerting::webhook::Courier;
 use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
@@ -57,7 +58,11 @@ impl Application {
     /// Start the outbox dispatcher: every `outbox_interval_s`, send due notifications on the
     /// blocking pool. `serve` starts it; tests drive `dispatch_due` themselves.
     pub fn start_dispatcher(&self) -> Result<(), String> {
-        let mailer: Arc<dyn Mailer> = Arc::from(mailer_from_settings(&self.state.settings)?);
+        let settings = &self.state.settings;
+        let mailer: Arc<dyn Mailer> = Arc::new(Courier::new(
+            mailer_from_settings(settings)?,
+            settings.webhook_secret.expose(),
+        ));
         let state = self.state.clone();
         actix_web::rt::spawn(async move {
             let period = std::time::Duration::from_secs(state.settings.outbox_interval_s.max(1));
@@ -98,6 +103,7 @@ impl Application {
                         clock: &*st.clock,
                         runner: process_runner_id(),
                         public_url: &st.settings.public_url,
+                        webhook_url: &st.settings.alert_webhook_url,
                     };
                     evaluator_round(&env)
                 });

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::alert::Alert;
-use super::outbox::OutboxMessage;
+use super::outbox::{Channel, OutboxMessage};
 
 /// Why the alert is being mailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Reason::Opened => "opened",
             Reason::SeverityRaised => "raised",
@@ -80,6 +80,7 @@ pub fn alert_message(
     );
     OutboxMessage {
         id: uuid::Uuid::new_v4().to_string(),
+        channel: Channel::Email,
         dedup_key: format!("alert:{}:{}:{severity}", alert.id, reason.word()),
         recipients,
         subject,

@@ -4,8 +4,10 @@
 
 pub mod alert;
 pub mod chart;
+pub mod digest;
 pub mod email;
 pub mod mime;
 pub mod outbox;
 pub mod rules;
 pub mod smtp;
+pub mod webhook;

@@ -4,10 +4,39 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// E-mail to `recipients`.
+    Email,
+    /// JSON POST of `body_text` to the one URL in `recipients`, HMAC-signed.
+    Webhook,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    /// Unknown values read as e-mail, the column's default.
+    pub fn parse(s: &str) -> Self {
+        if s == "webhook" {
+            Channel::Webhook
+        } else {
+            Channel::Email
+        }
+    }
+}
+
 /// A notification waiting to be sent, or sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxMessage {
     pub id: String,
+    pub channel: Channel,
     /// One message per key, ever: e.g. `alert:<id>:opened`.
     pub dedup_key: String,
     pub recipients: Vec<String>,

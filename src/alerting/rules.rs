@@ -148,6 +148,7 @@ mod tests {
         AlertPolicy {
             cooldown_hours: 24,
             clear_after: 2,
+            daily_digest: false,
             recipients: vec![],
         }
     }

@@ -30,6 +30,7 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
     let now = Utc::now();
     let msg = OutboxMessage {
         id: uuid::Uuid::new_v4().to_string(),
+        channel: crate::alerting::outbox::Channel::Email,
         dedup_key: format!("test:{now}"),
         recipients: vec![to.clone()],
         subject: "[Vigil] test e-mail".into(),

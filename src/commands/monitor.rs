@@ -187,6 +187,7 @@ pub fn evaluate(settings: &Settings, args: &EvaluateArgs) -> i32 {
         clock: &clock,
         runner: process_runner_id(),
         public_url: &settings.public_url,
+        webhook_url: &settings.alert_webhook_url,
     };
     match run_queued(&env) {
         Ok(jobs) if jobs.is_empty() => {

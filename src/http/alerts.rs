@@ -19,7 +19,7 @@ use crate::storage::AlertFilter;
 pub struct AlertQuery {
     /// open, acknowledged, resolved or escalated.
     pub state: Option<String>,
-    /// Model name.
+    /// Model name (all versions) or model version id `name@version`.
     pub model: Option<String>,
     /// At most this many, newest first (default 200).
     pub limit: Option<i64>,

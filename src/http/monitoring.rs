@@ -184,6 +184,7 @@ pub async fn post_evaluation(
                 clock: &*st.clock,
                 runner: process_runner_id(),
                 public_url: &st.settings.public_url,
+                webhook_url: &st.settings.alert_webhook_url,
             };
             run_queued(&env)
         });

@@ -29,6 +29,7 @@
 //! [alerts]
 //! cooldown_hours = 24
 //! clear_after = 2           # consecutive clear evaluations before an alert resolves
+//! daily_digest = true       # one summary e-mail a day to every recipient
 //! [[alerts.recipients]]
 //! severity = "high"         # low | medium | high | critical: this level and above
 //! emails = ["qm@example.org"]
@@ -190,6 +191,8 @@ pub struct AlertPolicy {
     pub cooldown_hours: u32,
     /// Consecutive clear evaluations before an open alert resolves (hysteresis).
     pub clear_after: u32,
+    /// Send every recipient one summary e-mail a day (alerts opened, still active).
+    pub daily_digest: bool,
     pub recipients: Vec<Recipients>,
 }
 
@@ -198,6 +201,7 @@ impl Default for AlertPolicy {
         Self {
             cooldown_hours: 24,
             clear_after: 2,
+            daily_digest: false,
             recipients: vec![],
         }
     }

@@ -14,6 +14,7 @@ use crate::alerting::alert::Alert;
 use crate::alerting::chart::SignalSeries;
 use crate::alerting::email::Reason;
 use crate::alerting::rules::{Decision, Signal};
+use crate::alerting::webhook::alert_webhook_message;
 use crate::monitoring::evaluator::StreamSignal;
 use crate::monitoring::findings::{Finding, WindowKind};
 use crate::monitoring::plan::{PmsPlan, QualityIndicator};
@@ -112,6 +113,16 @@ fn notify(
     today: &[Finding],
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    if !env.webhook_url.is_empty() {
+        let m = alert_webhook_message(
+            alert,
+            reason,
+            env.webhook_url,
+            env.public_url,
+            env.clock.now(),
+        );
+        env.store.enqueue_message(&m)?;
+    }
     let series = chart_series(env.store, plan, alert, today, at.date_naive())?;
     enqueue_alert(
         env.store,

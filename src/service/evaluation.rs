@@ -22,6 +22,8 @@ pub struct EvaluatorEnv<'a> {
     pub runner: &'a str,
     /// Base URL for links in alert e-mails.
     pub public_url: &'a str,
+    /// Where alerts are also POSTed; empty: e-mail only.
+    pub webhook_url: &'a str,
 }
 
 /// Why an evaluation could not be requested.
@@ -169,8 +171,51 @@ pub fn process_runner_id() -> &'static str {
     })
 }
 
-/// One evaluator round: queue the daily evaluations that are due, then run queued jobs.
+/// One evaluator round: queue the daily evaluations that are due, run queued jobs, then
+/// queue the daily digests.
 pub fn evaluator_round(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
     schedule_due(env.store, env.clock.now())?;
-    run_queued(env)
+    let done = run_queued(env)?;
+    enqueue_digests(env.store, env.public_url, env.clock.now())?;
+    Ok(done)
+}
+
+/// Queue yesterday's digest for every model whose plan asks for one (once per model and
+/// day). Returns how many were queued.
+pub fn enqueue_digests(
+    store: &dyn Store,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let day = now.date_naive() - Duration::days(1);
+    let mut names: Vec<String> = store.list_models()?.into_iter().map(|m| m.name).collect();
+    names.sort();
+    names.dedup();
+    let mut queued = 0;
+    for name in names {
+        let Some(stored) = store.plans(&name)?.pop() else {
+            continue;
+        };
+        let Ok(plan) = toml::from_str::<PmsPlan>(&stored.body) else {
+            continue;
+        };
+        // Everyone who receives any alert gets the digest.
+        let recipients = plan.recipients_for(crate::monitoring::plan::Severity::Critical);
+        if !plan.alerts.daily_digest || recipients.is_empty() {
+            continue;
+        }
+        let filter = crate::storage::AlertFilter {
+            state: None,
+            model: Some(name.clone()),
+            limit: 10_000,
+        };
+        let alerts = store.alerts(&filter)?;
+        let message = crate::alerting::digest::digest_message(
+            &name, day, &alerts, recipients, public_url, now,
+        );
+        if store.enqueue_message(&message)? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }

@@ -164,6 +164,7 @@ pub struct StoredPlan {
 #[derive(Debug, Clone)]
 pub struct AlertFilter {
     pub state: Option<AlertState>,
+    /// A model version id (`name@version`), or a model name for all its versions.
     pub model: Option<String>,
     pub limit: i64,
 }

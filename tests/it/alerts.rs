@@ -30,6 +30,7 @@ async fn signals_open_one_alert_and_people_move_it() {
     let policy = AlertPolicy {
         cooldown_hours: 24,
         clear_after: 2,
+        daily_digest: false,
         recipients: vec![],
     };
     for db in databases() {
@@ -136,5 +137,52 @@ async fn signals_open_one_alert_and_people_move_it() {
             "{actions:?}"
         );
         assert_eq!(app.get("/api/v1/alerts/nope", &app.quality).await.0, 404);
+    }
+}
+
+#[actix_web::test]
+async fn the_daily_digest_lists_new_and_active_alerts_once_a_day() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store = &*app.store;
+        let plan = crate::monitoring_support::PLAN
+            .replace("clear_after = 3", "clear_after = 3\ndaily_digest = true");
+        vigil::service::plans::set_plan(
+            store,
+            &vigil::service::admin::Actor("t".into()),
+            "liver-seg",
+            &plan,
+            test_now(),
+        )
+        .unwrap();
+        let mut r = report(true, 0, Severity::High);
+        r.model = "liver-seg@2.3.0".into();
+        apply_signal(store, &r, &AlertPolicy::default()).unwrap();
+        let next_day = test_now() + Duration::days(1);
+        let queued =
+            vigil::service::evaluation::enqueue_digests(store, "http://vigil", next_day).unwrap();
+        assert_eq!(queued, 1, "{}", db.label);
+        assert_eq!(
+            vigil::service::evaluation::enqueue_digests(store, "http://vigil", next_day).unwrap(),
+            0
+        );
+        let m = store.outbox_messages().unwrap().pop().unwrap();
+        assert_eq!(m.recipients, ["qm@example.org"]);
+        assert!(m.subject.contains("1 new, 1 active"), "{}", m.subject);
+        assert!(
+            m.body_text.contains("http://vigil/api/v1/alerts/"),
+            "{}",
+            m.body_text
+        );
+        // The day after, the alert is no longer new but still active.
+        let later = vigil::service::evaluation::enqueue_digests(
+            store,
+            "http://vigil",
+            next_day + Duration::days(1),
+        )
+        .unwrap();
+        assert_eq!(later, 1);
+        let m = store.outbox_messages().unwrap().pop().unwrap();
+        assert!(m.subject.contains("0 new, 1 active"), "{}", m.subject);
     }
 }

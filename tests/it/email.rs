@@ -106,7 +106,7 @@ fn series() -> SignalSeries {
     }
 }
 
-fn open_alert(store: &dyn vigil::storage::Store) -> vigil::alerting::alert::Alert {
+pub fn open_alert(store: &dyn vigil::storage::Store) -> vigil::alerting::alert::Alert {
     let report = SignalReport {
         model: "liver-seg".into(),
         rule: "quality:mean_dice:liver".into(),

@@ -11,13 +11,18 @@ use vigil::service::retraining::sign;
 
 use crate::support::{databases, event, review, settings_for, spawn_app_with};
 
-type Received = Arc<Mutex<Vec<(String, String)>>>;
+pub type Received = Arc<Mutex<Vec<(String, String)>>>;
 
 /// A training-pipeline stand-in: records each POSTed body with its signature header.
-fn start_receiver() -> (String, Received) {
+pub fn start_receiver() -> (String, Received) {
+    start_receiver_on(0)
+}
+
+/// The same stand-in on a given port (0: any).
+pub fn start_receiver_on(port: u16) -> (String, Received) {
     let received: Received = Arc::default();
     let r = received.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = HttpServer::new(move || {
         let r = r.clone();

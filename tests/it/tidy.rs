@@ -14,6 +14,7 @@ const PURE: &[&str] = &[
     "src/alerting/email.rs",
     "src/alerting/outbox.rs",
     "src/alerting/chart.rs",
+    "src/alerting/digest.rs",
 ];
 const FORBIDDEN: &[&str] = &["actix", "diesel", "tokio", "lettre", "ort::", "reqwest"];
 

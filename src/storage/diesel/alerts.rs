@@ -187,7 +187,14 @@ impl DieselStore {
                 q = q.filter(alerts::state.eq(s.as_str()));
             }
             if let Some(m) = &f.model {
-                q = q.filter(alerts::model_name.eq(m));
+                // A model name matches the alerts of all its versions (`name@version`);
+                // names are identifiers, so `%` cannot occur in them.
+                let versions = format!("{m}@%");
+                q = q.filter(
+                    alerts::model_name
+                        .eq(m)
+                        .or(alerts::model_name.like(versions)),
+                );
             }
             q.limit(f.limit).load(c)
         });

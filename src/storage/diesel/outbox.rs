@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::rows::{naive, utc};
 use super::schema::outbox;
 use super::{DieselStore, map_err, with_conn};
-use crate::alerting::outbox::OutboxMessage;
+use crate::alerting::outbox::{Channel, OutboxMessage};
 use crate::storage::StoreError;
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -25,6 +25,7 @@ struct OutboxRow {
     next_attempt_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     last_error: Option<String>,
+    channel: String,
 }
 
 impl TryFrom<OutboxRow> for OutboxMessage {
@@ -45,6 +46,7 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             body_html: r.body_html,
             chart_png: r.chart_png,
             last_error: r.last_error,
+            channel: Channel::parse(&r.channel),
         })
     }
 }
@@ -65,6 +67,7 @@ impl DieselStore {
             next_attempt_at: naive(m.next_attempt_at),
             sent_at: m.sent_at.map(naive),
             last_error: m.last_error.clone(),
+            channel: m.channel.as_str().into(),
         };
         let mut conn = self.conn()?;
         let r: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::insert_into(outbox::table)

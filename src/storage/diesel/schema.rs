@@ -142,6 +142,7 @@ diesel::table! {
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        channel -> Text,
     }
 }
 
