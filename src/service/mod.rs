@@ -13,6 +13,7 @@ pub mod monitor_run;
 pub mod notify;
 pub mod plans;
 mod privacy_gate;
+pub mod replay;
 pub mod retraining;
 
 use chrono::{DateTime, Utc};
