@@ -1,7 +1,7 @@
 //! Preparing the target through its admin API with a user token: the demo model version, the
 //! simulated sites and their keys, the PMS plan and the frozen baseline. Each step is safe to
 //! repeat: an existing model is kept, an existing site gets a new key, an identical plan is not
-//! uploaded again, an already frozen baseline is kept.
+//! uploaded again, a baseline already in force is kept (never replaced by the simulator).
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -121,7 +121,8 @@ pub async fn upload_plan(api: &Api, token: &str, plan: &str) -> Result<(i64, boo
     Ok((answer.json()["plan"]["version"].as_i64().unwrap_or(0), true))
 }
 
-/// Upload the reference sample (`cases` rows drawn with `seed`) as the frozen baseline.
+/// Upload the reference sample (`cases` rows drawn with `seed`) as the frozen baseline,
+/// unless the model version already has one.
 pub async fn upload_baseline(
     api: &Api,
     token: &str,
@@ -130,6 +131,13 @@ pub async fn upload_baseline(
 ) -> Result<BaselineStep, SimError> {
     let path = format!("/api/v1/models/{MODEL_NAME}/versions/{MODEL_VERSION}/baseline");
     let url = api.url(&path);
+    let current = api
+        .send("read the baseline", |c| c.get(&url).bearer_auth(token))
+        .await?;
+    if current.status == StatusCode::OK {
+        // A frozen baseline stays: later windows are compared with it, so it is not replaced.
+        return Ok(BaselineStep::AlreadyFrozen);
+    }
     let csv = reference_csv(cases, seed);
     let answer = api
         .send("upload the baseline", |c| {
