@@ -5,9 +5,9 @@
 //! traffic comes from `crate::simulator` (pure, deterministic); running twice stores nothing
 //! twice, because ingest is idempotent by item id.
 
-mod api;
-mod setup;
-mod traffic;
+pub mod api;
+pub mod setup;
+pub mod traffic;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
