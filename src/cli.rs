@@ -64,4 +64,7 @@ pub enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Compute Dice, IoU, HD, HD95, MASD, ASSD and NSD between two NIfTI label volumes.
     SegMetrics(commands::seg_metrics::SegMetricsArgs),
+    /// Post a simulated fleet's traffic (sites, scanners, protocols, reviews, injected
+    /// changes from a scenario) to a running Vigil through its HTTP API, with a progress bar.
+    Simulate(commands::simulate::SimulateArgs),
 }

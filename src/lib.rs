@@ -11,6 +11,7 @@
 //! - `monitoring`   PMS plans (and plan evaluation as it lands) (pure).
 //! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
 //! - `service`      use cases over the ports (`Store`, `Clock`).
+//! - `simulator`    fleet traffic generator: scenarios, demo model and plan, reference sample (pure).
 //! - `stats`        drift tests, intervals, paired and sequential tests (pure).
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
@@ -28,6 +29,7 @@ pub mod monitoring;
 pub mod privacy;
 pub mod segmentation;
 pub mod service;
+pub mod simulator;
 pub mod stats;
 pub mod storage;
 pub mod telemetry;

@@ -7,6 +7,7 @@ pub mod monitor;
 pub mod plan;
 pub mod seg_metrics;
 pub mod serve;
+pub mod simulate;
 pub mod stats;
 pub mod validate;
 
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Stats(args) => return stats::run(&args),
         Command::Validate(args) => return validate::run(&args),
         Command::SegMetrics(args) => return seg_metrics::run(&args),
+        Command::Simulate(args) => return simulate::run(&args),
         Command::PrintConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             return 0;
@@ -50,6 +52,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)
+        | Command::Simulate(_)
         | Command::PrintConfig => 0,
     }
 }

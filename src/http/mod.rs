@@ -13,6 +13,7 @@ mod plans;
 mod read;
 mod retraining;
 pub mod routes;
+mod sites;
 pub mod telemetry;
 
 use std::sync::Arc;

@@ -45,6 +45,8 @@ impl Modify for BearerAuth {
         crate::http::ingest::post_reviews,
         crate::http::masks::post_masks,
         crate::http::read::list_sites,
+        crate::http::sites::post_site,
+        crate::http::sites::post_site_key,
         crate::http::read::list_models,
         crate::http::read::post_model,
         crate::http::read::get_counts,

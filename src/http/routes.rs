@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{alerts, ingest, masks, monitoring, openapi, ops, plans, read, retraining};
+use super::{alerts, ingest, masks, monitoring, openapi, ops, plans, read, retraining, sites};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -26,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 web::post().to(masks::post_masks),
             )
             .route("/sites", web::get().to(read::list_sites))
+            .route("/sites", web::post().to(sites::post_site))
+            .route("/sites/{id}/key", web::post().to(sites::post_site_key))
             .route("/models", web::get().to(read::list_models))
             .route("/models", web::post().to(read::post_model))
             .route("/counts", web::get().to(read::get_counts))

@@ -18,6 +18,8 @@ mod seg_library;
 mod seg_metrics_cli;
 mod seg_oracle;
 mod seg_props;
+mod simulate;
+mod sites;
 mod stats_cli;
 mod stats_drift;
 mod support;

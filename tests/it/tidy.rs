@@ -9,6 +9,7 @@ const PURE: &[&str] = &[
     "src/segmentation",
     "src/privacy",
     "src/monitoring",
+    "src/simulator",
     "src/alerting/rules.rs",
     "src/alerting/alert.rs",
     "src/alerting/email.rs",
