@@ -6,6 +6,7 @@
 //! twice, because ingest is idempotent by item id.
 
 pub mod api;
+pub mod evaluate;
 pub mod setup;
 pub mod traffic;
 
@@ -38,11 +39,16 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Base URL of the Vigil to feed, e.g. http://127.0.0.1:8080.
-    #[arg(long, value_name = "URL")]
-    pub target: String,
+    #[arg(long, value_name = "URL", required_unless_present = "evaluate")]
+    pub target: Option<String>,
     /// Admin user token (vut_...).
-    #[arg(long, env = "VIGIL_TOKEN", hide_env_values = true)]
-    pub token: String,
+    #[arg(
+        long,
+        env = "VIGIL_TOKEN",
+        hide_env_values = true,
+        required_unless_present = "evaluate"
+    )]
+    pub token: Option<String>,
     /// First simulated day (UTC); default: days + 1 days ago, so no event or review time
     /// lies in the future. Repeat a run with the same start to re-send identical items.
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -62,6 +68,8 @@ pub struct SimulateArgs {
     /// PMS plan TOML to upload; default: the demo plan.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub replay: evaluate::ReplayOptions,
 }
 
 /// Why a simulation stopped.
@@ -117,7 +125,7 @@ pub struct Summary {
     pub traffic: TrafficTally,
 }
 
-fn read(path: &PathBuf, what: &str) -> Result<String, SimError> {
+pub(crate) fn read(path: &PathBuf, what: &str) -> Result<String, SimError> {
     std::fs::read_to_string(path)
         .map_err(|e| SimError::Usage(format!("cannot read {what} {}: {e}", path.display())))
 }
@@ -150,7 +158,7 @@ pub fn fleet_of(args: &SimulateArgs) -> Result<Fleet, SimError> {
     )?)
 }
 
-fn progress_bar(len: u64, visible: bool) -> ProgressBar {
+pub(crate) fn progress_bar(len: u64, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
@@ -177,8 +185,10 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
         Some(path) => read(path, "plan")?,
         None => DEFAULT_PLAN.to_string(),
     };
-    let api = Api::new(&args.target)?;
-    let token = args.token.as_str();
+    let (Some(target), Some(token)) = (args.target.as_deref(), args.token.as_deref()) else {
+        return Err(SimError::Usage("--target and --token are needed".into()));
+    };
+    let api = Api::new(target)?;
     let mut report = SetupReport {
         model_registered: setup::register_model(&api, token).await?,
         ..SetupReport::default()
@@ -263,6 +273,9 @@ pub fn render(s: &Summary) -> String {
 
 /// `vigil simulate`: returns the exit code.
 pub fn run(args: &SimulateArgs) -> i32 {
+    if args.replay.evaluate {
+        return evaluate::run(args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -14,6 +14,7 @@
 //! fdr_q = 0.05
 //! strata = ["site", "scanner", "modality"]
 //! min_cell_k = 5
+//! min_effect = 0.1          # KS drift also needs D >= this (practical, not only statistical)
 //! [[features]]
 //! name = "hu_mean"          # a declared input or output feature
 //! test = "ks"               # ks | chi2 | psi | js | wasserstein; omitted: ks
@@ -24,8 +25,8 @@
 //! limit = 0.90              # alert when the 95% CI of the mean lies wholly below it
 //! [sequential]
 //! chart = "cusum"           # cusum | ewma
-//! arl0 = 1000.0             # in-control ARL in days (false alarms per stream-year: 365/arl0)
-//! shift_sd = 1.0            # shift to detect, in standard deviations
+//! arl0 = 2000.0             # in-control ARL in days (false alarms per stream-year: 365/arl0)
+//! shift_sd = 2.5            # shift to detect, in standard errors of the daily mean
 //! [alerts]
 //! cooldown_hours = 24
 //! clear_after = 2           # consecutive clear evaluations before an alert resolves
@@ -69,6 +70,10 @@ pub struct Windows {
     pub strata: Vec<Stratum>,
     /// Published tables suppress cells below this count.
     pub min_cell_k: u32,
+    /// Smallest KS statistic D that counts as drift, besides its FDR-controlled p-value: at
+    /// large n, negligible differences are significant (a 0.25-SD mean shift of a normal
+    /// feature is D = 0.10). 0 disables it.
+    pub min_effect: f64,
 }
 
 impl Default for Windows {
@@ -80,6 +85,7 @@ impl Default for Windows {
             fdr_q: 0.05,
             strata: vec![Stratum::Site],
             min_cell_k: 5,
+            min_effect: 0.1,
         }
     }
 }
@@ -162,7 +168,10 @@ pub struct Sequential {
     /// Target in-control average run length in daily points: a chart stream raises a false
     /// alarm 365 / arl0 times a year on average.
     pub arl0: f64,
-    /// Shift to detect quickly, in standard deviations of the in-control series.
+    /// Shift to detect quickly, in standard deviations of the charted series: the daily mean's
+    /// standard error (a shift of d case SDs at n cases a day is d * sqrt(n)). The default 2.5
+    /// is 0.25 case SD at 100 cases a day; a reference value this large also keeps the small
+    /// error of a frozen reference's mean from accumulating into false alarms.
     pub shift_sd: f64,
 }
 
@@ -170,8 +179,8 @@ impl Default for Sequential {
     fn default() -> Self {
         Self {
             chart: Chart::Cusum,
-            arl0: 1000.0,
-            shift_sd: 1.0,
+            arl0: 2000.0,
+            shift_sd: 2.5,
         }
     }
 }
@@ -256,6 +265,9 @@ impl PmsPlan {
         }
         if !(w.fdr_q > 0.0 && w.fdr_q < 1.0) {
             return Err(err("windows.fdr_q", "must lie in (0, 1)"));
+        }
+        if !(0.0..1.0).contains(&w.min_effect) {
+            return Err(err("windows.min_effect", "must lie in [0, 1)"));
         }
         if w.min_samples < 2 || w.min_cell_k == 0 {
             return Err(err(

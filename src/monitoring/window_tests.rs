@@ -181,7 +181,15 @@ fn run_tests<'c>(
                 finding.q_value = r.p_adjusted;
                 finding.estimate = Some(r.statistic);
                 finding.limit = Some(f.threshold.unwrap_or(plan.windows.fdr_q));
-                finding.status = if r.drifted {
+                // KS drift must also be large enough to matter (plan's min_effect).
+                let material = r.method != "ks" || r.statistic >= plan.windows.min_effect;
+                if r.drifted && !material {
+                    finding.note = Some(format!(
+                        "significant but D < min_effect {}",
+                        plan.windows.min_effect
+                    ));
+                }
+                finding.status = if r.drifted && material {
                     FindingStatus::Signal
                 } else {
                     FindingStatus::Ok

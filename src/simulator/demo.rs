@@ -174,8 +174,8 @@ max = 0.05
 
 [sequential]
 chart = "cusum"
-arl0 = 370.0
-shift_sd = 0.75         # a 0.03 liver Dice drop is 0.75 SD of one review's Dice (SD 0.04)
+arl0 = 2000.0           # one false chart alarm per stream in 5.5 years
+shift_sd = 2.5          # in standard errors of the daily mean: 0.25 case SD at 100 cases a day
 
 [alerts]
 cooldown_hours = 24

@@ -15,6 +15,7 @@
 
 pub mod case;
 pub mod demo;
+pub mod detection;
 pub mod fleet;
 pub mod reference;
 pub mod sample;

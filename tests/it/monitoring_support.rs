@@ -28,8 +28,8 @@ indicator = "rejection_rate"
 max = 0.2
 [sequential]
 chart = "cusum"
-arl0 = 1000.0
-shift_sd = 1.0
+arl0 = 2000.0
+shift_sd = 2.5
 [alerts]
 cooldown_hours = 24
 clear_after = 3

@@ -15,8 +15,8 @@ fn args(app: &TestApp) -> SimulateArgs {
         days: 3,
         seed: 7,
         scenario: None,
-        target: app.base.clone(),
-        token: app.admin.clone(),
+        target: Some(app.base.clone()),
+        token: Some(app.admin.clone()),
         // The test server's clock stands at 2026-11-20 12:00 UTC.
         start: Some(start()),
         batch: 40,
@@ -24,6 +24,7 @@ fn args(app: &TestApp) -> SimulateArgs {
         no_baseline: true,
         reference_cases: 100,
         plan: None,
+        replay: Default::default(),
     }
 }
 

@@ -83,7 +83,7 @@ fn defaults_fill_a_minimal_plan() {
             plan.sequential.arl0,
             plan.alerts.clear_after
         ),
-        (0.05, 1000.0, 2)
+        (0.05, 2000.0, 2)
     );
 }
 

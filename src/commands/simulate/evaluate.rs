@@ -1,0 +1,173 @@
+//! `vigil simulate --evaluate`: replay the fleet in this process with the clock (ingest each
+//! day, freeze the baseline after go-live, run the daily evaluation after midnight) and
+//! report, per injected change, the detection delay, and for unchanged streams the false
+//! alarms per stream-year. Uses its own database (a temporary SQLite file unless
+//! `--database` names one), never the configured one.
+
+use std::io::IsTerminal;
+
+use serde_json::json;
+
+use super::{SimError, SimulateArgs, fleet_of, progress_bar, read};
+use crate::service::replay::{DayTraffic, ReplaySetup, replay};
+use crate::simulator::demo::{DEFAULT_PLAN, MODEL_NAME, MODEL_VERSION, schema};
+use crate::simulator::detection::{DetectionReport, RaisedAlert, analyse, median_delay};
+use crate::storage::diesel::DieselStore;
+
+/// Options of the replay mode.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReplayOptions {
+    /// Replay in-process with the clock and report detection delays and false alarms
+    /// instead of posting to a target.
+    #[arg(long)]
+    pub evaluate: bool,
+    /// Database of the replay (default: a temporary SQLite file, removed afterwards).
+    #[arg(long, value_name = "URL", requires = "evaluate")]
+    pub database: Option<String>,
+    /// Days after go-live frozen as the baseline before monitoring starts.
+    #[arg(long, default_value_t = 28, requires = "evaluate")]
+    pub freeze_days: u32,
+    /// Print the report as JSON.
+    #[arg(long, requires = "evaluate")]
+    pub json: bool,
+}
+
+/// Replay and analyse; the library entry point behind `--evaluate`.
+pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, SimError> {
+    let fleet = fleet_of(args)?;
+    let o = &args.replay;
+    if o.freeze_days == 0 || o.freeze_days >= args.days {
+        return Err(SimError::Usage("need 0 < --freeze-days < --days".into()));
+    }
+    let plan = match &args.plan {
+        Some(path) => read(path, "plan")?,
+        None => DEFAULT_PLAN.to_string(),
+    };
+    let temp =
+        std::env::temp_dir().join(format!("vigil-replay-{}.db", uuid::Uuid::new_v4().simple()));
+    let url = o
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", temp.display()));
+    let store = DieselStore::open(&url, 4, 30_000).map_err(|e| SimError::Usage(e.to_string()))?;
+    store
+        .run_migrations()
+        .map_err(|e| SimError::Usage(e.to_string()))?;
+    let setup = ReplaySetup {
+        model: MODEL_NAME.into(),
+        version: MODEL_VERSION.into(),
+        schema: schema(),
+        plan,
+        sites: fleet
+            .sites()
+            .iter()
+            .map(|s| (s.id.clone(), s.name.clone(), s.country.clone()))
+            .collect(),
+        start: fleet.date(0),
+        days: args.days,
+        freeze_days: o.freeze_days,
+    };
+    let bar = progress_bar(
+        u64::from(args.days),
+        progress && std::io::stderr().is_terminal(),
+    );
+    bar.set_message("days replayed");
+    let traffic = |day: u32| {
+        fleet
+            .day(day)
+            .into_iter()
+            .map(|sd| DayTraffic {
+                site: sd.site as usize - 1,
+                events: sd
+                    .events
+                    .iter()
+                    .filter_map(|e| serde_json::to_value(e).ok())
+                    .collect(),
+                reviews: sd
+                    .reviews
+                    .iter()
+                    .filter_map(|r| serde_json::to_value(r).ok())
+                    .collect(),
+            })
+            .collect()
+    };
+    let result = replay(&store, &setup, traffic, |_| bar.inc(1));
+    bar.finish_and_clear();
+    drop(store);
+    if o.database.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
+        }
+    }
+    let log = result.map_err(SimError::Transport)?;
+    let alerts: Vec<RaisedAlert> = log
+        .alerts
+        .iter()
+        .map(|a| RaisedAlert {
+            stratum: a.stratum.clone(),
+            rule: a.rule.clone(),
+            day: a.opened_at.date_naive() - chrono::Duration::days(1),
+        })
+        .collect();
+    Ok(analyse(
+        &fleet.scenario().changes,
+        fleet.date(0),
+        &alerts,
+        &log.streams,
+        (log.monitored_from, log.monitored_to),
+    ))
+}
+
+/// The report for people.
+pub fn render(args: &SimulateArgs, r: &DetectionReport) -> String {
+    let mut out = format!(
+        "replayed {} sites x {} days (seed {}), baseline frozen from the first {} days\n\n",
+        args.sites, args.days, args.seed, args.replay.freeze_days
+    );
+    out.push_str("injected change            site          from        detected after\n");
+    for d in &r.detections {
+        let delay = d.delay_days.map_or("not detected".to_string(), |v| {
+            format!("{v} days ({})", d.rule.as_deref().unwrap_or(""))
+        });
+        out.push_str(&format!(
+            "{:<26} {:<13} {}  {delay}\n",
+            d.kind, d.site, d.from
+        ));
+    }
+    for kind in ["intensity_shift", "dice_drop", "protocol_change"] {
+        if let Some(m) = median_delay(r, kind) {
+            out.push_str(&format!("median delay, {kind}: {m} days\n"));
+        }
+    }
+    let f = &r.false_alarms;
+    out.push_str(&format!(
+        "\nunchanged site streams: {} ({:.1} stream-years); false alarms: {} = {:.3} per stream-year {:?}\n",
+        f.streams, f.stream_years, f.alarms, f.per_stream_year, f.by_rule
+    ));
+    out
+}
+
+pub fn run(args: &SimulateArgs) -> i32 {
+    match evaluate(args, true) {
+        Ok(report) => {
+            if args.replay.json {
+                let medians: serde_json::Map<String, serde_json::Value> =
+                    ["intensity_shift", "dice_drop", "protocol_change"]
+                        .iter()
+                        .map(|k| (k.to_string(), json!(median_delay(&report, k))))
+                        .collect();
+                println!(
+                    "{}",
+                    json!({"report": report, "median_delay_days": medians})
+                );
+            } else {
+                print!("{}", render(args, &report));
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
