@@ -13,6 +13,7 @@ mod monitoring_support;
 mod ops;
 mod plans;
 mod retraining;
+mod scenario_e2e;
 mod seg_fixtures;
 mod seg_library;
 mod seg_metrics_cli;

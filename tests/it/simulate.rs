@@ -135,7 +135,7 @@ async fn simulate_names_what_is_missing_or_refused() {
         Err(e) => panic!("{e}"),
     }
     let mut a = args(&app);
-    a.token = app.quality.clone();
+    a.token = Some(app.quality.clone());
     let err = simulate(&a, false).await.unwrap_err();
     assert!(
         matches!(err, SimError::Refused { status: 403, .. }),
