@@ -10,6 +10,11 @@ pub struct ServeArgs {
     /// Override the configured listen address (host:port).
     #[arg(long)]
     pub listen: Option<String>,
+    /// Start on a fresh SQLite file and feed it a demo fleet (six sites, sixty days with a
+    /// Dice drop and a scanner upgrade), then evaluate: findings, alerts and e-mails appear
+    /// within a minute.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Run the server; returns the exit code.
@@ -17,12 +22,19 @@ pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
     if let Some(listen) = &args.listen {
         settings.listen = listen.clone();
     }
+    if args.demo {
+        settings = super::demo::demo_settings(settings);
+    }
+    let demo = args.demo;
     telemetry::init(&settings);
     let system = actix_web::rt::System::new();
     let result = system.block_on(async move {
         let app = Application::build(settings.clone())?;
         tracing::info!(listen = %settings.listen, database = ?app.state.store.kind(), "vigil serving");
         app.start_evaluator();
+        if demo {
+            actix_web::rt::spawn(super::demo::run_demo(app.state.clone(), settings.listen.clone()));
+        }
         if let Err(e) = app.start_dispatcher() {
             tracing::error!(error = %e, "alert e-mail is not configured correctly; alerts stay queued");
         }

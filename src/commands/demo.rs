@@ -1,0 +1,129 @@
+//! `vigil serve --demo`: the service on a fresh SQLite file with a demo fleet feeding it.
+//! It creates an admin token, then runs the demo scenario against itself through the real
+//! API (demo model and plan, six sites, a frozen baseline, sixty days of traffic with a Dice
+//! drop and a scanner upgrade), runs the evaluation, and says where to look: findings and
+//! alerts in the API, e-mails at the SMTP server or, without one, as files in `mail_dir`.
+
+use chrono::{Duration, Utc};
+
+use crate::commands::simulate::{SimulateArgs, simulate};
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::http::AppState;
+use crate::service::admin::{Actor, add_user};
+use crate::service::evaluation::{EvaluatorEnv, process_runner_id, request_evaluation, run_queued};
+
+/// The demo scenario (also shipped as `deploy/scenarios/demo.toml`).
+pub const DEMO_SCENARIO: &str = include_str!("../../deploy/scenarios/demo.toml");
+
+/// Point the settings at a fresh SQLite file next to the configured data.
+pub fn demo_settings(mut settings: Settings) -> Settings {
+    let stamp = Utc::now().format("%Y%m%d-%H%M%S");
+    settings.database_url = crate::config::Secret::new(format!("sqlite://./data/demo-{stamp}.db"));
+    settings
+}
+
+/// Create the admin token, feed the demo fleet, evaluate; logs and prints what happened.
+pub async fn run_demo(state: AppState, listen: String) {
+    let st = state.clone();
+    let token = actix_web::web::block(move || {
+        add_user(
+            &*st.store,
+            &Actor("vigil:demo".into()),
+            "demo-admin",
+            Role::Admin,
+            st.clock.now(),
+        )
+    })
+    .await;
+    let token = match token {
+        Ok(Ok((_, token))) => token,
+        other => {
+            tracing::error!(result = ?other.err(), "demo: cannot create the admin user");
+            return;
+        }
+    };
+    println!("demo: admin token {token}");
+    let scenario = std::env::temp_dir().join(format!("vigil-demo-{}.toml", std::process::id()));
+    if let Err(e) = std::fs::write(&scenario, DEMO_SCENARIO) {
+        tracing::error!(error = %e, "demo: cannot write the scenario");
+        return;
+    }
+    let days = 60;
+    let args = SimulateArgs {
+        sites: 6,
+        days,
+        seed: 7,
+        scenario: Some(scenario.clone()),
+        target: Some(format!("http://{listen}")),
+        token: Some(token.clone()),
+        start: Some(Utc::now().date_naive() - Duration::days(i64::from(days) + 1)),
+        batch: 500,
+        concurrency: 4,
+        no_baseline: false,
+        reference_cases: 2000,
+        plan: None,
+        replay: Default::default(),
+    };
+    println!("demo: feeding 6 sites x {days} days through the API ...");
+    let fed = simulate(&args, false).await;
+    let _ = std::fs::remove_file(&scenario);
+    match fed {
+        Ok(s) => println!(
+            "demo: {} events and {} reviews stored",
+            s.traffic.events.accepted, s.traffic.reviews.accepted
+        ),
+        Err(e) => {
+            println!("demo: the simulator stopped: {e}");
+            return;
+        }
+    }
+    let st = state.clone();
+    let done = actix_web::web::block(move || {
+        let actor = Actor("vigil:demo".into());
+        request_evaluation(
+            &*st.store,
+            &actor,
+            "liver-seg",
+            None,
+            "request",
+            st.clock.now(),
+        )
+        .map_err(|e| e.to_string())?;
+        let env = EvaluatorEnv {
+            store: &*st.store,
+            clock: &*st.clock,
+            runner: process_runner_id(),
+            public_url: &st.settings.public_url,
+            webhook_url: &st.settings.alert_webhook_url,
+        };
+        run_queued(&env).map_err(|e| e.to_string())
+    })
+    .await;
+    match done {
+        Ok(Ok(jobs)) => {
+            for j in jobs {
+                println!(
+                    "demo: evaluation {} {}: {}",
+                    j.id,
+                    j.status,
+                    j.summary.unwrap_or_default()
+                );
+            }
+        }
+        other => println!("demo: evaluation failed: {:?}", other.map(|r| r.err())),
+    }
+    let mail = if state.settings.smtp_host.is_empty() {
+        format!("as .eml files in {}", state.settings.mail_dir)
+    } else {
+        format!(
+            "at {}:{}",
+            state.settings.smtp_host, state.settings.smtp_port
+        )
+    };
+    println!(
+        "demo: ready. Alerts: curl -H 'Authorization: Bearer {token}' http://{listen}/api/v1/alerts\n\
+         demo: findings: http://{listen}/api/v1/findings?status=signal ; e-mails arrive {mail} within {} s",
+        state.settings.outbox_interval_s
+    );
+}
