@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
 use crate::http::telemetry::observe;
-use crate::service::evaluation::{EvaluatorEnv, evaluator_round, process_runner_id};
+use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
@@ -98,13 +98,7 @@ impl Application {
                 tick.tick().await;
                 let st = state.clone();
                 let round = web::block(move || {
-                    let env = EvaluatorEnv {
-                        store: &*st.store,
-                        clock: &*st.clock,
-                        runner: process_runner_id(),
-                        public_url: &st.settings.public_url,
-                        webhook_url: &st.settings.alert_webhook_url,
-                    };
+                    let env = st.evaluator_env();
                     evaluator_round(&env)
                 });
                 match round.await {

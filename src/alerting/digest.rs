@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::alert::Alert;
-use super::outbox::{Channel, OutboxMessage};
+use super::outbox::{Channel, Draft, OutboxMessage};
 
 fn line(a: &Alert, public_url: &str) -> String {
     format!(
@@ -67,25 +67,22 @@ pub fn digest_message(
         html_lines(&active),
         m = escape_html(model),
     );
-    OutboxMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        channel: Channel::Email,
-        dedup_key: format!("digest:{model}:{day}"),
-        recipients,
-        subject: format!(
-            "[Vigil] Daily digest {model} {day}: {} new, {} active",
-            opened.len(),
-            active.len()
-        ),
-        body_text,
-        body_html,
-        chart_png: None,
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-        sent_at: None,
-        last_error: None,
-    }
+    OutboxMessage::queued(
+        Draft {
+            channel: Channel::Email,
+            dedup_key: format!("digest:{model}:{day}"),
+            recipients,
+            subject: format!(
+                "[Vigil] Daily digest {model} {day}: {} new, {} active",
+                opened.len(),
+                active.len()
+            ),
+            body_text,
+            body_html,
+            chart_png: None,
+        },
+        now,
+    )
 }
 
 fn escape_html(s: &str) -> String {

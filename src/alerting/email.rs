@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::alert::Alert;
-use super::outbox::{Channel, OutboxMessage};
+use super::outbox::{Channel, Draft, OutboxMessage};
 
 /// Why the alert is being mailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,19 +78,16 @@ pub fn alert_message(
         summary = escape(&alert.summary),
         link = escape(&link),
     );
-    OutboxMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        channel: Channel::Email,
-        dedup_key: format!("alert:{}:{}:{severity}", alert.id, reason.word()),
-        recipients,
-        subject,
-        body_text,
-        body_html,
-        chart_png,
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-        sent_at: None,
-        last_error: None,
-    }
+    OutboxMessage::queued(
+        Draft {
+            channel: Channel::Email,
+            dedup_key: format!("alert:{}:{}:{severity}", alert.id, reason.word()),
+            recipients,
+            subject,
+            body_text,
+            body_html,
+            chart_png,
+        },
+        now,
+    )
 }

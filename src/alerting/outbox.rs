@@ -52,6 +52,39 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
 }
 
+/// The parts of a message its author chooses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub channel: Channel,
+    pub dedup_key: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub chart_png: Option<Vec<u8>>,
+}
+
+impl OutboxMessage {
+    /// A new message, due now, never tried.
+    pub fn queued(d: Draft, now: DateTime<Utc>) -> Self {
+        OutboxMessage {
+            id: uuid::Uuid::new_v4().to_string(),
+            channel: d.channel,
+            dedup_key: d.dedup_key,
+            recipients: d.recipients,
+            subject: d.subject,
+            body_text: d.body_text,
+            body_html: d.body_html,
+            chart_png: d.chart_png,
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            sent_at: None,
+            last_error: None,
+        }
+    }
+}
+
 /// When to try again after the `attempts`-th failure.
 pub fn next_attempt(now: DateTime<Utc>, attempts: u32) -> DateTime<Utc> {
     let base = 30i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(20));

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::alert::Alert;
 use super::email::Reason;
-use super::outbox::{Channel, OutboxMessage};
+use super::outbox::{Channel, Draft, OutboxMessage};
 use crate::service::notify::Mailer;
 use crate::service::retraining::sign;
 
@@ -32,26 +32,23 @@ pub fn alert_webhook_message(
         "alert": alert,
         "link": link,
     });
-    OutboxMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        channel: Channel::Webhook,
-        dedup_key: format!(
-            "webhook:alert:{}:{}:{:?}",
-            alert.id,
-            reason.word(),
-            alert.severity
-        ),
-        recipients: vec![url.to_string()],
-        subject: format!("alert.{}", reason.word()),
-        body_text: body.to_string(),
-        body_html: String::new(),
-        chart_png: None,
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-        sent_at: None,
-        last_error: None,
-    }
+    OutboxMessage::queued(
+        Draft {
+            channel: Channel::Webhook,
+            dedup_key: format!(
+                "webhook:alert:{}:{}:{:?}",
+                alert.id,
+                reason.word(),
+                alert.severity
+            ),
+            recipients: vec![url.to_string()],
+            subject: format!("alert.{}", reason.word()),
+            body_text: body.to_string(),
+            body_html: String::new(),
+            chart_png: None,
+        },
+        now,
+    )
 }
 
 /// Sends e-mails through the configured mailer and webhook messages by signed HTTP POST.

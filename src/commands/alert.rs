@@ -4,7 +4,7 @@
 use chrono::Utc;
 use clap::Subcommand;
 
-use crate::alerting::outbox::OutboxMessage;
+use crate::alerting::outbox::{Channel, Draft, OutboxMessage};
 use crate::alerting::smtp::mailer_from_settings;
 use crate::config::Settings;
 
@@ -28,9 +28,8 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
         }
     };
     let now = Utc::now();
-    let msg = OutboxMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        channel: crate::alerting::outbox::Channel::Email,
+    let draft = Draft {
+        channel: Channel::Email,
         dedup_key: format!("test:{now}"),
         recipients: vec![to.clone()],
         subject: "[Vigil] test e-mail".into(),
@@ -43,12 +42,8 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
             settings.public_url
         ),
         chart_png: None,
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-        sent_at: None,
-        last_error: None,
     };
+    let msg = OutboxMessage::queued(draft, now);
     match mailer.send(&msg) {
         Ok(()) => {
             let via = if settings.smtp_host.is_empty() {

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::domain::Role;
 use crate::http::AppState;
 use crate::service::admin::{Actor, add_user};
-use crate::service::evaluation::{EvaluatorEnv, process_runner_id, request_evaluation, run_queued};
+use crate::service::evaluation::{request_evaluation, run_queued};
 
 /// The demo scenario (also shipped as `deploy/scenarios/demo.toml`).
 pub const DEMO_SCENARIO: &str = include_str!("../../deploy/scenarios/demo.toml");
@@ -90,13 +90,7 @@ pub async fn run_demo(state: AppState, listen: String) {
             st.clock.now(),
         )
         .map_err(|e| e.to_string())?;
-        let env = EvaluatorEnv {
-            store: &*st.store,
-            clock: &*st.clock,
-            runner: process_runner_id(),
-            public_url: &st.settings.public_url,
-            webhook_url: &st.settings.alert_webhook_url,
-        };
+        let env = st.evaluator_env();
         run_queued(&env).map_err(|e| e.to_string())
     })
     .await;

@@ -33,6 +33,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The evaluator's view of this state (this process's runner id in leases).
+    pub fn evaluator_env(&self) -> crate::service::evaluation::EvaluatorEnv<'_> {
+        crate::service::evaluation::EvaluatorEnv {
+            store: &*self.store,
+            clock: &*self.clock,
+            runner: crate::service::evaluation::process_runner_id(),
+            public_url: &self.settings.public_url,
+            webhook_url: &self.settings.alert_webhook_url,
+        }
+    }
+
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
         let limiter = Arc::new(auth::rate_limiter(
             settings.rate_limit_per_second,

@@ -15,9 +15,7 @@ use crate::service::admin::Actor;
 use crate::service::baselines::{
     BaselineError, FreezeSpec, UploadFormat, baseline_in_force, freeze_baseline, upload_baseline,
 };
-use crate::service::evaluation::{
-    EvaluationError, EvaluatorEnv, process_runner_id, request_evaluation, run_queued,
-};
+use crate::service::evaluation::{EvaluationError, request_evaluation, run_queued};
 use crate::storage::{EvaluationJob, FindingQuery, StoredBaseline, StoredFinding};
 
 /// Largest reference sample accepted (a validation set of some 100k cases).
@@ -179,13 +177,7 @@ pub async fn post_evaluation(
     let st = state.clone();
     actix_web::rt::spawn(async move {
         let run = web::block(move || {
-            let env = EvaluatorEnv {
-                store: &*st.store,
-                clock: &*st.clock,
-                runner: process_runner_id(),
-                public_url: &st.settings.public_url,
-                webhook_url: &st.settings.alert_webhook_url,
-            };
+            let env = st.evaluator_env();
             run_queued(&env)
         });
         if let Ok(Err(e)) = run.await {

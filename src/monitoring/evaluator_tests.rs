@@ -1,13 +1,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::monitoring::baseline::from_upload;
 use crate::monitoring::baseline_table::Table;
 use crate::monitoring::columns::StratumValues;
+use crate::simulator::sample::normal;
 
 const PLAN: &str = r#"model = "m"
 [windows]
@@ -22,11 +23,6 @@ indicator = "mean_dice"
 label = "liver"
 limit = 0.85
 "#;
-
-fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
-    mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
 
 fn baseline() -> Baseline {
     let mut rng = ChaCha8Rng::seed_from_u64(3);

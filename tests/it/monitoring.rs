@@ -11,7 +11,7 @@ use vigil::service::{Clock, FixedClock};
 use vigil::storage::{FindingQuery, Store};
 
 use crate::monitoring_support::{
-    Day, PLAN, post_day, put_text, reference_csv, set_up_plan_and_baseline,
+    Day, PLAN, evaluate_via_api, post_day, put_text, reference_csv, set_up_plan_and_baseline,
 };
 use crate::support::{databases, spawn_app, test_now};
 
@@ -68,26 +68,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
             post_day(&app, &small_key, &c).await;
             date += Duration::days(1);
         }
-        let (s, job) = app
-            .post(
-                "/api/v1/evaluations",
-                &app.quality,
-                &json!({"model": "liver-seg"}),
-            )
-            .await;
-        assert_eq!(s, 202, "{}: {job}", db.label);
-        let id = job["id"].as_str().unwrap().to_string();
-        let mut done = Value::Null;
-        for _ in 0..600 {
-            let (_, j) = app
-                .get(&format!("/api/v1/evaluations/{id}"), &app.quality)
-                .await;
-            if j["status"] == "done" || j["status"] == "failed" {
-                done = j;
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let done = evaluate_via_api(&app).await;
         assert_eq!(done["status"], "done", "{}: {done}", db.label);
 
         let (_, alerts) = app

@@ -2,9 +2,11 @@
 //! synthetic traffic (normal features, Beta-like Dice) posted through the real API.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
+
+use vigil::simulator::sample::normal;
 
 use crate::support::TestApp;
 
@@ -37,11 +39,6 @@ clear_after = 3
 severity = "medium"
 emails = ["qm@example.org"]
 "#;
-
-fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
-    mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
 
 /// The baseline's validation set: hu_mean N(50, 10), snr_db N(20, 3), Dice N(0.93, 0.02).
 pub fn reference_csv(rows: usize) -> String {
@@ -151,4 +148,25 @@ pub async fn set_up_plan_and_baseline(app: &TestApp) {
     let (s, body) = put_text(app, path, &app.ml, "text/csv", reference_csv(1000)).await;
     assert_eq!(s, 201, "{body}");
     assert_eq!(body["rows"], 1000);
+}
+
+/// Queue an evaluation through the API and wait for the background job to end.
+pub async fn evaluate_via_api(app: &TestApp) -> Value {
+    let (s, job) = app
+        .post(
+            "/api/v1/evaluations",
+            &app.quality,
+            &json!({"model": "liver-seg"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{job}");
+    let path = format!("/api/v1/evaluations/{}", job["id"].as_str().unwrap());
+    for _ in 0..1200 {
+        let (_, j) = app.get(&path, &app.quality).await;
+        if j["status"] == "done" || j["status"] == "failed" {
+            return j;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("evaluation did not finish");
 }

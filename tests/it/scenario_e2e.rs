@@ -12,6 +12,7 @@ use vigil::commands::simulate::{SimulateArgs, simulate};
 use vigil::service::notify::dispatch_due;
 
 use crate::email::{SmtpSink, free_port};
+use crate::monitoring_support::evaluate_via_api;
 use crate::support::{TestApp, databases, settings_for, spawn_app_with, test_now};
 
 const SCENARIO: &str = r#"
@@ -49,26 +50,6 @@ fn args(app: &TestApp, scenario: std::path::PathBuf) -> SimulateArgs {
     }
 }
 
-async fn evaluate(app: &TestApp) -> Value {
-    let (s, job) = app
-        .post(
-            "/api/v1/evaluations",
-            &app.quality,
-            &json!({"model": "liver-seg"}),
-        )
-        .await;
-    assert_eq!(s, 202, "{job}");
-    let path = format!("/api/v1/evaluations/{}", job["id"].as_str().unwrap());
-    for _ in 0..1200 {
-        let (_, j) = app.get(&path, &app.quality).await;
-        if j["status"] == "done" || j["status"] == "failed" {
-            return j;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("evaluation did not finish");
-}
-
 #[actix_web::test]
 async fn simulated_fleet_end_to_end_findings_alerts_emails_and_retraining() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,7 +67,7 @@ async fn simulated_fleet_end_to_end_findings_alerts_emails_and_retraining() {
             .unwrap();
         assert!(summary.traffic.events.accepted > 15_000, "{summary:?}");
 
-        let job = evaluate(&app).await;
+        let job = evaluate_via_api(&app).await;
         assert_eq!(job["status"], "done", "{}: {job}", db.label);
 
         // Findings: drift at the shifted site, a Dice signal at the other.
