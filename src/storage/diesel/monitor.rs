@@ -117,26 +117,6 @@ fn to_review(r: ReviewRow) -> ReviewObs {
     }
 }
 
-macro_rules! case_columns {
-    () => {
-        (
-            events::occurred_at,
-            events::site_id,
-            events::scanner_manufacturer,
-            events::scanner_model,
-            events::modality,
-            events::age_band,
-            events::sex,
-            events::slice_thickness_mm,
-            events::pixel_spacing_mm,
-            events::latency_ms,
-            events::input_features,
-            events::output_features,
-            events::content_hash,
-        )
-    };
-}
-
 impl DieselStore {
     pub(crate) fn insert_baseline_row(
         &self,
@@ -191,19 +171,7 @@ impl DieselStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<CaseObs>, StoreError> {
-        let (from, to) = (day_start(from), day_start(to));
-        let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<CaseRow>> = with_conn!(&mut *conn, |c| events::table
-            .filter(events::model_id.eq(model_id))
-            .filter(events::occurred_at.ge(from).and(events::occurred_at.lt(to)))
-            .order((events::occurred_at.asc(), events::event_id.asc()))
-            .select(case_columns!())
-            .load(c));
-        Ok(rows
-            .map_err(map_err("cases"))?
-            .into_iter()
-            .map(to_case)
-            .collect())
+        self.load_cases(model_id, Some((day_start(from), day_start(to))), None)
     }
 
     pub(crate) fn load_first_cases(
@@ -211,13 +179,45 @@ impl DieselStore {
         model_id: &str,
         limit: i64,
     ) -> Result<Vec<CaseObs>, StoreError> {
+        self.load_cases(model_id, None, Some(limit))
+    }
+
+    /// Cases of a model version, oldest first, in a time range and/or up to a count.
+    fn load_cases(
+        &self,
+        model_id: &str,
+        range: Option<(NaiveDateTime, NaiveDateTime)>,
+        limit: Option<i64>,
+    ) -> Result<Vec<CaseObs>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<CaseRow>> = with_conn!(&mut *conn, |c| events::table
-            .filter(events::model_id.eq(model_id))
-            .order((events::occurred_at.asc(), events::event_id.asc()))
-            .limit(limit)
-            .select(case_columns!())
-            .load(c));
+        let rows: QueryResult<Vec<CaseRow>> = with_conn!(&mut *conn, |c| {
+            let mut q = events::table
+                .filter(events::model_id.eq(model_id))
+                .order((events::occurred_at.asc(), events::event_id.asc()))
+                .select((
+                    events::occurred_at,
+                    events::site_id,
+                    events::scanner_manufacturer,
+                    events::scanner_model,
+                    events::modality,
+                    events::age_band,
+                    events::sex,
+                    events::slice_thickness_mm,
+                    events::pixel_spacing_mm,
+                    events::latency_ms,
+                    events::input_features,
+                    events::output_features,
+                    events::content_hash,
+                ))
+                .into_boxed();
+            if let Some((from, to)) = range {
+                q = q.filter(events::occurred_at.ge(from).and(events::occurred_at.lt(to)));
+            }
+            if let Some(n) = limit {
+                q = q.limit(n);
+            }
+            q.load(c)
+        });
         Ok(rows
             .map_err(map_err("cases"))?
             .into_iter()
