@@ -78,15 +78,21 @@ pub struct ChartState {
     /// CUSUM lower sum (EWMA: unused).
     pub lower: f64,
     pub points: u64,
+    /// Signalling since the statistic last went beyond the limit.
+    #[serde(default)]
+    pub signalling: bool,
 }
 
 impl ChartState {
     /// Add one standardised daily point; returns the new state, the statistic to report and
-    /// whether the chart is beyond its limit.
+    /// whether the chart signals. A chart starts signalling when its statistic goes beyond
+    /// the limit (the designed run length) and keeps signalling until it is back in control
+    /// (CUSUM at 0, EWMA inside half its limit), so a statistic hovering at the limit gives
+    /// one signal, not a series.
     pub fn step(self, d: &ChartDesign, z: f64) -> (ChartState, f64, bool) {
         let mut s = self;
         s.points += 1;
-        match d.chart {
+        let (stat, beyond, back_in_control) = match d.chart {
             Chart::Cusum => {
                 s.upper = match d.side {
                     Side::Both => (s.upper + z - d.k).max(0.0),
@@ -94,17 +100,19 @@ impl ChartState {
                 };
                 s.lower = (s.lower - z - d.k).max(0.0);
                 let stat = s.upper.max(s.lower);
-                (s, stat, stat > d.h)
+                (stat, stat > d.h, stat == 0.0)
             }
             Chart::Ewma => {
                 s.upper = d.k * z + (1.0 - d.k) * s.upper;
-                let crossing = match d.side {
+                let beyond = match d.side {
                     Side::Both => s.upper.abs() > d.h,
                     Side::Lower => s.upper < -d.h,
                 };
-                (s, s.upper, crossing)
+                (s.upper, beyond, s.upper.abs() < d.h / 2.0)
             }
-        }
+        };
+        s.signalling = beyond || (s.signalling && !back_in_control);
+        (s, stat, s.signalling)
     }
 }
 
@@ -223,6 +231,24 @@ mod tests {
             }
         }
         assert!(matches!(first, Some(6..=9)), "{first:?}");
+        // Back in control only once the sum returns to 0, not when it dips below h.
+        let mut s = ChartState {
+            lower: d.h + 0.1,
+            signalling: true,
+            ..ChartState::default()
+        };
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let (next, stat, signalling) = s.step(&d, 1.0);
+            s = next;
+            assert_eq!(signalling, stat > 0.0, "{s:?}");
+            seen.push((stat < d.h, signalling));
+        }
+        assert!(
+            seen.contains(&(true, true)),
+            "signals below h until back at 0: {seen:?}"
+        );
+        assert!(!s.signalling);
         // Upward moves never count on a lower-sided chart.
         let (_, stat, crossing) = ChartState::default().step(&d, 50.0);
         assert_eq!((stat, crossing), (0.0, false));
