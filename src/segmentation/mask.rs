@@ -1,8 +1,8 @@
 //! Binary views of label volumes, packed 64 voxels to a word along axis 0.
 //!
 //! Every later stage (counts, bounding box, surfels) works on packed rows, so the label
-//! codes are read exactly once. One-byte codes are packed eight at a time with SWAR bit
-//! tricks; two-byte codes take a plain loop.
+//! codes are read exactly once. One-byte codes are packed 64 at a time with SWAR bit
+//! tricks and an 8x8 bit transpose; two-byte codes take a plain loop.
 
 use rayon::prelude::*;
 
@@ -46,40 +46,65 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// One bit per byte: bit b is set when byte b of `x` is non-zero.
+/// Bit 7 of each byte set when that byte of `x` is non-zero (carry-free: the low seven
+/// bits are added to 0x7f, so bit 7 of the sum says whether any of them was set).
 #[inline]
-fn nonzero_bytes(x: u64) -> u64 {
-    let flags = (((x & LOW7) + LOW7) | x) & HIGH;
-    // Gathers the eight high bits into the top byte, byte b landing on bit 56 + b.
-    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+fn nonzero_flags(x: u64) -> u64 {
+    (((x & LOW7) + LOW7) | x) & HIGH
+}
+
+/// Transpose an 8x8 bit matrix held in a word, bit `8r + c` being row r, column c
+/// (Hacker's Delight, `transpose8`: swap 1x1, 2x2 then 4x4 blocks).
+#[inline]
+fn transpose8(mut x: u64) -> u64 {
+    let t = (x ^ (x >> 7)) & 0x00aa_00aa_00aa_00aa;
+    x ^= t ^ (t << 7);
+    let t = (x ^ (x >> 14)) & 0x0000_cccc_0000_cccc;
+    x ^= t ^ (t << 14);
+    let t = (x ^ (x >> 28)) & 0x0000_0000_f0f0_f0f0;
+    x ^ t ^ (t << 28)
+}
+
+/// Pack 64 one-byte codes into a word, bit t set when code t differs from the byte
+/// repeated in `pattern` (0 for the non-zero test).
+///
+/// Each 8-byte group k yields its flags in bit 7 of every byte; shifted right by 7 - k and
+/// OR-ed together, they form a matrix whose byte b holds bit k for code `8k + b`, and one
+/// transpose puts that bit at `8k + b`.
+#[inline]
+fn pack64(codes: &[u8; 64], pattern: u64) -> u64 {
+    let (groups, _) = codes.as_chunks::<8>();
+    let mut matrix = 0u64;
+    for (k, group) in groups.iter().enumerate() {
+        matrix |= nonzero_flags(u64::from_le_bytes(*group) ^ pattern) >> (7 - k);
+    }
+    transpose8(matrix)
 }
 
 /// Pack the foreground of `row` (one-byte codes) into `out`, bit t = voxel t.
 fn pack_u8(row: &[u8], test: FgTest, out: &mut [u64]) {
-    out.iter_mut().for_each(|w| *w = 0);
-    let pattern = match test {
-        FgTest::NonZero => None,
-        FgTest::Code(c) => Some(u64::from(c as u8) * ONES),
-        FgTest::Nothing => return,
+    // A code test packs "differs from the code" and inverts it.
+    let (pattern, invert) = match test {
+        FgTest::NonZero => (0, 0),
+        FgTest::Code(c) => (u64::from(c as u8) * ONES, u64::MAX),
+        FgTest::Nothing => {
+            out.fill(0);
+            return;
+        }
     };
-    let mut chunks = row.chunks_exact(8);
-    for (n, chunk) in chunks.by_ref().enumerate() {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(b);
-        let bits = match pattern {
-            None => nonzero_bytes(x),
-            Some(p) => !nonzero_bytes(x ^ p) & 0xff,
-        };
-        out[n / 8] |= bits << ((n % 8) * 8);
+    let (whole, tail) = row.as_chunks::<64>();
+    let (head, rest) = out.split_at_mut(whole.len().min(out.len()));
+    for (codes, word) in whole.iter().zip(head) {
+        *word = pack64(codes, pattern) ^ invert;
     }
-    let base = row.len() - chunks.remainder().len();
-    for (t, &v) in chunks.remainder().iter().enumerate() {
-        let hit = match pattern {
-            None => v != 0,
-            Some(p) => u64::from(v) == p & 0xff,
-        };
-        out[(base + t) / 64] |= u64::from(hit) << ((base + t) % 64);
+    rest.fill(0);
+    if let Some(word) = rest.first_mut()
+        && !tail.is_empty()
+    {
+        // The tail is padded to a full group; the padding's bits are then cleared.
+        let mut codes = [0u8; 64];
+        codes[..tail.len()].copy_from_slice(tail);
+        *word = (pack64(&codes, pattern) ^ invert) & ((1u64 << tail.len()) - 1);
     }
 }
 
@@ -164,6 +189,31 @@ mod tests {
             let mut slow = vec![0u64; 3];
             pack_u16(&wide, test, &mut slow);
             assert_eq!(fast, slow, "{test:?}");
+        }
+    }
+
+    #[test]
+    fn swar_packing_matches_a_plain_loop_on_every_length() {
+        let row: Vec<u8> = (0..300u32)
+            .map(|t| ((t.wrapping_mul(2_654_435_761) >> 13) % 4) as u8)
+            .collect();
+        for len in [0usize, 1, 63, 64, 65, 127, 128, 200, 300] {
+            for test in [FgTest::NonZero, FgTest::Code(2), FgTest::Code(0)] {
+                let words = len.div_ceil(64);
+                let mut fast = vec![u64::MAX; words];
+                pack_u8(&row[..len], test, &mut fast);
+                let wide: Vec<u16> = row[..len].iter().map(|&v| u16::from(v)).collect();
+                let mut slow = vec![0u64; words];
+                pack_u16(&wide, test, &mut slow);
+                assert_eq!(fast, slow, "{test:?}, {len} codes");
+            }
+        }
+    }
+
+    #[test]
+    fn transpose8_swaps_rows_and_columns() {
+        for (r, c) in [(0, 0), (0, 7), (3, 5), (7, 1), (6, 6)] {
+            assert_eq!(transpose8(1 << (8 * r + c)), 1 << (8 * c + r));
         }
     }
 
