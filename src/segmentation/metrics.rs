@@ -256,13 +256,13 @@ fn directed_pair(
     spacing: [f64; 3],
     tolerances: &[f64],
 ) -> Result<[Directed; 2], MaskError> {
-    let mut offsets = Vec::new();
-    let d_rp = directed_distances(ps, &rs.surfels, spacing, &mut offsets)?;
-    let d_pr = directed_distances(rs, &ps.surfels, spacing, &mut offsets)?;
-    drop(offsets);
-    let stats =
-        |d: &[f64], s: &Surface| directed(d, s.surfels.iter().map(|x| x.area), 95.0, tolerances);
-    let (a, b) = rayon::join(|| stats(&d_rp, rs), || stats(&d_pr, ps));
+    // Both directions share one step-1 buffer: the surfaces have the same corner grid.
+    let mut buffer = Vec::new();
+    let d_rp = directed_distances(ps, rs, spacing, &mut buffer)?;
+    let d_pr = directed_distances(rs, ps, spacing, &mut buffer)?;
+    drop(buffer);
+    let stats = |pairs| directed(pairs, 95.0, tolerances);
+    let (a, b) = rayon::join(|| stats(d_rp), || stats(d_pr));
     Ok([a, b])
 }
 
