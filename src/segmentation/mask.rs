@@ -1,10 +1,11 @@
 //! Binary views of label volumes, packed 64 voxels to a word along axis 0.
 //!
-//! Every later stage (counts, bounding box, surfels) works on packed rows, so the label
-//! codes are read exactly once. One-byte codes are packed 64 at a time with SWAR bit
-//! tricks and an 8x8 bit transpose; two-byte codes take a plain loop.
+//! Every later stage (counts, bounding box, surfels) works on packed rows. Rows are packed
+//! on the fly into small buffers (counts) or into the union's bounding box (surfels), never
+//! into a packed copy of the whole volume. One-byte codes are packed 64 at a time with SWAR
+//! bit tricks and an 8x8 bit transpose; two-byte codes take a plain loop.
 
-use rayon::prelude::*;
+use std::ops::Range;
 
 use super::volume::{LabelData, LabelVolume};
 
@@ -24,22 +25,6 @@ pub(crate) enum FgTest {
 pub(crate) struct BinaryMask<'a> {
     pub volume: &'a LabelVolume,
     pub test: FgTest,
-}
-
-/// A binary mask packed row by row: row (y, z) starts at word `(y + ny*z) * words`.
-#[derive(Debug)]
-pub(crate) struct PackedMask {
-    pub shape: [usize; 3],
-    pub words: usize,
-    pub bits: Vec<u64>,
-}
-
-impl PackedMask {
-    /// The packed row (y, z).
-    pub fn row(&self, y: usize, z: usize) -> &[u64] {
-        let start = (y + self.shape[1] * z) * self.words;
-        &self.bits[start..start + self.words]
-    }
 }
 
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -124,48 +109,18 @@ fn pack_u16(row: &[u16], test: FgTest, out: &mut [u64]) {
 impl BinaryMask<'_> {
     /// Pack row (y, z) over its full length into `out` (ceil(nx/64) words).
     pub fn pack_row(&self, y: usize, z: usize, out: &mut [u64]) {
+        self.pack_span(y, z, 0..self.volume.shape()[0], out);
+    }
+
+    /// Pack voxels `span` of row (y, z) into `out`, bit t = voxel `span.start + t`, and
+    /// clear the rest of `out` (at least ceil(span.len()/64) words).
+    pub fn pack_span(&self, y: usize, z: usize, span: Range<usize>, out: &mut [u64]) {
         let [nx, ny, _] = self.volume.shape();
         let start = nx * (y + ny * z);
+        let span = start + span.start..start + span.end;
         match self.volume.data() {
-            LabelData::U8(v) => pack_u8(&v[start..start + nx], self.test, out),
-            LabelData::U16(v) => pack_u16(&v[start..start + nx], self.test, out),
-        }
-    }
-
-    /// Pack the whole mask, slices in parallel.
-    pub fn pack(&self) -> PackedMask {
-        let shape = self.volume.shape();
-        let words = shape[0].div_ceil(64);
-        let mut bits = vec![0u64; words * shape[1] * shape[2]];
-        bits.par_chunks_mut(words * shape[1])
-            .enumerate()
-            .for_each(|(z, slice)| {
-                for (y, out) in slice.chunks_mut(words).enumerate() {
-                    self.pack_row(y, z, out);
-                }
-            });
-        PackedMask { shape, words, bits }
-    }
-}
-
-/// Copy bits `[start, start + len)` of `src` to the start of `out`, clearing the rest.
-pub(crate) fn extract_bits(src: &[u64], start: usize, len: usize, out: &mut [u64]) {
-    let (word, shift) = (start / 64, start % 64);
-    for (n, w) in out.iter_mut().enumerate() {
-        let lo = src.get(word + n).copied().unwrap_or(0);
-        let hi = src.get(word + n + 1).copied().unwrap_or(0);
-        *w = if shift == 0 {
-            lo
-        } else {
-            (lo >> shift) | (hi << (64 - shift))
-        };
-        let first = n * 64;
-        if first + 64 > len {
-            *w &= if len <= first {
-                0
-            } else {
-                (1u64 << (len - first)) - 1
-            };
+            LabelData::U8(v) => pack_u8(&v[span], self.test, out),
+            LabelData::U16(v) => pack_u16(&v[span], self.test, out),
         }
     }
 }
@@ -215,15 +170,5 @@ mod tests {
         for (r, c) in [(0, 0), (0, 7), (3, 5), (7, 1), (6, 6)] {
             assert_eq!(transpose8(1 << (8 * r + c)), 1 << (8 * c + r));
         }
-    }
-
-    #[test]
-    fn extract_bits_shifts_and_masks() {
-        let src = [u64::MAX, 0b1011];
-        let mut out = [0u64; 2];
-        extract_bits(&src, 60, 7, &mut out);
-        assert_eq!(out, [0b011_1111, 0]);
-        extract_bits(&src, 62, 70, &mut out);
-        assert_eq!(out[0], 0b10_1111);
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::counts::{Counts, count, count_overlap};
+use super::counts::{Counts, count_overlap, count_with_box};
 use super::directed::{Directed, directed};
 use super::edt::directed_distances;
 use super::error::MaskError;
@@ -136,29 +136,22 @@ fn status_of(c: &Counts) -> Status {
     }
 }
 
-/// Pack both masks of one selection and count them.
-fn counts_of(
-    pred: &LabelVolume,
-    reference: &LabelVolume,
+/// Both masks of one selection: [pred, reference].
+fn masks<'a>(
+    pred: &'a LabelVolume,
+    reference: &'a LabelVolume,
     sel: &Selection,
-) -> (Counts, [super::mask::PackedMask; 2]) {
-    let (p, r) = rayon::join(
-        || {
-            BinaryMask {
-                volume: pred,
-                test: sel.pred,
-            }
-            .pack()
+) -> [BinaryMask<'a>; 2] {
+    [
+        BinaryMask {
+            volume: pred,
+            test: sel.pred,
         },
-        || {
-            BinaryMask {
-                volume: reference,
-                test: sel.reference,
-            }
-            .pack()
+        BinaryMask {
+            volume: reference,
+            test: sel.reference,
         },
-    );
-    (count(&r, &p), [p, r])
+    ]
 }
 
 fn overlap(c: &Counts, label: Option<f64>) -> OverlapMetrics {
@@ -189,14 +182,7 @@ pub fn compute_overlap(
     check_pair(pred, reference)?;
     let selected = selections(pred, reference, options.foreground)?;
     let counts = |s: &Selection| {
-        let r = BinaryMask {
-            volume: reference,
-            test: s.reference,
-        };
-        let p = BinaryMask {
-            volume: pred,
-            test: s.pred,
-        };
+        let [p, r] = masks(pred, reference, s);
         count_overlap(&r, &p)
     };
     Ok(selected
@@ -229,7 +215,8 @@ fn one_label(
     sel: &Selection,
     tolerances: &[f64],
 ) -> Result<LabelMetrics, MaskError> {
-    let (counts, [p, r]) = counts_of(pred, reference, sel);
+    let [p, r] = masks(pred, reference, sel);
+    let counts = count_with_box(&r, &p);
     let base = overlap(&counts, sel.label);
     let spacing = reference.spacing();
     let Some(bbox) = counts.bbox else {
@@ -240,7 +227,6 @@ fn one_label(
         || extract(&CropBits::new(&p, &bbox), &table),
         || extract(&CropBits::new(&r, &bbox), &table),
     );
-    drop((p, r));
     if base.status != Status::Ok {
         return Ok(assemble(base, None, tolerances, [rs.area(), ps.area()]));
     }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::mask::{PackedMask, extract_bits};
+use super::mask::BinaryMask;
 
 /// Bounding box as an inclusive `[min, max]` per axis.
 pub(crate) type BBox = [[usize; 2]; 3];
@@ -25,8 +25,8 @@ pub(crate) struct CropBits {
 }
 
 impl CropBits {
-    /// Cut the bounding box out of a packed mask.
-    pub fn new(mask: &PackedMask, bbox: &BBox) -> Self {
+    /// Pack the bounding box of a mask, rows straight from the label codes.
+    pub fn new(mask: &BinaryMask<'_>, bbox: &BBox) -> Self {
         let len: [usize; 3] = std::array::from_fn(|n| bbox[n][1] - bbox[n][0] + 1);
         let words = (len[0] + 1).div_ceil(64);
         let mut bits = vec![0u64; words * len[1] * len[2]];
@@ -34,8 +34,8 @@ impl CropBits {
             .enumerate()
             .for_each(|(z, slice)| {
                 for (y, out) in slice.chunks_mut(words).enumerate() {
-                    let src = mask.row(bbox[1][0] + y, bbox[2][0] + z);
-                    extract_bits(src, bbox[0][0], len[0], out);
+                    let span = bbox[0][0]..bbox[0][1] + 1;
+                    mask.pack_span(bbox[1][0] + y, bbox[2][0] + z, span, out);
                 }
             });
         Self { len, words, bits }
