@@ -11,11 +11,12 @@
 //! Every candidate is evaluated as `((di*s0)^2 + (dj*s1)^2) + (dk*s2)^2` from integer
 //! offsets, the summation order of surface-distance's (scipy's) distance transform.
 //!
-//! The planes of constant i are processed in blocks of a few dozen: step 1 fills a store
-//! for the block's planes only (slices in parallel), so the store stays a few MiB, cached
-//! and reused, instead of a fresh buffer the size of the grid. Steps 2 and 3 then run per
-//! plane, planes in parallel (module `plane`): a column (i, k) is transformed only when a
-//! query of plane i scans slice k, which skips about a third of the columns.
+//! The planes of constant i are processed in blocks of a dozen or so, blocks in parallel,
+//! each by one thread with no synchronisation until the end. Steps 2 and 3 run per plane (module
+//! `plane`): a column (i, k) is transformed only when a query of plane i scans slice k,
+//! which skips about a quarter of the columns. Step 1 fills a store for the block's planes
+//! only, slice by slice when a plane first needs the slice, so the store stays about
+//! 2 MiB per thread, cached and reused, instead of a fresh buffer the size of the grid.
 
 use std::ops::Range;
 
@@ -26,7 +27,7 @@ use super::plane::{PlaneScratch, plane_distances};
 use super::surface::{SliceSurfels, Surface};
 
 /// Target size of step 1's store for one block of planes.
-const BLOCK_BYTES: usize = 4 << 20;
+const BLOCK_BYTES: usize = 2 << 20;
 
 /// Per-axis lookup tables, so that every term is computed once and is bit-identical
 /// wherever it is used.
@@ -47,25 +48,59 @@ impl Tables {
     }
 }
 
-/// Step 1's result for one block of planes.
-pub(crate) struct RowOffsets<'a> {
-    /// Corners per axis.
-    pub c: [usize; 3],
+/// Step 1 for one block of planes, filled slice by slice on first use.
+pub(crate) struct BlockOffsets {
     /// The block's planes.
-    pub planes: Range<usize>,
+    planes: Range<usize>,
+    c1: usize,
     /// Signed axis-0 offset from corner (i, j, k) to the nearest feature of row (j, k), at
-    /// `(k * planes.len() + i - planes.start) * c1 + j`: transposed, so that step 2 reads
-    /// column (i, k) contiguously. Only the feature rows of each slice hold values.
-    pub dx: &'a [i16],
-    /// Per slice, its features by row.
-    pub slices: &'a [SliceSurfels],
+    /// `(k * c1 + j) * planes.len() + i - planes.start`: each row's block of planes is
+    /// contiguous, so step 1 fills it in one run, and step 2 reads column (i, k) with a
+    /// stride of `planes.len()`. Only the feature rows of filled slices hold values.
+    dx: Vec<i16>,
+    /// Per slice, whether it is filled for the current block.
+    filled: Vec<bool>,
 }
 
-impl RowOffsets<'_> {
-    /// Step 1's offsets of column (i, k), indexed by j.
-    pub fn column(&self, i: usize, k: usize) -> &[i16] {
-        let start = (k * self.planes.len() + i - self.planes.start) * self.c[1];
-        &self.dx[start..start + self.c[1]]
+/// Step 1's offsets of one column, `values[q * stride]` for row q.
+pub(crate) struct StridedColumn<'a> {
+    pub values: &'a [i16],
+    pub stride: usize,
+}
+
+impl BlockOffsets {
+    /// A store for blocks of up to `planes` planes of a grid of c corners.
+    pub fn new(planes: usize, c: [usize; 3]) -> Self {
+        Self {
+            planes: 0..0,
+            c1: c[1],
+            dx: vec![0; planes * c[1] * c[2]],
+            filled: vec![false; c[2]],
+        }
+    }
+
+    /// Start a block: nothing of the previous one is read again.
+    pub fn start(&mut self, planes: Range<usize>) {
+        self.planes = planes;
+        self.filled.fill(false);
+    }
+
+    /// Step 1's offsets of column (i, k) (i in the block), filling slice k for the whole
+    /// block on first use.
+    pub fn column(&mut self, features: &SliceSurfels, i: usize, k: usize) -> StridedColumn<'_> {
+        let width = self.planes.len();
+        let slice = &mut self.dx[k * self.c1 * width..(k + 1) * self.c1 * width];
+        if !self.filled[k] {
+            self.filled[k] = true;
+            for (j, positions) in features.by_row() {
+                let row = &mut slice[j * width..(j + 1) * width];
+                nearest_in_row(positions, self.planes.clone(), row);
+            }
+        }
+        StridedColumn {
+            values: &slice[i - self.planes.start..],
+            stride: width,
+        }
     }
 }
 
@@ -122,23 +157,20 @@ impl Needed {
     }
 }
 
-/// Everything steps 2 and 3 read for one block of planes.
+/// Everything the planes share.
 pub(crate) struct Context<'a> {
-    pub tables: &'a Tables,
-    pub step1: RowOffsets<'a>,
-    pub needed: &'a Needed,
+    pub tables: Tables,
+    /// The features, slice by slice.
+    pub slices: &'a [SliceSurfels],
+    pub needed: Needed,
 }
 
 /// The distance in mm from every query surfel to the nearest surfel of `features`, paired
 /// with the query's area: `(distance, area)`, grouped by plane (callers sort them).
-///
-/// `buffer` holds step 1's store and is reusable: it is replaced when too short, and its
-/// old contents are never read.
 pub(crate) fn directed_distances(
     features: &Surface,
     queries: &Surface,
     spacing: [f64; 3],
-    buffer: &mut Vec<i16>,
 ) -> Result<Vec<(f64, f64)>, MaskError> {
     let c = features.corners;
     if c[0] > i16::MAX as usize || c[1] > i16::MAX as usize {
@@ -150,26 +182,23 @@ pub(crate) fn directed_distances(
     if queries.is_empty() {
         return Ok(Vec::new());
     }
-    let tables = Tables::new(c, spacing);
-    let needed = Needed::new(queries, c);
+    let context = Context {
+        tables: Tables::new(c, spacing),
+        slices: &features.slices,
+        needed: Needed::new(queries, c),
+    };
     let (mut pairs, start) = by_plane(queries);
     let mut parts = split_by_plane(&mut pairs, &start);
     let block = (BLOCK_BYTES / (2 * c[1] * c[2])).clamp(1, c[0]);
-    if buffer.len() < block * c[1] * c[2] {
-        *buffer = vec![0; block * c[1] * c[2]];
-    }
-    for (b, parts) in parts.chunks_mut(block).enumerate() {
-        let planes = b * block..b * block + parts.len();
-        let context = Context {
-            tables: &tables,
-            step1: row_offsets(&features.slices, c, planes.clone(), buffer),
-            needed: &needed,
-        };
-        parts.par_iter_mut().enumerate().for_each_init(
-            || PlaneScratch::new(c),
-            |scratch, (n, out)| plane_distances(&context, planes.start + n, scratch, out),
-        );
-    }
+    parts.par_chunks_mut(block).enumerate().for_each_init(
+        || PlaneScratch::new(c, block),
+        |scratch, (b, parts)| {
+            scratch.step1.start(b * block..b * block + parts.len());
+            for (n, out) in parts.iter_mut().enumerate() {
+                plane_distances(&context, b * block + n, scratch, out);
+            }
+        },
+    );
     Ok(pairs)
 }
 
@@ -229,59 +258,34 @@ fn split_by_plane<'a>(pairs: &'a mut [(f64, f64)], start: &[usize]) -> Vec<&'a m
     parts
 }
 
-/// Step 1 for the block's planes, slices in parallel, into `store`.
-fn row_offsets<'a>(
-    slices: &'a [SliceSurfels],
-    c: [usize; 3],
-    planes: Range<usize>,
-    store: &'a mut [i16],
-) -> RowOffsets<'a> {
-    let slice_len = planes.len() * c[1];
-    let dx = &mut store[..slice_len * c[2]];
-    dx.par_chunks_mut(slice_len)
-        .zip(slices)
-        .for_each(|(slice, features)| {
-            for (j, positions) in features.by_row() {
-                // Column (i, k) of the block starts at (i - planes.start) * c1.
-                nearest_in_row(positions, planes.clone(), &mut slice[j..], c[1]);
-            }
-        });
-    RowOffsets {
-        c,
-        planes,
-        dx,
-        slices,
-    }
-}
-
 /// Signed offset from every position i in `range` of a row to the nearest feature (sorted,
-/// non-empty `positions`), written to `out[(i - range.start) * stride]`.
+/// non-empty `positions`), written to `out[i - range.start]`.
 ///
 /// The row splits into segments that look at one feature each: before the first feature,
 /// between two features up to the midpoint (exclusive when equidistant) and from it, and
 /// after the last. Ties between a left and a right feature go right; both have the same
-/// distance. Only the segments' parts inside `range` are written.
-fn nearest_in_row(positions: &[u32], range: Range<usize>, out: &mut [i16], stride: usize) {
+/// distance. Only the segments' parts inside `range` are written, starting from the last
+/// feature left of the range (binary search), so a short range costs little.
+fn nearest_in_row(positions: &[u32], range: Range<usize>, out: &mut [i16]) {
     let mut segment = |from: usize, to: usize, target: usize| {
         let (from, to) = (from.max(range.start), to.min(range.end));
         if from >= to {
             return;
         }
-        let cells = out[(from - range.start) * stride..]
+        // Offsets are below 32768 (checked by the caller), so the casts are exact.
+        let at_from = target as isize - from as isize;
+        for (n, d) in out[from - range.start..to - range.start]
             .iter_mut()
-            .step_by(stride);
-        for (i, d) in (from..to).zip(cells) {
-            // Offsets are below 32768 (checked by the caller), so the cast is exact.
-            *d = (target as isize - i as isize) as i16;
+            .enumerate()
+        {
+            *d = (at_from - n as isize) as i16;
         }
     };
     let first = positions[0] as usize;
     segment(0, first, first);
-    for pair in positions.windows(2) {
+    let right_of_start = positions.partition_point(|&p| (p as usize) < range.start);
+    for pair in positions[right_of_start.saturating_sub(1)..].windows(2) {
         let (left, right) = (pair[0] as usize, pair[1] as usize);
-        if right <= range.start {
-            continue;
-        }
         if left >= range.end {
             break;
         }
@@ -301,23 +305,22 @@ mod tests {
     #[test]
     fn nearest_in_row_matches_brute_force() {
         let positions = [2u32, 3, 7, 12];
-        for range in [0..16, 0..1, 5..9, 11..16] {
-            let mut dx = vec![99i16; 2 * range.len()];
-            nearest_in_row(&positions, range.clone(), &mut dx, 2);
-            for (n, i) in range.enumerate() {
-                let d = dx[2 * n];
+        for range in [0..16, 0..1, 0..2, 5..9, 7..8, 11..16, 13..16] {
+            let mut dx = vec![99i16; range.len() + 1];
+            nearest_in_row(&positions, range.clone(), &mut dx);
+            for (n, i) in range.clone().enumerate() {
                 let best = positions
                     .iter()
                     .map(|&p| (p as usize).abs_diff(i))
                     .min()
                     .unwrap_or(0);
-                assert_eq!(d.unsigned_abs() as usize, best, "position {i}");
-                let target = (i as isize + d as isize) as usize;
+                assert_eq!(dx[n].unsigned_abs() as usize, best, "position {i}");
+                let target = (i as isize + dx[n] as isize) as usize;
                 assert!(positions.contains(&(target as u32)), "position {i}");
                 // Ties go right.
                 assert!(!positions.contains(&((i + best) as u32)) || target == i + best);
-                assert_eq!(dx[2 * n + 1], 99, "stride gap at {i}");
             }
+            assert_eq!(dx[range.len()], 99, "nothing written past the range");
         }
     }
 

@@ -236,20 +236,21 @@ fn one_label(
 }
 
 /// Both directed statistics: [ref -> pred, pred -> ref].
+///
+/// The two directions run side by side, so the threads share one pool of work and wait
+/// for each other once, at the end.
 fn directed_pair(
     rs: &Surface,
     ps: &Surface,
     spacing: [f64; 3],
     tolerances: &[f64],
 ) -> Result<[Directed; 2], MaskError> {
-    // Both directions share one step-1 buffer: the surfaces have the same corner grid.
-    let mut buffer = Vec::new();
-    let d_rp = directed_distances(ps, rs, spacing, &mut buffer)?;
-    let d_pr = directed_distances(rs, ps, spacing, &mut buffer)?;
-    drop(buffer);
-    let stats = |pairs| directed(pairs, 95.0, tolerances);
-    let (a, b) = rayon::join(|| stats(d_rp), || stats(d_pr));
-    Ok([a, b])
+    let one_way = |features: &Surface, queries: &Surface| {
+        directed_distances(features, queries, spacing)
+            .map(|pairs| directed(pairs, 95.0, tolerances))
+    };
+    let (a, b) = rayon::join(|| one_way(ps, rs), || one_way(rs, ps));
+    Ok([a?, b?])
 }
 
 /// Combine the directed statistics under the status rules of section 4.7.

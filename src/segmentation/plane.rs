@@ -6,7 +6,7 @@
 //! envelope along axis 1, read at the plane's needed rows. The result stays in the plane's
 //! scratch for the other queries, so only columns that some query scans are transformed.
 
-use super::edt::{Context, Tables, unpack_position};
+use super::edt::{BlockOffsets, Context, StridedColumn, Tables, unpack_position};
 
 /// Offsets of the nearest feature within a slice: (axis 0, axis 1).
 type Offset = [i16; 2];
@@ -51,6 +51,8 @@ enum Column {
 
 /// Per-thread scratch for one plane at a time.
 pub(crate) struct PlaneScratch {
+    /// Step 1 for the current block of planes.
+    pub step1: BlockOffsets,
     /// One entry per row at most.
     stack: Vec<Parabola>,
     /// Per slice k, the state of column (i, k).
@@ -61,8 +63,10 @@ pub(crate) struct PlaneScratch {
 }
 
 impl PlaneScratch {
-    pub fn new(c: [usize; 3]) -> Self {
+    /// Scratch for blocks of up to `planes` planes of a grid of c corners.
+    pub fn new(c: [usize; 3], planes: usize) -> Self {
         Self {
+            step1: BlockOffsets::new(planes, c),
             stack: vec![EMPTY; c[1]],
             state: vec![Column::Unknown; c[2]],
             offsets: Vec::new(),
@@ -90,7 +94,7 @@ pub(crate) fn plane_distances(
         return;
     }
     let wanted = context.needed.plane(i);
-    let count = context.step1.c[2] * wanted.len();
+    let count = context.slices.len() * wanted.len();
     if s.offsets.len() < count {
         s.offsets.resize(count, [0, 0]);
     }
@@ -147,16 +151,16 @@ impl Plane<'_> {
         (self.s.state[k] == Column::Ready).then(|| self.s.offsets[k * self.wanted.len() + at])
     }
 
-    /// Step 2 for column (i, k).
+    /// Steps 1 and 2 for column (i, k).
     fn transform(&mut self, k: usize) {
-        let step1 = &self.context.step1;
-        let rows = &step1.slices[k].rows;
-        if rows.is_empty() {
+        let features = &self.context.slices[k];
+        if features.rows.is_empty() {
             self.s.state[k] = Column::Empty;
             return;
         }
         let tables = &self.context.tables;
-        let len = lower_envelope(step1.column(self.i, k), rows, tables, &mut self.s.stack);
+        let dx = self.s.step1.column(features, self.i, k);
+        let len = lower_envelope(dx, &features.rows, tables, &mut self.s.stack);
         let count = self.wanted.len();
         let out = &mut self.s.offsets[k * count..(k + 1) * count];
         sample_envelope(&self.s.stack[..len], self.wanted, &tables.mm1, out);
@@ -171,35 +175,59 @@ fn candidate(sq: &[Vec<f64>; 3], a: i16, b: i16, m: usize) -> f64 {
 }
 
 /// Felzenszwalb-Huttenlocher along axis 1: the lower envelope of the parabolas
-/// `f(q) + ((p - q) * s1)^2` over the feature rows q of a column (`dx` indexed by row),
-/// built into `stack`; returns its length.
+/// `f(q) + ((p - q) * s1)^2` over the feature rows q of a column (step 1's offsets in
+/// `dx`), built into `stack`; returns its length.
 ///
 /// Positions are in mm so that the intersections carry the spacing. A new parabola q meets
 /// the top one v at `x = (h_q - h_v) / (2 (u_q - u_v))`; the top is dropped while that
 /// point lies at or left of the top's own interval start. Comparing cross products instead
 /// of dividing keeps a 20-cycle division off this loop's critical path. The stack is a
 /// fixed slice with its length in a local, which the compiler keeps in a register.
-fn lower_envelope(dx: &[i16], rows: &[u32], tables: &Tables, stack: &mut [Parabola]) -> usize {
+fn lower_envelope(
+    dx: StridedColumn<'_>,
+    rows: &[u32],
+    tables: &Tables,
+    stack: &mut [Parabola],
+) -> usize {
     let [sq0, sq1, _] = &tables.sq;
-    let mut len = 0usize;
-    for &q in rows {
+    let parabola = |q: u32| {
         let q = q as usize;
-        let dx = dx[q];
+        let dx = dx.values[q * dx.stride];
         let h = sq0[dx.unsigned_abs() as usize] + sq1[q];
-        let u = tables.mm1[q];
-        let (mut z, mut zd) = (0.0, 1.0);
-        while len > 0 {
-            let top = &stack[len - 1];
-            (z, zd) = (h - top.h, 2.0 * (u - top.u));
+        (q, dx, tables.mm1[q], h)
+    };
+    let Some((&first, rest)) = rows.split_first() else {
+        return 0;
+    };
+    // The top entry lives in `top` and is written to `stack[len - 1]` only when another
+    // is pushed over it: the comparisons with the newest entry, the common case, then
+    // read registers instead of a value just stored.
+    let (q, dx, u, h) = parabola(first);
+    let mut top = Parabola {
+        q,
+        dx,
+        u,
+        h,
+        z: 0.0,
+        zd: 1.0,
+    };
+    let mut len = 1usize;
+    for &next in rest {
+        let (q, dx, u, h) = parabola(next);
+        loop {
+            let (z, zd) = (h - top.h, 2.0 * (u - top.u));
             if len > 1 && z * top.zd <= top.z * zd {
                 len -= 1;
+                top = stack[len - 1];
             } else {
+                stack[len - 1] = top;
+                top = Parabola { q, dx, u, h, z, zd };
+                len += 1;
                 break;
             }
         }
-        stack[len] = Parabola { q, dx, u, h, z, zd };
-        len += 1;
     }
+    stack[len - 1] = top;
     len
 }
 
@@ -241,7 +269,11 @@ mod tests {
         let dx: Vec<i16> = (0..40).map(|q| ((q * 7) % 11) as i16 - 5).collect();
         let rows: Vec<u32> = (0..40).filter(|q| q % 3 != 1).collect();
         let mut stack = vec![EMPTY; 40];
-        let len = lower_envelope(&dx, &rows, &tables, &mut stack);
+        let column = StridedColumn {
+            values: &dx,
+            stride: 1,
+        };
+        let len = lower_envelope(column, &rows, &tables, &mut stack);
         let wanted: Vec<u16> = (0..40).collect();
         let mut out = vec![[0i16; 2]; 40];
         sample_envelope(&stack[..len], &wanted, &tables.mm1, &mut out);
