@@ -1,11 +1,10 @@
 //! Voxel counts (for Dice and IoU) and the bounding box of the union, from packed masks.
 //!
-//! Counting works on packed words with popcount, one slice per task, so the cost is a
-//! fraction of a pass over the label codes.
+//! Counting works on rows packed into scratch words with popcount, one slice per task.
 
 use rayon::prelude::*;
 
-use super::mask::{BinaryMask, PackedMask};
+use super::mask::BinaryMask;
 
 /// Voxel counts of a mask pair and the inclusive bounding box of their union.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,21 +54,6 @@ fn count_row(r: &[u64], p: &[u64], y: usize, z: usize, acc: &mut Counts) {
     }
 }
 
-/// Counts and union bounding box of two packed masks of the same shape.
-pub(crate) fn count(reference: &PackedMask, pred: &PackedMask) -> Counts {
-    let [_, ny, nz] = reference.shape;
-    (0..nz)
-        .into_par_iter()
-        .map(|z| {
-            let mut acc = Counts::default();
-            for y in 0..ny {
-                count_row(reference.row(y, z), pred.row(y, z), y, z, &mut acc);
-            }
-            acc
-        })
-        .reduce(Counts::default, merge)
-}
-
 /// Voxel counts of one-byte non-zero masks, in a loop the compiler vectorises: the common
 /// binary case of the Dice-only path, bound by memory bandwidth.
 fn count_bytes(reference: &[u8], pred: &[u8]) -> Counts {
@@ -109,13 +93,14 @@ pub(crate) fn count_overlap(reference: &BinaryMask<'_>, pred: &BinaryMask<'_>) -
     }
     Counts {
         bbox: None,
-        ..count_unpacked(reference, pred)
+        ..count_with_box(reference, pred)
     }
 }
 
-/// Counts and box straight from two label volumes, packing each row into a small scratch
-/// buffer.
-fn count_unpacked(reference: &BinaryMask<'_>, pred: &BinaryMask<'_>) -> Counts {
+/// Counts and union bounding box straight from two label volumes, packing each row into a
+/// small scratch buffer: no packed copy of the volumes is stored, so no fresh memory is
+/// touched in proportion to them.
+pub(crate) fn count_with_box(reference: &BinaryMask<'_>, pred: &BinaryMask<'_>) -> Counts {
     let [nx, ny, nz] = reference.volume.shape();
     let words = nx.div_ceil(64);
     (0..nz)
@@ -159,7 +144,7 @@ mod tests {
             },
         );
         let fast = count_overlap(&rm, &pm);
-        let packed = count(&rm.pack(), &pm.pack());
+        let packed = count_with_box(&rm, &pm);
         assert_eq!(
             (fast.reference, fast.pred, fast.intersection),
             (packed.reference, packed.pred, packed.intersection)

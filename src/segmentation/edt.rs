@@ -3,99 +3,175 @@
 //! A separable distance transform with anisotropic spacing, restricted to the corner grid
 //! of the union's bounding box:
 //! 1. along axis 0, per row: the offset to the nearest feature in the row (integer);
-//! 2. along axis 1, per column of each slice: Felzenszwalb-Huttenlocher's lower envelope of
+//! 2. along axis 1, per column (i, k): Felzenszwalb-Huttenlocher's lower envelope of
 //!    parabolas, keeping the argmin as an (axis-0, axis-1) offset pair in 2 x i16;
 //! 3. along axis 2, only at the query surfels: an outward scan over slices that stops as
 //!    soon as the axis-2 term alone exceeds the best distance found.
 //!
-//! Storing offsets instead of distances halves the memory of an f64 map, and every
-//! candidate is evaluated as `((di*s0)^2 + (dj*s1)^2) + (dk*s2)^2` from integer offsets, the
-//! summation order of surface-distance's (scipy's) distance transform. Slices are processed in
-//! parallel in steps 1-2, queries in parallel in step 3.
+//! Every candidate is evaluated as `((di*s0)^2 + (dj*s1)^2) + (dk*s2)^2` from integer
+//! offsets, the summation order of surface-distance's (scipy's) distance transform.
+//!
+//! The planes of constant i are processed in blocks of a dozen or so, blocks in parallel,
+//! each by one thread with no synchronisation until the end. Steps 2 and 3 run per plane (module
+//! `plane`): a column (i, k) is transformed only when a query of plane i scans slice k,
+//! which skips about a quarter of the columns. Step 1 fills a store for the block's planes
+//! only, slice by slice when a plane first needs the slice, so the store stays about
+//! 2 MiB per thread, cached and reused, instead of a fresh buffer the size of the grid.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
 use super::error::MaskError;
-use super::surface::{Surface, Surfel};
+use super::plane::{PlaneScratch, plane_distances};
+use super::surface::{SliceSurfels, Surface};
 
-/// Offsets of the nearest feature within a slice: (axis 0, axis 1).
-type Offset = [i16; 2];
+/// Target size of step 1's store for one block of planes.
+const BLOCK_BYTES: usize = 2 << 20;
 
-/// `((d as f64) * s)^2` for every offset d along one axis, so each term is computed once and
-/// is bit-identical wherever it is used.
-fn squares(n: usize, s: f64) -> Vec<f64> {
-    (0..n).map(|d| (d as f64 * s) * (d as f64 * s)).collect()
+/// Per-axis lookup tables, so that every term is computed once and is bit-identical
+/// wherever it is used.
+pub(crate) struct Tables {
+    /// `((d as f64) * s)^2` for every offset d along each axis.
+    pub sq: [Vec<f64>; 3],
+    /// `(q as f64) * s1`: axis-1 positions in mm, for the envelope's intersections.
+    pub mm1: Vec<f64>,
 }
 
-/// Per-thread scratch for one slice.
-struct SliceScratch {
+impl Tables {
+    fn new(c: [usize; 3], spacing: [f64; 3]) -> Self {
+        let squares = |n: usize, s: f64| (0..n).map(|d| (d as f64 * s) * (d as f64 * s)).collect();
+        Self {
+            sq: std::array::from_fn(|a| squares(c[a], spacing[a])),
+            mm1: (0..c[1]).map(|q| q as f64 * spacing[1]).collect(),
+        }
+    }
+}
+
+/// Step 1 for one block of planes, filled slice by slice on first use.
+pub(crate) struct BlockOffsets {
+    /// The block's planes.
+    planes: Range<usize>,
+    c1: usize,
+    /// Signed axis-0 offset from corner (i, j, k) to the nearest feature of row (j, k), at
+    /// `(k * c1 + j) * planes.len() + i - planes.start`: each row's block of planes is
+    /// contiguous, so step 1 fills it in one run, and step 2 reads column (i, k) with a
+    /// stride of `planes.len()`. Only the feature rows of filled slices hold values.
     dx: Vec<i16>,
-    has_row: Vec<bool>,
-    positions: Vec<usize>,
-    v: Vec<usize>,
-    h: Vec<f64>,
-    /// Left end of each stack entry's interval as a fraction `z / zd` (zd > 0).
-    z: Vec<f64>,
-    zd: Vec<f64>,
+    /// Per slice, whether it is filled for the current block.
+    filled: Vec<bool>,
+}
+
+/// Step 1's offsets of one column, `values[q * stride]` for row q.
+pub(crate) struct StridedColumn<'a> {
+    pub values: &'a [i16],
+    pub stride: usize,
+}
+
+impl BlockOffsets {
+    /// A store for blocks of up to `planes` planes of a grid of c corners.
+    pub fn new(planes: usize, c: [usize; 3]) -> Self {
+        Self {
+            planes: 0..0,
+            c1: c[1],
+            dx: vec![0; planes * c[1] * c[2]],
+            filled: vec![false; c[2]],
+        }
+    }
+
+    /// Start a block: nothing of the previous one is read again.
+    pub fn start(&mut self, planes: Range<usize>) {
+        self.planes = planes;
+        self.filled.fill(false);
+    }
+
+    /// Step 1's offsets of column (i, k) (i in the block), filling slice k for the whole
+    /// block on first use.
+    pub fn column(&mut self, features: &SliceSurfels, i: usize, k: usize) -> StridedColumn<'_> {
+        let width = self.planes.len();
+        let slice = &mut self.dx[k * self.c1 * width..(k + 1) * self.c1 * width];
+        if !self.filled[k] {
+            self.filled[k] = true;
+            for (j, positions) in features.by_row() {
+                let row = &mut slice[j * width..(j + 1) * width];
+                nearest_in_row(positions, self.planes.clone(), row);
+            }
+        }
+        StridedColumn {
+            values: &slice[i - self.planes.start..],
+            stride: width,
+        }
+    }
 }
 
 /// Columns (i, j) that hold at least one query: only those are ever read by step 3, so step
 /// 2 evaluates and stores nothing else (a blob's shadow covers about half of the box).
-struct Needed {
+pub(crate) struct Needed {
     c1: usize,
-    /// Per column, stored column-major (`j + c1*i`), its slot in a slice of the offset buffer
-    /// or `u32::MAX`. Slots are numbered in the same order, so step 2, which walks j for a
-    /// fixed i, reads and writes memory sequentially.
+    /// Per column, stored column-major (`j + c1*i`), its index among plane i's needed
+    /// columns, or `u32::MAX`.
     slot: Vec<u32>,
-    /// Per i, whether any column (i, j) is needed.
-    any_in: Vec<bool>,
-    /// Slots per slice.
-    count: usize,
+    /// The needed rows j, plane after plane: plane i's are `rows[start[i]..start[i + 1]]`.
+    rows: Vec<u16>,
+    start: Vec<usize>,
 }
 
 impl Needed {
-    fn new(queries: &[Surfel], c: [usize; 3]) -> Self {
+    fn new(queries: &Surface, c: [usize; 3]) -> Self {
         let mut slot = vec![u32::MAX; c[0] * c[1]];
-        let mut any_in = vec![false; c[0]];
-        for q in queries {
-            let (i, j) = (q.pos[0] as usize, q.pos[1] as usize);
-            slot[j + c[1] * i] = 0;
-            any_in[i] = true;
+        for slice in &queries.slices {
+            for (j, positions) in slice.by_row() {
+                for &i in positions {
+                    slot[j + c[1] * i as usize] = 0;
+                }
+            }
         }
-        let mut count = 0usize;
-        for s in slot.iter_mut().filter(|s| **s == 0) {
-            // At most c0*c1 <= 2^30 columns (both below 2^15), so the slot fits in u32.
-            *s = count as u32;
-            count += 1;
+        let mut rows = Vec::new();
+        let mut start = Vec::with_capacity(c[0] + 1);
+        for column in slot.chunks_mut(c[1]) {
+            start.push(rows.len());
+            for (j, s) in column.iter_mut().enumerate().filter(|(_, s)| **s == 0) {
+                // j < c1 <= 2^15 (checked by the caller).
+                *s = (rows.len() - start[start.len() - 1]) as u32;
+                rows.push(j as u16);
+            }
         }
+        start.push(rows.len());
         Self {
             c1: c[1],
             slot,
-            any_in,
-            count,
+            rows,
+            start,
         }
     }
 
-    /// The slots of column i, indexed by j.
-    fn column(&self, i: usize) -> &[u32] {
-        &self.slot[i * self.c1..(i + 1) * self.c1]
+    /// The needed rows of plane i, increasing.
+    pub fn plane(&self, i: usize) -> &[u16] {
+        &self.rows[self.start[i]..self.start[i + 1]]
     }
 
-    fn slot(&self, i: usize, j: usize) -> Option<usize> {
+    /// The index of column (i, j) in `plane(i)`.
+    pub fn index(&self, i: usize, j: usize) -> Option<usize> {
         let s = self.slot[j + self.c1 * i];
         (s != u32::MAX).then_some(s as usize)
     }
 }
 
-/// Distances in mm from every query surfel to the nearest surfel of `features`.
-///
-/// `offsets` is a reusable buffer (it is resized, and its old contents never read).
+/// Everything the planes share.
+pub(crate) struct Context<'a> {
+    pub tables: Tables,
+    /// The features, slice by slice.
+    pub slices: &'a [SliceSurfels],
+    pub needed: Needed,
+}
+
+/// The distance in mm from every query surfel to the nearest surfel of `features`, paired
+/// with the query's area: `(distance, area)`, grouped by plane (callers sort them).
 pub(crate) fn directed_distances(
     features: &Surface,
-    queries: &[Surfel],
+    queries: &Surface,
     spacing: [f64; 3],
-    offsets: &mut Vec<Offset>,
-) -> Result<Vec<f64>, MaskError> {
+) -> Result<Vec<(f64, f64)>, MaskError> {
     let c = features.corners;
     if c[0] > i16::MAX as usize || c[1] > i16::MAX as usize {
         return Err(MaskError::TooLarge {
@@ -106,209 +182,173 @@ pub(crate) fn directed_distances(
     if queries.is_empty() {
         return Ok(Vec::new());
     }
-    let sq: [Vec<f64>; 3] = std::array::from_fn(|a| squares(c[a], spacing[a]));
-    let slice_len = c[0] * c[1];
-    let needed = Needed::new(queries, c);
-    offsets.resize(needed.count * c[2], [0, 0]);
-    let filled: Vec<bool> = offsets
-        .par_chunks_mut(needed.count)
-        .enumerate()
-        .map_init(
-            || SliceScratch {
-                dx: vec![0; slice_len],
-                has_row: vec![false; c[1]],
-                positions: Vec::new(),
-                v: vec![0; c[1]],
-                h: vec![0.0; c[1]],
-                z: vec![0.0; c[1] + 1],
-                zd: vec![1.0; c[1] + 1],
-            },
-            |scratch, (k, out)| {
-                transform_slice(features, k, spacing[1], &sq, &needed, scratch, out)
-            },
-        )
-        .collect();
-    let grid = Grid {
-        c,
-        sq: &sq,
-        offsets,
-        filled: &filled,
-        needed: &needed,
+    let context = Context {
+        tables: Tables::new(c, spacing),
+        slices: &features.slices,
+        needed: Needed::new(queries, c),
     };
-    Ok(queries.par_iter().map(|q| grid.nearest(q.pos)).collect())
+    let (mut pairs, start) = by_plane(queries);
+    let mut parts = split_by_plane(&mut pairs, &start);
+    let block = (BLOCK_BYTES / (2 * c[1] * c[2])).clamp(1, c[0]);
+    parts.par_chunks_mut(block).enumerate().for_each_init(
+        || PlaneScratch::new(c, block),
+        |scratch, (b, parts)| {
+            scratch.step1.start(b * block..b * block + parts.len());
+            for (n, out) in parts.iter_mut().enumerate() {
+                plane_distances(&context, b * block + n, scratch, out);
+            }
+        },
+    );
+    Ok(pairs)
 }
 
-/// Steps 1 and 2 for slice k; returns whether the slice holds any feature.
-fn transform_slice(
-    features: &Surface,
-    k: usize,
-    s1: f64,
-    sq: &[Vec<f64>; 3],
-    needed: &Needed,
-    s: &mut SliceScratch,
-    out: &mut [Offset],
-) -> bool {
-    let [c0, c1, _] = features.corners;
-    let mut any = false;
-    for j in 0..c1 {
-        let row = features.row(j, k);
-        s.positions.clear();
-        for (n, &w) in row.iter().enumerate() {
-            let mut bits = w;
-            while bits != 0 {
-                s.positions.push(n * 64 + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
+/// While the transform runs, each query's distance slot holds its (j, k) position, packed
+/// into the bits of the f64: one buffer serves for the input and the result.
+fn pack_position(j: u32, k: u32) -> f64 {
+    f64::from_bits((u64::from(j) << 32) | u64::from(k))
+}
+
+/// The (j, k) position packed by [`pack_position`].
+pub(crate) fn unpack_position(slot: f64) -> (usize, usize) {
+    let bits = slot.to_bits();
+    ((bits >> 32) as usize, (bits & 0xffff_ffff) as usize)
+}
+
+/// The queries grouped by plane (stable: memory order within a plane) as
+/// `(packed position, area)`, and where each plane starts (plane i's queries are
+/// `start[i]..start[i + 1]`). A counting sort by axis-0 position.
+fn by_plane(queries: &Surface) -> (Vec<(f64, f64)>, Vec<usize>) {
+    let c0 = queries.corners[0];
+    let mut start = vec![0usize; c0 + 1];
+    for slice in &queries.slices {
+        for (_, positions) in slice.by_row() {
+            for &i in positions {
+                start[i as usize + 1] += 1;
             }
         }
-        s.has_row[j] = !s.positions.is_empty();
-        if s.has_row[j] {
-            any = true;
-            nearest_in_row(&s.positions, &mut s.dx[j * c0..(j + 1) * c0]);
+    }
+    for i in 0..c0 {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut pairs = vec![(0.0, 0.0); start[c0]];
+    for (k, slice) in queries.slices.iter().enumerate() {
+        for (i, j, code) in slice.surfels() {
+            let at = &mut next[i];
+            // j < c1 <= 2^15 and k < c2, from a u32-indexed grid.
+            pairs[*at] = (
+                pack_position(j as u32, k as u32),
+                queries.areas[code as usize],
+            );
+            *at += 1;
         }
     }
-    if any {
-        for i in (0..c0).filter(|&i| needed.any_in[i]) {
-            envelope_column(i, c0, s1, sq, needed, s, out);
-        }
-    }
-    any
+    (pairs, start)
 }
 
-/// Signed offset from every position of a row to the nearest feature (sorted, non-empty
-/// `positions`), filled segment by segment without per-element branching. Ties between a
-/// left and a right feature go right; both have the same distance.
-fn nearest_in_row(positions: &[usize], dx: &mut [i16]) {
-    // Offsets are below 32768 (checked by the caller), so the casts are exact.
-    let first = positions[0];
-    for (i, d) in dx[..first].iter_mut().enumerate() {
-        *d = (first - i) as i16;
+/// One mutable part of `pairs` per plane.
+fn split_by_plane<'a>(pairs: &'a mut [(f64, f64)], start: &[usize]) -> Vec<&'a mut [(f64, f64)]> {
+    let mut parts = Vec::with_capacity(start.len() - 1);
+    let mut rest = pairs;
+    for bounds in start.windows(2) {
+        let (part, tail) = rest.split_at_mut(bounds[1] - bounds[0]);
+        parts.push(part);
+        rest = tail;
     }
-    for pair in positions.windows(2) {
-        let (left, right) = (pair[0], pair[1]);
-        // Positions up to the midpoint (exclusive when equidistant) look left.
-        let split = left + (right - left).div_ceil(2);
-        for (n, d) in dx[left..split].iter_mut().enumerate() {
-            *d = -(n as i16);
-        }
-        for (n, d) in dx[split..right].iter_mut().enumerate() {
-            *d = (right - split - n) as i16;
-        }
-    }
-    let last = positions[positions.len() - 1];
-    for (n, d) in dx[last..].iter_mut().enumerate() {
-        *d = -(n as i16);
-    }
+    parts
 }
 
-/// Felzenszwalb-Huttenlocher along axis 1 for column i of a slice with a feature.
+/// Signed offset from every position i in `range` of a row to the nearest feature (sorted,
+/// non-empty `positions`), written to `out[i - range.start]`.
 ///
-/// Parabola q is `f(q) + ((p - q) * s1)^2` with `f(q) = (dx * s0)^2`; positions are in mm so
-/// that the intersections carry the spacing. `h` caches `f(q) + (q * s1)^2` per stack entry.
-/// Entry 0's interval starts at minus infinity and the last one's ends at plus infinity.
-fn envelope_column(
-    i: usize,
-    c0: usize,
-    s1: f64,
-    sq: &[Vec<f64>; 3],
-    needed: &Needed,
-    s: &mut SliceScratch,
-    out: &mut [Offset],
-) {
-    let c1 = s.has_row.len();
-    let mut top = usize::MAX;
-    for q in 0..c1 {
-        if !s.has_row[q] {
-            continue;
+/// The row splits into segments that look at one feature each: before the first feature,
+/// between two features up to the midpoint (exclusive when equidistant) and from it, and
+/// after the last. Ties between a left and a right feature go right; both have the same
+/// distance. Only the segments' parts inside `range` are written, starting from the last
+/// feature left of the range (binary search), so a short range costs little.
+fn nearest_in_row(positions: &[u32], range: Range<usize>, out: &mut [i16]) {
+    let mut segment = |from: usize, to: usize, target: usize| {
+        let (from, to) = (from.max(range.start), to.min(range.end));
+        if from >= to {
+            return;
         }
-        let hq = sq[0][s.dx[q * c0 + i].unsigned_abs() as usize] + sq[1][q];
-        let uq = q as f64 * s1;
-        if top == usize::MAX {
-            top = 0;
-            (s.v[0], s.h[0]) = (q, hq);
-            continue;
+        // Offsets are below 32768 (checked by the caller), so the casts are exact.
+        let at_from = target as isize - from as isize;
+        for (n, d) in out[from - range.start..to - range.start]
+            .iter_mut()
+            .enumerate()
+        {
+            *d = (at_from - n as isize) as i16;
         }
-        loop {
-            // The envelope's intersection x = num / den (den > 0); comparing cross products
-            // instead of dividing keeps a 20-cycle division off this loop's critical path.
-            let num = hq - s.h[top];
-            let den = 2.0 * (uq - s.v[top] as f64 * s1);
-            if top > 0 && num * s.zd[top] <= s.z[top] * den {
-                top -= 1;
-                continue;
-            }
-            top += 1;
-            (s.v[top], s.h[top], s.z[top], s.zd[top]) = (q, hq, num, den);
+    };
+    let first = positions[0] as usize;
+    segment(0, first, first);
+    let right_of_start = positions.partition_point(|&p| (p as usize) < range.start);
+    for pair in positions[right_of_start.saturating_sub(1)..].windows(2) {
+        let (left, right) = (pair[0] as usize, pair[1] as usize);
+        if left >= range.end {
             break;
         }
+        let split = left + (right - left).div_ceil(2);
+        segment(left, split, left);
+        segment(split, right, right);
     }
-    let mut t = 0usize;
-    for (p, &slot) in needed.column(i).iter().enumerate() {
-        let x = p as f64 * s1;
-        while t < top && s.z[t + 1] < x * s.zd[t + 1] {
-            t += 1;
-        }
-        if slot != u32::MAX {
-            let q = s.v[t];
-            // Axis-1 offsets are below 32768 (checked by the caller).
-            out[slot as usize] = [s.dx[q * c0 + i], (q as isize - p as isize) as i16];
-        }
-    }
-}
-
-/// The transformed slices, ready for step 3.
-struct Grid<'a> {
-    c: [usize; 3],
-    sq: &'a [Vec<f64>; 3],
-    offsets: &'a [Offset],
-    filled: &'a [bool],
-    needed: &'a Needed,
-}
-
-impl Grid<'_> {
-    /// Squared distance of the feature stored for column (i, j) of slice kk, seen from k.
-    fn candidate(&self, slot: usize, kk: usize, m: usize) -> f64 {
-        let [a, b] = self.offsets[kk * self.needed.count + slot];
-        (self.sq[0][a.unsigned_abs() as usize] + self.sq[1][b.unsigned_abs() as usize])
-            + self.sq[2][m]
-    }
-
-    /// Step 3: scan slices outwards from the query's own until the axis-2 term alone is
-    /// no better than the best candidate.
-    fn nearest(&self, pos: [u32; 3]) -> f64 {
-        let [i, j, k] = pos.map(|p| p as usize);
-        // Every query's own column is needed by construction.
-        let Some(col) = self.needed.slot(i, j) else {
-            return f64::INFINITY;
-        };
-        let mut best = f64::INFINITY;
-        for m in 0..self.c[2] {
-            if self.sq[2][m] >= best {
-                break;
-            }
-            if k >= m && self.filled[k - m] {
-                best = best.min(self.candidate(col, k - m, m));
-            }
-            if m > 0 && k + m < self.c[2] && self.filled[k + m] {
-                best = best.min(self.candidate(col, k + m, m));
-            }
-        }
-        best.sqrt()
-    }
+    let last = positions[positions.len() - 1] as usize;
+    segment(last, range.end, last);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::surface::extract;
     use super::*;
 
     #[test]
     fn nearest_in_row_matches_brute_force() {
-        let positions = [2usize, 3, 7, 12];
-        let mut dx = [0i16; 16];
-        nearest_in_row(&positions, &mut dx);
-        for (i, d) in dx.iter().enumerate() {
-            let best = positions.iter().map(|&p| p.abs_diff(i)).min().unwrap_or(0);
-            assert_eq!(d.unsigned_abs() as usize, best, "position {i}");
-            assert!(positions.contains(&((i as isize + *d as isize) as usize)));
+        let positions = [2u32, 3, 7, 12];
+        for range in [0..16, 0..1, 0..2, 5..9, 7..8, 11..16, 13..16] {
+            let mut dx = vec![99i16; range.len() + 1];
+            nearest_in_row(&positions, range.clone(), &mut dx);
+            for (n, i) in range.clone().enumerate() {
+                let best = positions
+                    .iter()
+                    .map(|&p| (p as usize).abs_diff(i))
+                    .min()
+                    .unwrap_or(0);
+                assert_eq!(dx[n].unsigned_abs() as usize, best, "position {i}");
+                let target = (i as isize + dx[n] as isize) as usize;
+                assert!(positions.contains(&(target as u32)), "position {i}");
+                // Ties go right.
+                assert!(!positions.contains(&((i + best) as u32)) || target == i + best);
+            }
+            assert_eq!(dx[range.len()], 99, "nothing written past the range");
+        }
+    }
+
+    #[test]
+    fn queries_are_grouped_by_plane_in_memory_order() {
+        // A 2x2x2 block of voxels: its 3x3x3 corner grid is all surfels but the centre.
+        let crop = super::super::surface::CropBits {
+            len: [2, 2, 2],
+            words: 1,
+            bits: vec![0b11; 4],
+        };
+        let areas: [f64; 256] = std::array::from_fn(|code| code as f64);
+        let surface = extract(&crop, &areas);
+        assert_eq!(surface.len(), 26);
+        let (pairs, start) = by_plane(&surface);
+        assert_eq!(start, vec![0, 9, 17, 26]);
+        for (i, bounds) in start.windows(2).enumerate() {
+            let mut last = None;
+            for &(slot, area) in &pairs[bounds[0]..bounds[1]] {
+                let (j, k) = unpack_position(slot);
+                assert!(last < Some((k, j)), "plane {i} is in memory order");
+                last = Some((k, j));
+                let code = surface.slices[k]
+                    .surfels()
+                    .find(|&(x, y, _)| (x, y) == (i, j))
+                    .map(|(_, _, code)| code);
+                assert_eq!(code.map(f64::from), Some(area));
+            }
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Binary views of label volumes, packed 64 voxels to a word along axis 0.
 //!
-//! Every later stage (counts, bounding box, surfels) works on packed rows, so the label
-//! codes are read exactly once. One-byte codes are packed eight at a time with SWAR bit
-//! tricks; two-byte codes take a plain loop.
+//! Every later stage (counts, bounding box, surfels) works on packed rows. Rows are packed
+//! on the fly into small buffers (counts) or into the union's bounding box (surfels), never
+//! into a packed copy of the whole volume. One-byte codes are packed 64 at a time with SWAR
+//! bit tricks and an 8x8 bit transpose; two-byte codes take a plain loop.
 
-use rayon::prelude::*;
+use std::ops::Range;
 
 use super::volume::{LabelData, LabelVolume};
 
@@ -26,60 +27,69 @@ pub(crate) struct BinaryMask<'a> {
     pub test: FgTest,
 }
 
-/// A binary mask packed row by row: row (y, z) starts at word `(y + ny*z) * words`.
-#[derive(Debug)]
-pub(crate) struct PackedMask {
-    pub shape: [usize; 3],
-    pub words: usize,
-    pub bits: Vec<u64>,
-}
-
-impl PackedMask {
-    /// The packed row (y, z).
-    pub fn row(&self, y: usize, z: usize) -> &[u64] {
-        let start = (y + self.shape[1] * z) * self.words;
-        &self.bits[start..start + self.words]
-    }
-}
-
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// One bit per byte: bit b is set when byte b of `x` is non-zero.
+/// Bit 7 of each byte set when that byte of `x` is non-zero (carry-free: the low seven
+/// bits are added to 0x7f, so bit 7 of the sum says whether any of them was set).
 #[inline]
-fn nonzero_bytes(x: u64) -> u64 {
-    let flags = (((x & LOW7) + LOW7) | x) & HIGH;
-    // Gathers the eight high bits into the top byte, byte b landing on bit 56 + b.
-    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+fn nonzero_flags(x: u64) -> u64 {
+    (((x & LOW7) + LOW7) | x) & HIGH
+}
+
+/// Transpose an 8x8 bit matrix held in a word, bit `8r + c` being row r, column c
+/// (Hacker's Delight, `transpose8`: swap 1x1, 2x2 then 4x4 blocks).
+#[inline]
+fn transpose8(mut x: u64) -> u64 {
+    let t = (x ^ (x >> 7)) & 0x00aa_00aa_00aa_00aa;
+    x ^= t ^ (t << 7);
+    let t = (x ^ (x >> 14)) & 0x0000_cccc_0000_cccc;
+    x ^= t ^ (t << 14);
+    let t = (x ^ (x >> 28)) & 0x0000_0000_f0f0_f0f0;
+    x ^ t ^ (t << 28)
+}
+
+/// Pack 64 one-byte codes into a word, bit t set when code t differs from the byte
+/// repeated in `pattern` (0 for the non-zero test).
+///
+/// Each 8-byte group k yields its flags in bit 7 of every byte; shifted right by 7 - k and
+/// OR-ed together, they form a matrix whose byte b holds bit k for code `8k + b`, and one
+/// transpose puts that bit at `8k + b`.
+#[inline]
+fn pack64(codes: &[u8; 64], pattern: u64) -> u64 {
+    let (groups, _) = codes.as_chunks::<8>();
+    let mut matrix = 0u64;
+    for (k, group) in groups.iter().enumerate() {
+        matrix |= nonzero_flags(u64::from_le_bytes(*group) ^ pattern) >> (7 - k);
+    }
+    transpose8(matrix)
 }
 
 /// Pack the foreground of `row` (one-byte codes) into `out`, bit t = voxel t.
 fn pack_u8(row: &[u8], test: FgTest, out: &mut [u64]) {
-    out.iter_mut().for_each(|w| *w = 0);
-    let pattern = match test {
-        FgTest::NonZero => None,
-        FgTest::Code(c) => Some(u64::from(c as u8) * ONES),
-        FgTest::Nothing => return,
+    // A code test packs "differs from the code" and inverts it.
+    let (pattern, invert) = match test {
+        FgTest::NonZero => (0, 0),
+        FgTest::Code(c) => (u64::from(c as u8) * ONES, u64::MAX),
+        FgTest::Nothing => {
+            out.fill(0);
+            return;
+        }
     };
-    let mut chunks = row.chunks_exact(8);
-    for (n, chunk) in chunks.by_ref().enumerate() {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(b);
-        let bits = match pattern {
-            None => nonzero_bytes(x),
-            Some(p) => !nonzero_bytes(x ^ p) & 0xff,
-        };
-        out[n / 8] |= bits << ((n % 8) * 8);
+    let (whole, tail) = row.as_chunks::<64>();
+    let (head, rest) = out.split_at_mut(whole.len().min(out.len()));
+    for (codes, word) in whole.iter().zip(head) {
+        *word = pack64(codes, pattern) ^ invert;
     }
-    let base = row.len() - chunks.remainder().len();
-    for (t, &v) in chunks.remainder().iter().enumerate() {
-        let hit = match pattern {
-            None => v != 0,
-            Some(p) => u64::from(v) == p & 0xff,
-        };
-        out[(base + t) / 64] |= u64::from(hit) << ((base + t) % 64);
+    rest.fill(0);
+    if let Some(word) = rest.first_mut()
+        && !tail.is_empty()
+    {
+        // The tail is padded to a full group; the padding's bits are then cleared.
+        let mut codes = [0u8; 64];
+        codes[..tail.len()].copy_from_slice(tail);
+        *word = (pack64(&codes, pattern) ^ invert) & ((1u64 << tail.len()) - 1);
     }
 }
 
@@ -99,48 +109,18 @@ fn pack_u16(row: &[u16], test: FgTest, out: &mut [u64]) {
 impl BinaryMask<'_> {
     /// Pack row (y, z) over its full length into `out` (ceil(nx/64) words).
     pub fn pack_row(&self, y: usize, z: usize, out: &mut [u64]) {
+        self.pack_span(y, z, 0..self.volume.shape()[0], out);
+    }
+
+    /// Pack voxels `span` of row (y, z) into `out`, bit t = voxel `span.start + t`, and
+    /// clear the rest of `out` (at least ceil(span.len()/64) words).
+    pub fn pack_span(&self, y: usize, z: usize, span: Range<usize>, out: &mut [u64]) {
         let [nx, ny, _] = self.volume.shape();
         let start = nx * (y + ny * z);
+        let span = start + span.start..start + span.end;
         match self.volume.data() {
-            LabelData::U8(v) => pack_u8(&v[start..start + nx], self.test, out),
-            LabelData::U16(v) => pack_u16(&v[start..start + nx], self.test, out),
-        }
-    }
-
-    /// Pack the whole mask, slices in parallel.
-    pub fn pack(&self) -> PackedMask {
-        let shape = self.volume.shape();
-        let words = shape[0].div_ceil(64);
-        let mut bits = vec![0u64; words * shape[1] * shape[2]];
-        bits.par_chunks_mut(words * shape[1])
-            .enumerate()
-            .for_each(|(z, slice)| {
-                for (y, out) in slice.chunks_mut(words).enumerate() {
-                    self.pack_row(y, z, out);
-                }
-            });
-        PackedMask { shape, words, bits }
-    }
-}
-
-/// Copy bits `[start, start + len)` of `src` to the start of `out`, clearing the rest.
-pub(crate) fn extract_bits(src: &[u64], start: usize, len: usize, out: &mut [u64]) {
-    let (word, shift) = (start / 64, start % 64);
-    for (n, w) in out.iter_mut().enumerate() {
-        let lo = src.get(word + n).copied().unwrap_or(0);
-        let hi = src.get(word + n + 1).copied().unwrap_or(0);
-        *w = if shift == 0 {
-            lo
-        } else {
-            (lo >> shift) | (hi << (64 - shift))
-        };
-        let first = n * 64;
-        if first + 64 > len {
-            *w &= if len <= first {
-                0
-            } else {
-                (1u64 << (len - first)) - 1
-            };
+            LabelData::U8(v) => pack_u8(&v[span], self.test, out),
+            LabelData::U16(v) => pack_u16(&v[span], self.test, out),
         }
     }
 }
@@ -168,12 +148,27 @@ mod tests {
     }
 
     #[test]
-    fn extract_bits_shifts_and_masks() {
-        let src = [u64::MAX, 0b1011];
-        let mut out = [0u64; 2];
-        extract_bits(&src, 60, 7, &mut out);
-        assert_eq!(out, [0b011_1111, 0]);
-        extract_bits(&src, 62, 70, &mut out);
-        assert_eq!(out[0], 0b10_1111);
+    fn swar_packing_matches_a_plain_loop_on_every_length() {
+        let row: Vec<u8> = (0..300u32)
+            .map(|t| ((t.wrapping_mul(2_654_435_761) >> 13) % 4) as u8)
+            .collect();
+        for len in [0usize, 1, 63, 64, 65, 127, 128, 200, 300] {
+            for test in [FgTest::NonZero, FgTest::Code(2), FgTest::Code(0)] {
+                let words = len.div_ceil(64);
+                let mut fast = vec![u64::MAX; words];
+                pack_u8(&row[..len], test, &mut fast);
+                let wide: Vec<u16> = row[..len].iter().map(|&v| u16::from(v)).collect();
+                let mut slow = vec![0u64; words];
+                pack_u16(&wide, test, &mut slow);
+                assert_eq!(fast, slow, "{test:?}, {len} codes");
+            }
+        }
+    }
+
+    #[test]
+    fn transpose8_swaps_rows_and_columns() {
+        for (r, c) in [(0, 0), (0, 7), (3, 5), (7, 1), (6, 6)] {
+            assert_eq!(transpose8(1 << (8 * r + c)), 1 << (8 * c + r));
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::counts::{Counts, count, count_overlap};
+use super::counts::{Counts, count_overlap, count_with_box};
 use super::directed::{Directed, directed};
 use super::edt::directed_distances;
 use super::error::MaskError;
@@ -136,29 +136,22 @@ fn status_of(c: &Counts) -> Status {
     }
 }
 
-/// Pack both masks of one selection and count them.
-fn counts_of(
-    pred: &LabelVolume,
-    reference: &LabelVolume,
+/// Both masks of one selection: [pred, reference].
+fn masks<'a>(
+    pred: &'a LabelVolume,
+    reference: &'a LabelVolume,
     sel: &Selection,
-) -> (Counts, [super::mask::PackedMask; 2]) {
-    let (p, r) = rayon::join(
-        || {
-            BinaryMask {
-                volume: pred,
-                test: sel.pred,
-            }
-            .pack()
+) -> [BinaryMask<'a>; 2] {
+    [
+        BinaryMask {
+            volume: pred,
+            test: sel.pred,
         },
-        || {
-            BinaryMask {
-                volume: reference,
-                test: sel.reference,
-            }
-            .pack()
+        BinaryMask {
+            volume: reference,
+            test: sel.reference,
         },
-    );
-    (count(&r, &p), [p, r])
+    ]
 }
 
 fn overlap(c: &Counts, label: Option<f64>) -> OverlapMetrics {
@@ -189,14 +182,7 @@ pub fn compute_overlap(
     check_pair(pred, reference)?;
     let selected = selections(pred, reference, options.foreground)?;
     let counts = |s: &Selection| {
-        let r = BinaryMask {
-            volume: reference,
-            test: s.reference,
-        };
-        let p = BinaryMask {
-            volume: pred,
-            test: s.pred,
-        };
+        let [p, r] = masks(pred, reference, s);
         count_overlap(&r, &p)
     };
     Ok(selected
@@ -229,7 +215,8 @@ fn one_label(
     sel: &Selection,
     tolerances: &[f64],
 ) -> Result<LabelMetrics, MaskError> {
-    let (counts, [p, r]) = counts_of(pred, reference, sel);
+    let [p, r] = masks(pred, reference, sel);
+    let counts = count_with_box(&r, &p);
     let base = overlap(&counts, sel.label);
     let spacing = reference.spacing();
     let Some(bbox) = counts.bbox else {
@@ -240,7 +227,6 @@ fn one_label(
         || extract(&CropBits::new(&p, &bbox), &table),
         || extract(&CropBits::new(&r, &bbox), &table),
     );
-    drop((p, r));
     if base.status != Status::Ok {
         return Ok(assemble(base, None, tolerances, [rs.area(), ps.area()]));
     }
@@ -250,20 +236,21 @@ fn one_label(
 }
 
 /// Both directed statistics: [ref -> pred, pred -> ref].
+///
+/// The two directions run side by side, so the threads share one pool of work and wait
+/// for each other once, at the end.
 fn directed_pair(
     rs: &Surface,
     ps: &Surface,
     spacing: [f64; 3],
     tolerances: &[f64],
 ) -> Result<[Directed; 2], MaskError> {
-    let mut offsets = Vec::new();
-    let d_rp = directed_distances(ps, &rs.surfels, spacing, &mut offsets)?;
-    let d_pr = directed_distances(rs, &ps.surfels, spacing, &mut offsets)?;
-    drop(offsets);
-    let stats =
-        |d: &[f64], s: &Surface| directed(d, s.surfels.iter().map(|x| x.area), 95.0, tolerances);
-    let (a, b) = rayon::join(|| stats(&d_rp, rs), || stats(&d_pr, ps));
-    Ok([a, b])
+    let one_way = |features: &Surface, queries: &Surface| {
+        directed_distances(features, queries, spacing)
+            .map(|pairs| directed(pairs, 95.0, tolerances))
+    };
+    let (a, b) = rayon::join(|| one_way(ps, rs), || one_way(rs, ps));
+    Ok([a?, b?])
 }
 
 /// Combine the directed statistics under the status rules of section 4.7.

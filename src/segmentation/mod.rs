@@ -19,8 +19,8 @@
 //!
 //! Module map: `volume` (codes + palette), `nifti`/`nifti_data` (decoding), `rle`, `mask`
 //! (bit packing), `counts`, `select` (labels), `surface` (surfels), `tables` (areas), `edt`
-//! (distance transform), `directed` (per-direction statistics), `metrics` (public results),
-//! `json` (result shapes).
+//! and `plane` (distance transform), `directed` (per-direction statistics), `metrics`
+//! (public results), `json` (result shapes).
 
 mod counts;
 mod directed;
@@ -31,6 +31,7 @@ mod mask;
 mod metrics;
 mod nifti;
 mod nifti_data;
+mod plane;
 mod rle;
 mod select;
 mod surface;
