@@ -127,7 +127,7 @@ mod tests {
     use crate::segmentation::volume::LabelVolume;
 
     #[test]
-    fn byte_fast_path_matches_packed_counts() {
+    fn byte_fast_path_matches_row_packed_counts() {
         let shape = [37, 5, 3];
         let labels =
             |seed: u32| -> Vec<u8> { (0..555u32).map(|i| u8::from((i * seed) % 7 < 3)).collect() };

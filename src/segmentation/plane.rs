@@ -15,7 +15,8 @@ type Offset = [i16; 2];
 /// axis 0.
 #[derive(Debug, Clone, Copy)]
 struct Parabola {
-    q: usize,
+    /// The row (u32 keeps the entry at 40 bytes; rows are below 2^15).
+    q: u32,
     /// The axis-0 offset from (i, q) to that feature.
     dx: i16,
     /// `q * s1` in mm.
@@ -191,10 +192,10 @@ fn lower_envelope(
 ) -> usize {
     let [sq0, sq1, _] = &tables.sq;
     let parabola = |q: u32| {
-        let q = q as usize;
-        let dx = dx.values[q * dx.stride];
-        let h = sq0[dx.unsigned_abs() as usize] + sq1[q];
-        (q, dx, tables.mm1[q], h)
+        let row = q as usize;
+        let dx = dx.values[row * dx.stride];
+        let h = sq0[dx.unsigned_abs() as usize] + sq1[row];
+        (q, dx, tables.mm1[row], h)
     };
     let Some((&first, rest)) = rows.split_first() else {
         return 0;
