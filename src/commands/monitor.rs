@@ -133,13 +133,7 @@ fn show(store: &DieselStore, model_id: &str) -> i32 {
                 stored.created_at.to_rfc3339(),
                 stored.created_by
             );
-            let columns: Vec<&str> = b
-                .pooled
-                .features
-                .columns
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
+            let columns = b.column_names();
             println!("columns: {}", columns.join(", "));
             for (label, q) in &b.pooled.quality {
                 println!(

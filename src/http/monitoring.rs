@@ -118,13 +118,7 @@ pub async fn get_baseline(
     let found = web::block(move || baseline_in_force(&*st.store, &id)).await??;
     let (stored, baseline) =
         found.ok_or_else(|| AppError::NotFound(format!("baseline of {model}@{version}")))?;
-    let columns: Vec<&str> = baseline
-        .pooled
-        .features
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let columns = baseline.column_names();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "baseline": stored,
         "columns": columns,

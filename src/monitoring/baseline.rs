@@ -61,6 +61,16 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// Names of the pooled reference's columns, in stored order.
+    pub fn column_names(&self) -> Vec<&str> {
+        self.pooled
+            .features
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
     /// The reference a stratum is compared with: its own, or the pooled one.
     pub fn for_stratum(&self, key: &str) -> &StratumReference {
         self.by_stratum.get(key).unwrap_or(&self.pooled)

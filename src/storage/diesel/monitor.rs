@@ -66,6 +66,25 @@ fn features(json: &str, into: &mut BTreeMap<String, f64>) {
     }
 }
 
+/// Strata of an event: site, scanner manufacturer and model, modality, age band, sex.
+fn strata(
+    site: String,
+    manufacturer: String,
+    scanner_model: String,
+    modality: String,
+    age_band: Option<String>,
+    sex: Option<String>,
+) -> StratumValues {
+    StratumValues {
+        site,
+        manufacturer,
+        scanner_model,
+        modality,
+        age_band,
+        sex,
+    }
+}
+
 fn to_case(r: CaseRow) -> CaseObs {
     let mut numeric = BTreeMap::new();
     features(&r.10, &mut numeric);
@@ -76,14 +95,7 @@ fn to_case(r: CaseRow) -> CaseObs {
     CaseObs {
         day: r.0.date(),
         scanner: format!("{} {}", r.2, r.3),
-        strata: StratumValues {
-            site: r.1,
-            manufacturer: r.2,
-            scanner_model: r.3,
-            modality: r.4,
-            age_band: r.5,
-            sex: r.6,
-        },
+        strata: strata(r.1, r.2, r.3, r.4, r.5, r.6),
         numeric,
         content_hash: r.12,
     }
@@ -103,14 +115,7 @@ fn dice_of(metrics: Option<&str>) -> BTreeMap<String, f64> {
 fn to_review(r: ReviewRow) -> ReviewObs {
     ReviewObs {
         day: r.0.date(),
-        strata: StratumValues {
-            site: r.1,
-            manufacturer: r.2,
-            scanner_model: r.3,
-            modality: r.4,
-            age_band: r.5,
-            sex: r.6,
-        },
+        strata: strata(r.1, r.2, r.3, r.4, r.5, r.6),
         outcome: r.7,
         dice: dice_of(r.8.as_deref()),
         content_hash: r.9,
