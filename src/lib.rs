@@ -11,6 +11,7 @@
 //! - `monitoring`   PMS plans (and plan evaluation as it lands) (pure).
 //! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
 //! - `service`      use cases over the ports (`Store`, `Clock`).
+//! - `shadow`       shadow evaluation: spec, sliding window, paired dossier (pure); the ort runner.
 //! - `simulator`    fleet traffic generator: scenarios, demo model and plan, reference sample (pure).
 //! - `stats`        drift tests, intervals, paired and sequential tests (pure).
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
@@ -29,6 +30,7 @@ pub mod monitoring;
 pub mod privacy;
 pub mod segmentation;
 pub mod service;
+pub mod shadow;
 pub mod simulator;
 pub mod stats;
 pub mod storage;
