@@ -4,7 +4,7 @@
 //! panic on its first use. Sessions are built from a hardware profile; `run` times the
 //! `Session::run` call so the dossier can separate ONNX Runtime's compute from Vigil's work.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -12,6 +12,7 @@ use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::{TensorRef, ValueType};
+use sha2::{Digest, Sha256};
 
 use super::error::ShadowError;
 use super::profile::{ExecutionProvider, GraphOptimization, HardwareProfile};
@@ -25,6 +26,7 @@ static RUNTIME: OnceLock<Result<OrtRuntime, String>> = OnceLock::new();
 pub struct OrtRuntime {
     env: Environment,
     version: String,
+    path: PathBuf,
 }
 
 impl std::fmt::Debug for OrtRuntime {
@@ -42,24 +44,53 @@ fn load(path: Option<PathBuf>) -> Result<OrtRuntime, String> {
         .with_name("vigil")
         .build()
         .map_err(|e| e.to_string())?;
-    // The build string names the release branch, e.g. "git-branch=rel-1.32.0".
-    let info = ort::info();
-    let version = info
-        .split([',', ' '])
-        .find_map(|p| p.strip_prefix("git-branch=rel-"))
-        .unwrap_or("unknown")
-        .to_string();
-    Ok(OrtRuntime { env, version })
+    Ok(OrtRuntime {
+        version: library_version(&path),
+        env,
+        path,
+    })
+}
+
+/// The version and SHA-256 of the library file. ONNX Runtime's build string does not carry the
+/// version and asking the library would need unsafe FFI, so the version comes from the file
+/// name the wheel ships (`libonnxruntime.so.1.32.0`, symlinks resolved), and the hash pins the
+/// exact binary for the dossier's provenance.
+fn library_version(path: &Path) -> String {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = real
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let version = name
+        .split_once(".so.")
+        .map(|(_, v)| v)
+        .or_else(|| {
+            name.strip_suffix(".dylib")
+                .and_then(|n| n.split_once('.').map(|(_, v)| v))
+        })
+        .unwrap_or("unknown");
+    let hash = std::fs::read(&real)
+        .map(|b| hex::encode(Sha256::digest(&b)))
+        .unwrap_or_else(|_| "unreadable".into());
+    format!("{version} (sha256 {hash})")
 }
 
 impl OrtRuntime {
     /// The process-wide runtime, loading it on first use from `path` or `ORT_DYLIB_PATH`.
-    /// Later calls return the first outcome: ONNX Runtime cannot be loaded twice.
+    /// Later calls return the first outcome: ONNX Runtime cannot be loaded twice, so asking
+    /// for another library than the loaded one is refused too.
     pub fn get(path: Option<PathBuf>) -> Result<&'static OrtRuntime, ShadowError> {
-        RUNTIME
-            .get_or_init(|| load(path))
+        let rt = RUNTIME
+            .get_or_init(|| load(path.clone()))
             .as_ref()
-            .map_err(|e| ShadowError::RuntimeUnavailable(e.clone()))
+            .map_err(|e| ShadowError::RuntimeUnavailable(e.clone()))?;
+        match path {
+            Some(p) if p != rt.path => Err(ShadowError::RuntimeUnavailable(format!(
+                "ONNX Runtime is already loaded from another library than {}",
+                p.display()
+            ))),
+            _ => Ok(rt),
+        }
     }
 
     /// ONNX Runtime's version, for the dossier's provenance.

@@ -20,6 +20,7 @@ mod seg_library;
 mod seg_metrics_cli;
 mod seg_oracle;
 mod seg_props;
+mod shadow;
 mod simulate;
 mod simulate_evaluate;
 mod sites;

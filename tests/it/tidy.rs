@@ -16,6 +16,16 @@ const PURE: &[&str] = &[
     "src/alerting/outbox.rs",
     "src/alerting/chart.rs",
     "src/alerting/digest.rs",
+    "src/shadow/case.rs",
+    "src/shadow/compare.rs",
+    "src/shadow/error.rs",
+    "src/shadow/image.rs",
+    "src/shadow/labels.rs",
+    "src/shadow/mod.rs",
+    "src/shadow/profile.rs",
+    "src/shadow/runner.rs",
+    "src/shadow/spec.rs",
+    "src/shadow/window.rs",
 ];
 const FORBIDDEN: &[&str] = &["actix", "diesel", "tokio", "lettre", "ort::", "reqwest"];
 
@@ -76,4 +86,22 @@ fn source_files_stay_small() {
         })
         .collect();
     assert!(big.is_empty(), "{big:?}");
+}
+
+#[test]
+fn only_the_ort_runner_imports_ort() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let importers: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(f).unwrap().lines().any(|l| {
+                let code = l.trim_start();
+                code.starts_with("use ort::") || code.contains(" ort::")
+            })
+        })
+        .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert_eq!(importers, ["src/shadow/ort_runner.rs"]);
 }
