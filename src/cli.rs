@@ -67,4 +67,7 @@ pub enum Command {
     /// Post a simulated fleet's traffic (sites, scanners, protocols, reviews, injected
     /// changes from a scenario) to a running Vigil through its HTTP API, with a progress bar.
     Simulate(commands::simulate::SimulateArgs),
+    /// Shadow evaluation on local files: check a model against its spec, or evaluate a
+    /// candidate against a baseline on cases and write the dossier.
+    Shadow(commands::shadow::ShadowArgs),
 }

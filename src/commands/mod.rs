@@ -8,6 +8,7 @@ pub mod monitor;
 pub mod plan;
 pub mod seg_metrics;
 pub mod serve;
+pub mod shadow;
 pub mod simulate;
 pub mod stats;
 pub mod validate;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Validate(args) => return validate::run(&args),
         Command::SegMetrics(args) => return seg_metrics::run(&args),
         Command::Simulate(args) => return simulate::run(&args),
+        Command::Shadow(args) => return shadow::run(&args),
         Command::PrintConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             return 0;
@@ -54,6 +56,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         | Command::Validate(_)
         | Command::SegMetrics(_)
         | Command::Simulate(_)
+        | Command::Shadow(_)
         | Command::PrintConfig => 0,
     }
 }
