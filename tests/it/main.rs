@@ -10,6 +10,7 @@ mod email;
 mod ingest;
 mod jobs;
 mod jobs_api;
+mod jobs_fleet;
 mod masks;
 mod migrations;
 mod monitoring;
