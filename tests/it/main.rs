@@ -2,11 +2,15 @@
 
 mod alerts;
 mod auth;
+mod blobs;
 mod cli;
 mod crash;
 mod demo;
 mod email;
 mod ingest;
+mod jobs;
+mod jobs_api;
+mod jobs_fleet;
 mod masks;
 mod migrations;
 mod monitoring;

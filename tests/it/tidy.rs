@@ -18,14 +18,21 @@ const PURE: &[&str] = &[
     "src/alerting/digest.rs",
     "src/shadow/case.rs",
     "src/shadow/compare.rs",
+    "src/shadow/dossier.rs",
     "src/shadow/error.rs",
     "src/shadow/image.rs",
     "src/shadow/labels.rs",
     "src/shadow/mod.rs",
     "src/shadow/profile.rs",
+    "src/shadow/run.rs",
     "src/shadow/runner.rs",
     "src/shadow/spec.rs",
     "src/shadow/window.rs",
+    "src/jobs/mod.rs",
+    "src/jobs/context.rs",
+    "src/jobs/runner.rs",
+    "src/jobs/worker.rs",
+    "src/blobs",
 ];
 const FORBIDDEN: &[&str] = &["actix", "diesel", "tokio", "lettre", "ort::", "reqwest"];
 
