@@ -37,8 +37,14 @@ pub enum StartError {
 /// Every job kind and its handler. A capability with long work adds its kind here, one
 /// `register` line, with the ports its handler needs taken from the state.
 pub fn job_registry(state: &AppState) -> Registry {
-    let registry = Registry::new(state.settings.job_max_attempts);
-    let _ = state;
+    let mut registry = Registry::new(state.settings.job_max_attempts);
+    let shadow = crate::service::shadow_job::ShadowRunHandler {
+        store: state.store.clone(),
+    };
+    registry.register(
+        crate::jobs::KindSpec::new(crate::service::shadow_job::KIND),
+        std::sync::Arc::new(shadow),
+    );
     registry
 }
 

@@ -43,6 +43,9 @@ pub enum AppError {
     RateLimited { retry_after_s: u64 },
     #[error("database unavailable")]
     Unavailable(String),
+    /// ONNX Runtime could not be loaded (shadow evaluation).
+    #[error("ONNX Runtime is not available: {0}")]
+    RuntimeUnavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -64,6 +67,7 @@ impl AppError {
             AppError::InvalidMask { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "service_unavailable",
+            AppError::RuntimeUnavailable(_) => "runtime_unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -102,7 +106,9 @@ impl ResponseError for AppError {
             | AppError::Validation { .. }
             | AppError::PersonalData { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::RuntimeUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -190,6 +190,7 @@ fn evaluate(a: &EvaluateArgs) -> Result<(), Failure> {
         candidate: &mut cand,
         baseline: &mut base,
         spec: &spec,
+        baseline_spec: &spec,
         profile: &profile,
         metric,
         max_voxels: a.max_voxels,

@@ -14,6 +14,8 @@ mod plans;
 mod read;
 mod retraining;
 pub mod routes;
+pub mod shadow;
+pub mod shadow_runs;
 mod sites;
 pub mod telemetry;
 

@@ -77,7 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 "/alerts/{id}/{action}",
                 web::post().to(alerts::post_alert_move),
             )
-            .configure(super::jobs::configure),
+            .configure(super::jobs::configure)
+            .configure(super::shadow::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -15,6 +15,8 @@ pub mod plans;
 mod privacy_gate;
 pub mod replay;
 pub mod retraining;
+pub mod shadow_archive;
+pub mod shadow_job;
 
 use chrono::{DateTime, Utc};
 

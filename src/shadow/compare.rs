@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ShadowError;
 use super::labels::Metric;
@@ -21,7 +21,7 @@ use crate::stats::noninferiority::noninferiority;
 use crate::stats::wilcoxon::{WilcoxonMethod, ZeroMethod, wilcoxon};
 
 /// One case scored by both models, with the candidate's cost.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairedCase {
     pub case_ref: String,
     pub stratum: String,

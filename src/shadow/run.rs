@@ -37,7 +37,9 @@ pub struct CaseInput<'a> {
 pub struct Models<'a> {
     pub candidate: &'a mut dyn ModelRunner,
     pub baseline: &'a mut dyn ModelRunner,
+    /// Each model's own spec (their label rules and preprocessing may differ).
     pub spec: &'a InferenceSpec,
+    pub baseline_spec: &'a InferenceSpec,
     pub profile: &'a HardwareProfile,
     pub metric: Metric,
     pub max_voxels: u64,
@@ -61,7 +63,7 @@ pub fn run_case(
     let base = segment(
         models.baseline,
         case.image,
-        models.spec,
+        models.baseline_spec,
         models.profile,
         models.max_voxels,
     )?;

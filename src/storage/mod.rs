@@ -4,6 +4,7 @@
 
 pub mod diesel;
 pub mod jobs;
+pub mod shadow;
 
 use std::collections::HashMap;
 
@@ -285,7 +286,7 @@ pub struct PoolState {
 }
 
 /// Everything the service layer needs from the database.
-pub trait Store: jobs::JobStore + Send + Sync {
+pub trait Store: jobs::JobStore + shadow::ShadowStore + Send + Sync {
     fn kind(&self) -> DatabaseKind;
     /// Round-trip to the database (readiness).
     fn ping(&self) -> Result<(), StoreError>;

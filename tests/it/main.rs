@@ -25,6 +25,7 @@ mod seg_metrics_cli;
 mod seg_oracle;
 mod seg_props;
 mod shadow;
+mod shadow_api;
 mod shadow_cli;
 mod simulate;
 mod simulate_evaluate;

@@ -20,6 +20,7 @@ mod plans;
 mod retraining;
 mod rows;
 pub mod schema;
+mod shadow;
 mod store_impl;
 
 use std::time::Duration;

@@ -258,3 +258,27 @@ diesel::table! {
         cancel_requested -> Bool,
     }
 }
+
+diesel::table! {
+    model_artifacts (model_id) {
+        model_id -> Text,
+        onnx_sha256 -> Text,
+        spec -> Text,
+        role -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+        role_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    archive_cases (case_ref) {
+        case_ref -> Text,
+        stratum -> Text,
+        metadata -> Text,
+        image_sha256 -> Text,
+        mask_sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE archive_cases;
+DROP TABLE model_artifacts;
