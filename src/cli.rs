@@ -76,4 +76,7 @@ pub enum Command {
     /// Shadow evaluation on local files: check a model against its spec, or evaluate a
     /// candidate against a baseline on cases and write the dossier.
     Shadow(commands::shadow::ShadowArgs),
+    /// The reviewed-case archive for shadow evaluation: add, list, erase (audited).
+    #[command(subcommand)]
+    Archive(commands::archive::ArchiveCommand),
 }

@@ -70,6 +70,15 @@ pub enum ModelCommand {
     },
     /// List model versions.
     List,
+    /// Upload a version's ONNX file and inference spec (checked with ONNX Runtime).
+    Upload {
+        name: String,
+        version: String,
+        #[arg(long, value_name = "FILE")]
+        onnx: std::path::PathBuf,
+        #[arg(long, value_name = "FILE")]
+        spec: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +191,15 @@ pub fn user(settings: &Settings, cmd: UserCommand) -> i32 {
 }
 
 pub fn model(settings: &Settings, cmd: ModelCommand) -> i32 {
+    if let ModelCommand::Upload {
+        name,
+        version,
+        onnx,
+        spec,
+    } = &cmd
+    {
+        return super::archive::model_upload(settings, name, version, onnx, spec);
+    }
     with_store(settings, |store| {
         match cmd {
             ModelCommand::Add {
@@ -209,6 +227,8 @@ pub fn model(settings: &Settings, cmd: ModelCommand) -> i32 {
                     println!("{}\t{}", m.id, names.join(","));
                 }
             }
+            // Handled above, before the store is opened here.
+            ModelCommand::Upload { .. } => {}
         }
         Ok(())
     })

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod alert;
+pub mod archive;
 pub mod demo;
 pub mod jobs;
 pub mod monitor;
@@ -28,7 +29,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Validate(args) => return validate::run(&args),
         Command::SegMetrics(args) => return seg_metrics::run(&args),
         Command::Simulate(args) => return simulate::run(&args),
-        Command::Shadow(args) => return shadow::run(&args),
+        Command::Shadow(args) if args.is_local() => return shadow::run(&args),
         Command::PrintConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             return 0;
@@ -54,13 +55,14 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Alert(c) => alert::run(&settings, c),
         Command::Baseline(c) => monitor::baseline(&settings, c),
         Command::Evaluate(args) => monitor::evaluate(&settings, &args),
+        Command::Shadow(args) => shadow::run_with(&settings, &args),
+        Command::Archive(c) => archive::run(&settings, c),
         Command::Worker(args) => worker::run(settings, &args),
         Command::Jobs(c) => jobs::run(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)
         | Command::Simulate(_)
-        | Command::Shadow(_)
         | Command::PrintConfig => 0,
     }
 }

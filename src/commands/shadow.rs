@@ -33,6 +33,29 @@ pub enum ShadowCommand {
     CheckModel(CheckArgs),
     /// Shadow-evaluate a candidate against a baseline on local cases; write the dossier.
     Evaluate(EvaluateArgs),
+    /// Queue a shadow run of an uploaded candidate on the archive and work it here.
+    Run(super::archive::RunArgs),
+    /// A shadow run's state, verdict and dossier hash.
+    Show { id: String },
+}
+
+impl ShadowArgs {
+    /// True for the subcommands that work on local files only (no configuration needed).
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self.command,
+            ShadowCommand::CheckModel(_) | ShadowCommand::Evaluate(_)
+        )
+    }
+}
+
+/// Run `vigil shadow run|show` on the configured database and blob store.
+pub fn run_with(settings: &crate::config::Settings, args: &ShadowArgs) -> i32 {
+    match &args.command {
+        ShadowCommand::Run(a) => super::archive::shadow_run(settings, a),
+        ShadowCommand::Show { id } => super::archive::shadow_show(settings, id),
+        _ => run(args),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,6 +158,9 @@ pub fn run(args: &ShadowArgs) -> i32 {
     let outcome = match &args.command {
         ShadowCommand::CheckModel(a) => check(a),
         ShadowCommand::Evaluate(a) => evaluate(a),
+        ShadowCommand::Run(_) | ShadowCommand::Show { .. } => {
+            Err(Failure(2, "bad_request: needs the configuration".into()))
+        }
     };
     match outcome {
         Ok(()) => 0,

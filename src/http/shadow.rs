@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn from_use(e: ShadowUseError) -> AppError {
+pub(super) fn from_use(e: ShadowUseError) -> AppError {
     match e {
         ShadowUseError::Refused { code, message } => AppError::InvalidMask { code, message },
         ShadowUseError::Shadow(s) => from_shadow(s),

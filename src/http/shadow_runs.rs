@@ -8,13 +8,12 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
-use super::shadow::{from_shadow, model_id};
+use super::shadow::{from_use, model_id};
 use crate::blobs::BlobKey;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::service::shadow_job::{KIND, ShadowRunPayload};
+use crate::service::shadow_job::{KIND, RunRequest, enqueue_run, plan_run};
 use crate::shadow::labels::Metric;
-use crate::shadow::ort_runner::OrtRuntime;
 use crate::shadow::profile::HardwareProfile;
 
 #[derive(Debug, Deserialize)]
@@ -49,18 +48,6 @@ fn alpha() -> f64 {
     0.05
 }
 
-fn invalid(path: &str, message: &str) -> AppError {
-    AppError::Validation {
-        message: message.into(),
-        details: vec![crate::domain::FieldIssue {
-            index: None,
-            path: path.into(),
-            code: "invalid_value".into(),
-            message: message.into(),
-        }],
-    }
-}
-
 /// Start a shadow run (ml): 202 with the job.
 pub async fn post_run(
     caller: Caller,
@@ -69,14 +56,6 @@ pub async fn post_run(
 ) -> Result<HttpResponse, AppError> {
     let user = caller.user_with(&[Role::Ml])?.clone();
     let r = body.into_inner();
-    if !(r.margin.is_finite() && r.margin > 0.0) {
-        return Err(invalid("margin", "margin must be finite and > 0"));
-    }
-    if !(r.alpha > 0.0 && r.alpha < 0.5) {
-        return Err(invalid("alpha", "alpha must lie in (0, 0.5)"));
-    }
-    r.profile.validate().map_err(from_shadow)?;
-    OrtRuntime::get(None).map_err(from_shadow)?;
     let candidate = model_id(
         &state,
         r.candidate.model.clone(),
@@ -87,62 +66,31 @@ pub async fn post_run(
         Some(b) => Some(model_id(&state, b.model.clone(), b.version.clone()).await?),
         None => None,
     };
+    let request = RunRequest {
+        candidate,
+        model_name: r.candidate.model,
+        baseline,
+        stratum: r.stratum,
+        metric: r.metric,
+        margin: r.margin,
+        alpha: r.alpha,
+        seed: r.seed,
+        profile: r.profile,
+        retraining_request: r.retraining_request,
+        max_voxels: state.settings.max_mask_voxels,
+    };
     let st = state.clone();
-    let job = web::block(move || -> Result<_, AppError> {
-        let store = &*st.store;
-        store
-            .artifact(&candidate)?
-            .ok_or_else(|| invalid("candidate", "the candidate has no uploaded artefact"))?;
-        let baseline = match baseline {
-            Some(b) => b,
-            None => {
-                store
-                    .deployed_artifact(&r.candidate.model)?
-                    .ok_or_else(|| {
-                        invalid(
-                            "baseline",
-                            "no deployed version of this model; name a baseline",
-                        )
-                    })?
-                    .model_id
-            }
-        };
-        store
-            .artifact(&baseline)?
-            .ok_or_else(|| invalid("baseline", "the baseline has no uploaded artefact"))?;
-        let case_refs: Vec<String> = store
-            .archive_cases(r.stratum.as_deref())?
-            .into_iter()
-            .map(|c| c.case_ref)
-            .collect();
-        if case_refs.len() < 2 {
-            return Err(invalid(
-                "stratum",
-                "the selection holds fewer than two archived cases",
-            ));
-        }
-        let payload = ShadowRunPayload {
-            candidate: candidate.clone(),
-            baseline,
-            case_refs,
-            metric: r.metric,
-            margin: r.margin,
-            alpha: r.alpha,
-            seed: r.seed,
-            profile: r.profile,
-            retraining_request: r.retraining_request,
-            max_voxels: st.settings.max_mask_voxels,
-        };
-        let value =
-            serde_json::to_value(&payload).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut new = st
-            .jobs
-            .new_job(KIND, value, &format!("user:{}", user.name), st.clock.now())
-            .ok_or_else(|| AppError::Internal("shadow_run kind not registered".into()))?;
-        new.subject = Some(candidate);
-        Ok(store.enqueue_job(&new)?)
+    let job = web::block(move || {
+        let payload = plan_run(&*st.store, request)?;
+        enqueue_run(
+            &*st.store,
+            &st.jobs,
+            &payload,
+            (&format!("user:{}", user.name), st.clock.now()),
+        )
     })
-    .await??;
+    .await?
+    .map_err(from_use)?;
     Ok(HttpResponse::Accepted().json(job))
 }
 

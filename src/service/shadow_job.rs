@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::blobs::{BlobKey, BlobStore};
 use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput};
 use crate::segmentation::{DecodeLimits, decode_nifti_bytes};
+use crate::service::shadow_archive::ShadowUseError;
 use crate::shadow::ShadowError;
 use crate::shadow::compare::{PairedCase, Settings, compare};
 use crate::shadow::dossier::{Dossier, Provenance, case_list_hash};
@@ -37,6 +38,94 @@ pub struct ShadowRunPayload {
     pub profile: HardwareProfile,
     pub retraining_request: Option<String>,
     pub max_voxels: u64,
+}
+
+/// A run as requested, with model versions already resolved to ids.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub candidate: String,
+    pub model_name: String,
+    pub baseline: Option<String>,
+    pub stratum: Option<String>,
+    pub metric: Metric,
+    pub margin: f64,
+    pub alpha: f64,
+    pub seed: u64,
+    pub profile: HardwareProfile,
+    pub retraining_request: Option<String>,
+    pub max_voxels: u64,
+}
+
+fn refused(message: &str) -> ShadowUseError {
+    ShadowUseError::Refused {
+        code: "validation_failed",
+        message: message.into(),
+    }
+}
+
+/// Check a request and freeze it: both models have artefacts (the baseline defaults to the
+/// deployed version of the candidate's model), the case selection has two cases or more.
+pub fn plan_run(store: &dyn Store, r: RunRequest) -> Result<ShadowRunPayload, ShadowUseError> {
+    if !(r.margin.is_finite() && r.margin > 0.0) {
+        return Err(refused("margin must be finite and > 0"));
+    }
+    if !(r.alpha > 0.0 && r.alpha < 0.5) {
+        return Err(refused("alpha must lie in (0, 0.5)"));
+    }
+    r.profile.validate()?;
+    OrtRuntime::get(None)?;
+    store
+        .artifact(&r.candidate)?
+        .ok_or_else(|| refused("candidate: the version has no uploaded artefact"))?;
+    let baseline = match r.baseline {
+        Some(b) => b,
+        None => {
+            store
+                .deployed_artifact(&r.model_name)?
+                .ok_or_else(|| refused("baseline: no deployed version of this model; name one"))?
+                .model_id
+        }
+    };
+    store
+        .artifact(&baseline)?
+        .ok_or_else(|| refused("baseline: the version has no uploaded artefact"))?;
+    let case_refs: Vec<String> = store
+        .archive_cases(r.stratum.as_deref())?
+        .into_iter()
+        .map(|c| c.case_ref)
+        .collect();
+    if case_refs.len() < 2 {
+        return Err(refused(
+            "stratum: the selection holds fewer than two archived cases",
+        ));
+    }
+    Ok(ShadowRunPayload {
+        candidate: r.candidate,
+        baseline,
+        case_refs,
+        metric: r.metric,
+        margin: r.margin,
+        alpha: r.alpha,
+        seed: r.seed,
+        profile: r.profile,
+        retraining_request: r.retraining_request,
+        max_voxels: r.max_voxels,
+    })
+}
+
+/// Queue a planned run as a `shadow_run` job whose subject is the candidate.
+pub fn enqueue_run(
+    store: &dyn Store,
+    registry: &crate::jobs::Registry,
+    payload: &ShadowRunPayload,
+    (actor, now): (&str, chrono::DateTime<chrono::Utc>),
+) -> Result<crate::storage::jobs::Job, ShadowUseError> {
+    let value = serde_json::to_value(payload).map_err(|e| ShadowUseError::Blob(e.to_string()))?;
+    let mut new = registry
+        .new_job(KIND, value, actor, now)
+        .ok_or_else(|| ShadowUseError::Conflict("the shadow_run kind is not registered".into()))?;
+    new.subject = Some(payload.candidate.clone());
+    Ok(store.enqueue_job(&new)?)
 }
 
 /// The handler; holds the store to read artefacts and cases.
