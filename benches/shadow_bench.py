@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Shadow-run speed, side by side in one run: `vigil shadow evaluate` against a plain Python loop
+doing the same work (nibabel load + window/scale + MONAI's sliding_window_inference(mode=
+"gaussian") over onnxruntime + argmax + DeepMind surface-distance Dice per label), on the same
+cases and models, one intra-op thread each.
+
+Cases: the fixture phantoms (tests/fixtures/shadow) enlarged 3x per axis with nearest-neighbour
+zoom (120x108x96 voxels, spacing divided by 3), 64^3 patches, overlap 0.5, batch 4.
+
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy nibabel onnxruntime monai torch "surface-distance==0.1"
+    cargo build --release
+    ORT_DYLIB_PATH=... .venv/bin/python benches/shadow_bench.py --vigil target/release/vigil [--cases 6]
+
+Prints per-case seconds for both, the ratio (Python / Vigil) and Vigil's time beyond ONNX
+Runtime's compute (from the dossier: candidate wall time minus ORT time, over wall time).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import nibabel as nib
+import numpy as np
+import onnxruntime as ort
+import torch
+from monai.inferers import sliding_window_inference
+from scipy.ndimage import zoom
+from surface_distance import compute_dice_coefficient
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIX = os.path.join(ROOT, "tests", "fixtures", "shadow")
+PATCH, OVERLAP, BATCH, FACTOR = (64, 64, 64), 0.5, 4, 3
+
+
+def make_cases(out, n):
+    cases = json.load(open(os.path.join(FIX, "cases.json")))[:n]
+    spacing = None
+    listed = []
+    for c in cases:
+        img = nib.load(os.path.join(FIX, c["image"]))
+        spacing = [float(s) / FACTOR for s in img.header.get_zooms()[:3]]
+        affine = np.diag(spacing + [1.0])
+        vol = zoom(np.asanyarray(img.dataobj), FACTOR, order=0).astype(np.int16)
+        mask = zoom(np.asanyarray(nib.load(os.path.join(FIX, c["mask"])).dataobj), FACTOR, order=0).astype(np.uint8)
+        stem = c["case_ref"][:12]
+        nib.save(nib.Nifti1Image(vol, affine), os.path.join(out, stem + "_image.nii.gz"))
+        nib.save(nib.Nifti1Image(mask, affine), os.path.join(out, stem + "_mask.nii.gz"))
+        listed.append({"case_ref": c["case_ref"], "stratum": c["stratum"], "image": stem + "_image.nii.gz", "mask": stem + "_mask.nii.gz"})
+    json.dump(listed, open(os.path.join(out, "cases.json"), "w"))
+    spec = json.load(open(os.path.join(FIX, "spec.json")))
+    spec.update({"patch_size": list(PATCH), "overlap": OVERLAP, "spacing_mm": spacing})
+    json.dump(spec, open(os.path.join(out, "spec.json"), "w"))
+    profile = {"name": "bench-1t", "intra_op_threads": 1, "memory_limit_mib": 4096, "latency_budget_ms": 600000,
+               "max_patch_batch": BATCH}
+    json.dump(profile, open(os.path.join(out, "profile.json"), "w"))
+    return listed, spec
+
+
+def python_loop(out, listed, spec, models):
+    lo, hi = spec["preprocessing"]["clip_scale"]["min"], spec["preprocessing"]["clip_scale"]["max"]
+    sessions = []
+    for m in models:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        sessions.append(ort.InferenceSession(m, opts, providers=["CPUExecutionProvider"]))
+    torch.set_num_threads(1)
+    scores, started = [], time.perf_counter()
+    for c in listed:
+        for sess in sessions:
+            img = nib.load(os.path.join(out, c["image"]))
+            vol = ((np.clip(np.asanyarray(img.dataobj).astype(np.float32), lo, hi) - lo) / (hi - lo)).astype(np.float32)
+            ref = np.asanyarray(nib.load(os.path.join(out, c["mask"])).dataobj)
+
+            def predictor(x, s=sess):
+                return torch.from_numpy(s.run(["probs"], {"image": x.numpy()})[0])
+
+            with torch.no_grad():
+                probs = sliding_window_inference(torch.from_numpy(vol[None, None]), PATCH, BATCH, predictor,
+                                                 overlap=OVERLAP, mode="gaussian")
+            pred = probs.numpy()[0].argmax(0)
+            scores.append(np.mean([compute_dice_coefficient(ref == k, pred == k) for k in (1, 2)]))
+    return time.perf_counter() - started, scores
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vigil", required=True)
+    ap.add_argument("--cases", type=int, default=6)
+    a = ap.parse_args()
+    models = [os.path.join(FIX, "models", m) for m in ("candidate_better.onnx", "deployed.onnx")]
+    with tempfile.TemporaryDirectory() as out:
+        listed, spec = make_cases(out, a.cases)
+        started = time.perf_counter()
+        subprocess.run([a.vigil, "shadow", "evaluate", "--candidate", models[0], "--baseline", models[1],
+                        "--spec", os.path.join(out, "spec.json"), "--profile", os.path.join(out, "profile.json"),
+                        "--cases", os.path.join(out, "cases.json"), "--out", os.path.join(out, "dossier"),
+                        "--bootstrap-resamples", "1000", "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        vigil_s = time.perf_counter() - started
+        dossier = json.load(open(os.path.join(out, "dossier", "dossier.json")))
+        python_s, scores = python_loop(out, listed, spec, models)
+    wall = sum(c["wall_ms"] for c in dossier["cases"])
+    compute = sum(c["compute_ms"] for c in dossier["cases"])
+    runs = 2 * len(listed)
+    ours = [x for c in dossier["cases"] for x in (c["candidate"], c["baseline"])]
+    print(f"cases: {len(listed)} x 2 models, {PATCH[0]}^3 patches, overlap {OVERLAP}, batch {BATCH}, 1 thread")
+    print(f"vigil shadow evaluate (whole process): {vigil_s:.3f} s = {vigil_s / runs:.3f} s per case-model")
+    print(f"python loop (nibabel + MONAI + onnxruntime + surface-distance): {python_s:.3f} s = {python_s / runs:.3f} s per case-model")
+    print(f"ratio python / vigil: {python_s / vigil_s:.2f}x")
+    print(f"vigil beyond ONNX Runtime compute (candidate, per case): {100 * (wall - compute) / wall:.1f} %")
+    print(f"max |Dice vigil - Dice python|: {max(abs(x - y) for x, y in zip(ours, scores)):.2e}")
+    print(f"peak RSS per case (MiB): max {max(c['peak_mib'] for c in dossier['cases']):.1f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
