@@ -187,15 +187,9 @@ pub fn sliding_window<R: ModelRunner + ?Sized>(
     let pv = weights.len();
     let mut sums: Vec<f32> = Vec::new();
     let mut counts = vec![0.0f32; padded.data.len()];
+    let ones = weights_ones(pv);
     for &s in &starts {
-        add_window(
-            &mut counts,
-            padded.shape,
-            s,
-            roi,
-            &weights,
-            &weights_ones(pv),
-        );
+        add_window(&mut counts, padded.shape, s, roi, &weights, &ones);
     }
     let (mut channels, mut compute_ns) = (0usize, 0u64);
     let mut input = vec![0.0f32; batch.max(1) * pv];
