@@ -37,8 +37,16 @@ pub enum StartError {
 /// Every job kind and its handler. A capability with long work adds its kind here, one
 /// `register` line, with the ports its handler needs taken from the state.
 pub fn job_registry(state: &AppState) -> Registry {
-    let registry = Registry::new(state.settings.job_max_attempts);
-    let _ = state;
+    let mut registry = Registry::new(state.settings.job_max_attempts);
+    let evaluation = crate::service::evaluation_job::EvaluationKind {
+        store: state.store.clone(),
+        public_url: state.settings.public_url.clone(),
+        webhook_url: state.settings.alert_webhook_url.clone(),
+    };
+    registry.register(
+        crate::service::evaluation_job::kind_spec(),
+        Arc::new(evaluation),
+    );
     registry
 }
 
@@ -123,7 +131,7 @@ impl Application {
                 let st = state.clone();
                 let round = web::block(move || {
                     let env = st.evaluator_env();
-                    evaluator_round(&env)
+                    evaluator_round(&env, st.settings.run_jobs)
                 });
                 match round.await {
                     Ok(Ok(jobs)) if !jobs.is_empty() => {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use context::JobContext;
-pub use runner::{Runner, RunnerConfig, backoff};
+pub use runner::{Deps, Runner, RunnerConfig, backoff, execute};
 
 use crate::storage::StoreError;
 use crate::storage::jobs::NewJob;

@@ -19,7 +19,6 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "alerts",
                 "audit_log",
                 "baselines",
-                "evaluations",
                 "events",
                 "findings",
                 "jobs",

@@ -14,6 +14,7 @@ use crate::domain::site::Site;
 use crate::domain::user::User;
 use crate::monitoring::columns::{CaseObs, ReviewObs};
 use crate::monitoring::retraining::ManifestCase;
+use crate::storage::evaluations;
 use crate::storage::{
     AlertFilter, CaseQuery, CountFilter, DailyCount, DatabaseKind, EvaluationJob, EventOwner,
     FindingQuery, ItemFate, MonitorCursor, NewEvent, NewPlan, NewReview, PoolState,
@@ -223,7 +224,7 @@ impl Store for DieselStore {
         self.load_first_event_day(model_id)
     }
     fn enqueue_evaluation(&self, job: &EvaluationJob) -> Result<EvaluationJob, StoreError> {
-        self.enqueue_job(job)
+        evaluations::enqueue(self, job)
     }
     fn claim_evaluation(
         &self,
@@ -231,7 +232,7 @@ impl Store for DieselStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<EvaluationJob>, StoreError> {
-        self.claim_job(runner, now, lease_until)
+        evaluations::claim(self, runner, now, lease_until)
     }
     fn renew_lease(
         &self,
@@ -239,20 +240,20 @@ impl Store for DieselStore {
         runner: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.renew_job_lease(id, runner, lease_until)
+        evaluations::renew(self, id, runner, lease_until)
     }
     fn finish_evaluation(&self, job: &EvaluationJob) -> Result<(), StoreError> {
-        self.update_job(job)
+        evaluations::finish(self, job)
     }
     fn evaluation(&self, id: &str) -> Result<Option<EvaluationJob>, StoreError> {
-        self.load_job(id)
+        evaluations::get(self, id)
     }
     fn evaluations(
         &self,
         model: Option<&str>,
         limit: i64,
     ) -> Result<Vec<EvaluationJob>, StoreError> {
-        self.load_jobs(model, limit)
+        evaluations::list(self, model, limit)
     }
     fn save_progress(
         &self,
