@@ -47,6 +47,10 @@ pub fn job_registry(state: &AppState) -> Registry {
         crate::service::evaluation_job::kind_spec(),
         Arc::new(evaluation),
     );
+    registry.register(
+        crate::jobs::probe::kind_spec(),
+        Arc::new(crate::jobs::probe::Probe),
+    );
     registry
 }
 

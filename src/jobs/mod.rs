@@ -8,6 +8,7 @@
 //! `worker.rs` drives runners from the async world.
 
 mod context;
+pub mod probe;
 mod runner;
 pub mod worker;
 

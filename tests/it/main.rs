@@ -32,3 +32,4 @@ mod stats_drift;
 mod support;
 mod tidy;
 mod webhook;
+mod worker;
