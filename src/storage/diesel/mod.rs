@@ -1,4 +1,5 @@
-//! The diesel implementation of `Store` for SQLite and PostgreSQL.
+//! The diesel implementation of every storage trait (`store_<aggregate>.rs`, `jobs.rs`) for
+//! SQLite and PostgreSQL.
 //!
 //! Why not `#[derive(MultiConnection)]`: its `MultiBackend` cannot express multi-row inserts,
 //! `ON CONFLICT` or SQLite's `BEGIN IMMEDIATE`, all of which ingest needs. Instead the pool
@@ -20,7 +21,14 @@ mod plans;
 mod retraining;
 mod rows;
 pub mod schema;
-mod store_impl;
+mod store_alerts;
+mod store_audit;
+mod store_health;
+mod store_ingest;
+mod store_models;
+mod store_monitoring;
+mod store_retraining;
+mod store_sites;
 
 use std::time::Duration;
 
