@@ -13,6 +13,7 @@ mod jobs_api;
 mod jobs_fleet;
 mod masks;
 mod migrations;
+mod migrations_jobs;
 mod monitoring;
 mod monitoring_support;
 mod ops;
