@@ -79,8 +79,8 @@ async fn a_running_evaluation_cancelled_through_the_api_stops_after_the_day_in_h
     use vigil::jobs::{Deps, RunnerConfig, execute};
     use vigil::service::FixedClock;
     use vigil::service::evaluation_job::EvaluationHandler;
-    use vigil::storage::jobs::{ClaimSpec, JobState};
     use vigil::storage::Store;
+    use vigil::storage::jobs::{ClaimSpec, JobState};
 
     use crate::monitoring_support::{Day, post_day, set_up_plan_and_baseline};
 
