@@ -38,12 +38,24 @@ pub enum StartError {
 /// `register` line, with the ports its handler needs taken from the state.
 pub fn job_registry(state: &AppState) -> Registry {
     let mut registry = Registry::new(state.settings.job_max_attempts);
-    let shadow = crate::service::shadow_job::ShadowRunHandler {
-        store: state.store.clone(),
-    };
     registry.register(
         crate::jobs::KindSpec::new(crate::service::shadow_job::KIND),
-        std::sync::Arc::new(shadow),
+        Arc::new(crate::service::shadow_job::ShadowRunHandler {
+            store: state.store.clone(),
+        }),
+    );
+    let evaluation = crate::service::evaluation_job::EvaluationKind {
+        store: state.store.clone(),
+        public_url: state.settings.public_url.clone(),
+        webhook_url: state.settings.alert_webhook_url.clone(),
+    };
+    registry.register(
+        crate::service::evaluation_job::kind_spec(),
+        Arc::new(evaluation),
+    );
+    registry.register(
+        crate::jobs::probe::kind_spec(),
+        Arc::new(crate::jobs::probe::Probe),
     );
     registry
 }
@@ -129,7 +141,7 @@ impl Application {
                 let st = state.clone();
                 let round = web::block(move || {
                     let env = st.evaluator_env();
-                    evaluator_round(&env)
+                    evaluator_round(&env, st.settings.run_jobs)
                 });
                 match round.await {
                     Ok(Ok(jobs)) if !jobs.is_empty() => {

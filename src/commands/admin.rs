@@ -11,8 +11,8 @@ use crate::domain::Role;
 use crate::domain::audit::verify_chain;
 use crate::domain::model::{FeatureKind, FeatureSchema, FeatureSpec};
 use crate::service::admin::{self as svc, Actor, AdminError};
-use crate::storage::Store;
 use crate::storage::diesel::DieselStore;
+use crate::storage::{AuditStore, ModelStore, SiteStore};
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {

@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use crate::app::open_store;
 use crate::config::Settings;
+use crate::jobs::probe;
 use crate::storage::jobs::{Job, JobFilter, JobState, JobStore};
 
 /// `vigil jobs ...`
@@ -25,6 +26,14 @@ pub enum JobsCommand {
     Show { id: String },
     /// Cancel a queued job, or ask a running one to stop at its next step.
     Cancel { id: String },
+    /// Queue a probe job (STEPS steps of STEP_MS each, checkpointed) to check that a runner
+    /// picks jobs up and finishes them; prints its id.
+    Probe {
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        #[arg(long, default_value_t = 100)]
+        step_ms: u64,
+    },
 }
 
 /// Run a `jobs` subcommand; returns the exit code.
@@ -44,6 +53,7 @@ pub fn run(settings: &Settings, command: JobsCommand) -> i32 {
             .and_then(|j| j.ok_or((1, format!("job {id} not found"))))
             .map(|j| print_json(&j)),
         JobsCommand::Cancel { id } => cancel(&store, &id),
+        JobsCommand::Probe { steps, step_ms } => probe(&store, settings, steps, step_ms),
     };
     match result {
         Ok(()) => 0,
@@ -104,6 +114,24 @@ fn cancel(store: &dyn JobStore, id: &str) -> Result<(), (i32, String)> {
         JobState::Running => println!("job {id} asked to stop at its next step"),
         other => println!("job {id} had already ended ({})", other.as_str()),
     }
+    Ok(())
+}
+
+fn probe(
+    store: &dyn JobStore,
+    settings: &Settings,
+    steps: u64,
+    step_ms: u64,
+) -> Result<(), (i32, String)> {
+    let mut registry = crate::jobs::Registry::new(settings.job_max_attempts);
+    registry.register(probe::kind_spec(), std::sync::Arc::new(probe::Probe));
+    let payload = serde_json::json!({"steps": steps, "step_ms": step_ms});
+    let actor = super::admin::actor().0;
+    let job = registry
+        .new_job(probe::KIND, payload, &actor, Utc::now())
+        .ok_or((1, "probe kind missing".to_string()))?;
+    let job = store.enqueue_job(&job).map_err(|e| (1, e.to_string()))?;
+    println!("{}", job.id);
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use crate::app::open_store;
 use crate::config::Settings;
 use crate::service::plans::{PlanServiceError, get_plan, set_plan};
-use crate::storage::Store;
+use crate::storage::ModelStore;
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {

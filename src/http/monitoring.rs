@@ -168,7 +168,11 @@ pub async fn post_evaluation(
             details: vec![],
         },
     })?;
+    // With `run_jobs = false` the job waits for a `vigil worker`.
     let st = state.clone();
+    if !state.settings.run_jobs {
+        return Ok(HttpResponse::Accepted().json(job));
+    }
     actix_web::rt::spawn(async move {
         let run = web::block(move || {
             let env = st.evaluator_env();

@@ -44,6 +44,10 @@ impl<'a> JobContext<'a> {
         self.clock.now()
     }
 
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock
+    }
+
     pub fn blobs(&self) -> &dyn BlobStore {
         self.blobs
     }

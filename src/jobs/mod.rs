@@ -8,6 +8,7 @@
 //! `worker.rs` drives runners from the async world.
 
 mod context;
+pub mod probe;
 mod runner;
 pub mod worker;
 
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use context::JobContext;
-pub use runner::{Runner, RunnerConfig, backoff};
+pub use runner::{Deps, Runner, RunnerConfig, backoff, execute};
 
 use crate::storage::StoreError;
 use crate::storage::jobs::NewJob;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use chrono::Duration;
 
-use super::{JobContext, JobFailure, JobOutput, Registry};
+use super::{JobContext, JobFailure, JobHandler, JobOutput, Registry};
 use crate::blobs::BlobStore;
 use crate::service::Clock;
 use crate::storage::StoreError;
@@ -92,6 +92,14 @@ impl Runner {
 
     /// Run a job this runner has claimed and record how the attempt ended.
     pub fn run_claimed(&self, job: Job) -> Result<(), StoreError> {
+        let deps = Deps {
+            store: &*self.store,
+            blobs: &*self.blobs,
+            clock: &*self.clock,
+            runner: &self.id,
+            config: self.config,
+            shutdown: &self.shutdown,
+        };
         let Some(handler) = self.registry.handler(&job.kind) else {
             let end = JobEnd::Failed {
                 error: format!("no handler for job kind {:?}", job.kind),
@@ -100,80 +108,97 @@ impl Runner {
                 .finish_job(&job.id, &self.id, &end, self.clock.now())?;
             return Ok(());
         };
-        let ctx = JobContext {
-            store: &*self.store,
-            blobs: &*self.blobs,
-            clock: &*self.clock,
-            runner: &self.id,
-            lease: self.config.lease,
-            checkpoint: Mutex::new(job.checkpoint.clone()),
-            job,
-            shutdown: &self.shutdown,
-            lease_lost: AtomicBool::new(false),
-        };
-        tracing::info!(job.id = %ctx.job.id, job.kind = %ctx.job.kind, attempt = ctx.job.attempts, "job started");
-        let outcome = self.with_heartbeat(&ctx, || {
-            catch_unwind(AssertUnwindSafe(|| handler.run(&ctx)))
-                .unwrap_or_else(|_| Err(JobFailure::Retryable("the handler panicked".into())))
-        });
-        let Some(end) = self.end_of(&ctx, outcome) else {
-            tracing::warn!(job.id = %ctx.job.id, "job lease lost; another runner goes on");
-            return Ok(());
-        };
-        let written = self
-            .store
-            .finish_job(&ctx.job.id, &self.id, &end, self.clock.now())?;
-        log_end(&ctx.job, &end, written);
-        Ok(())
+        execute(&deps, &*handler, job)
     }
+}
 
-    /// Decide how the attempt ends; `None` when the lease is gone (nothing may be written).
-    fn end_of(
-        &self,
-        ctx: &JobContext<'_>,
-        outcome: Result<JobOutput, JobFailure>,
-    ) -> Option<JobEnd> {
-        let job = &ctx.job;
-        let end = match outcome {
-            Ok(out) => JobEnd::Succeeded {
-                result: out.result,
-                result_blob: out.result_blob,
-            },
-            Err(JobFailure::Fatal(error)) => JobEnd::Failed { error },
-            Err(JobFailure::Retryable(error)) if job.attempts < job.max_attempts => {
-                let retry_at = self.clock.now() + backoff(&self.config, job.attempts);
-                JobEnd::Retry { error, retry_at }
-            }
-            Err(JobFailure::Retryable(error)) => JobEnd::Failed {
-                error: format!("{error} (attempt {} of {})", job.attempts, job.max_attempts),
-            },
-            Err(JobFailure::Stopped) if ctx.lease_lost.load(Ordering::SeqCst) => return None,
-            Err(JobFailure::Stopped) if self.shutdown.load(Ordering::SeqCst) => JobEnd::Released,
-            Err(JobFailure::Stopped) => JobEnd::Cancelled,
-        };
-        Some(end)
-    }
+/// What running one claimed job needs, borrowed (callers that hold their ports by reference,
+/// like the in-process evaluation, run jobs through `execute` without a `Runner`).
+pub struct Deps<'a> {
+    pub store: &'a dyn JobStore,
+    pub blobs: &'a dyn BlobStore,
+    pub clock: &'a dyn Clock,
+    /// The runner name the job was claimed under.
+    pub runner: &'a str,
+    pub config: RunnerConfig,
+    pub shutdown: &'a AtomicBool,
+}
 
-    /// Run `f` while a thread renews the lease every third of it (real time).
-    fn with_heartbeat<T>(&self, ctx: &JobContext<'_>, f: impl FnOnce() -> T) -> T {
-        let period = (self.config.lease / 3)
-            .to_std()
-            .unwrap_or(std::time::Duration::from_secs(1))
-            .max(std::time::Duration::from_millis(10));
-        let (stop, ticks) = mpsc::channel::<()>();
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = ticks.recv_timeout(period) {
-                    if !matches!(ctx.renew(), Ok(true)) {
-                        return;
-                    }
+/// Run a claimed job's handler under a heartbeat and record how the attempt ended.
+pub fn execute(deps: &Deps<'_>, handler: &dyn JobHandler, job: Job) -> Result<(), StoreError> {
+    let ctx = JobContext {
+        store: deps.store,
+        blobs: deps.blobs,
+        clock: deps.clock,
+        runner: deps.runner,
+        lease: deps.config.lease,
+        checkpoint: Mutex::new(job.checkpoint.clone()),
+        job,
+        shutdown: deps.shutdown,
+        lease_lost: AtomicBool::new(false),
+    };
+    tracing::info!(job.id = %ctx.job.id, job.kind = %ctx.job.kind, attempt = ctx.job.attempts, "job started");
+    let outcome = with_heartbeat(deps, &ctx, || {
+        catch_unwind(AssertUnwindSafe(|| handler.run(&ctx)))
+            .unwrap_or_else(|_| Err(JobFailure::Retryable("the handler panicked".into())))
+    });
+    let Some(end) = end_of(deps, &ctx, outcome) else {
+        tracing::warn!(job.id = %ctx.job.id, "job lease lost; another runner goes on");
+        return Ok(());
+    };
+    let written = deps
+        .store
+        .finish_job(&ctx.job.id, deps.runner, &end, deps.clock.now())?;
+    log_end(&ctx.job, &end, written);
+    Ok(())
+}
+
+/// Decide how the attempt ends; `None` when the lease is gone (nothing may be written).
+fn end_of(
+    deps: &Deps<'_>,
+    ctx: &JobContext<'_>,
+    outcome: Result<JobOutput, JobFailure>,
+) -> Option<JobEnd> {
+    let job = &ctx.job;
+    let end = match outcome {
+        Ok(out) => JobEnd::Succeeded {
+            result: out.result,
+            result_blob: out.result_blob,
+        },
+        Err(JobFailure::Fatal(error)) => JobEnd::Failed { error },
+        Err(JobFailure::Retryable(error)) if job.attempts < job.max_attempts => {
+            let retry_at = deps.clock.now() + backoff(&deps.config, job.attempts);
+            JobEnd::Retry { error, retry_at }
+        }
+        Err(JobFailure::Retryable(error)) => JobEnd::Failed {
+            error: format!("{error} (attempt {} of {})", job.attempts, job.max_attempts),
+        },
+        Err(JobFailure::Stopped) if ctx.lease_lost.load(Ordering::SeqCst) => return None,
+        Err(JobFailure::Stopped) if deps.shutdown.load(Ordering::SeqCst) => JobEnd::Released,
+        Err(JobFailure::Stopped) => JobEnd::Cancelled,
+    };
+    Some(end)
+}
+
+/// Run `f` while a thread renews the lease every third of it (real time).
+fn with_heartbeat<T>(deps: &Deps<'_>, ctx: &JobContext<'_>, f: impl FnOnce() -> T) -> T {
+    let period = (deps.config.lease / 3)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(1))
+        .max(std::time::Duration::from_millis(10));
+    let (stop, ticks) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = ticks.recv_timeout(period) {
+                if !matches!(ctx.renew(), Ok(true)) {
+                    return;
                 }
-            });
-            let out = f();
-            drop(stop);
-            out
-        })
-    }
+            }
+        });
+        let out = f();
+        drop(stop);
+        out
+    })
 }
 
 fn log_end(job: &Job, end: &JobEnd, written: bool) {

@@ -11,7 +11,7 @@ use crate::domain::credential::{self, CredentialKind};
 use crate::domain::model::{FeatureSchema, ModelVersion, check_version, model_id};
 use crate::domain::site::{Site, check_country, check_identifier};
 use crate::domain::user::User;
-use crate::storage::{Store, StoreError};
+use crate::storage::{ModelStore, SiteStore, StoreError};
 
 /// Why an admin action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +37,7 @@ fn draft(actor: &Actor, action: &str, target: &str, details: serde_json::Value) 
 
 /// Register a site; returns it with its key (shown once).
 pub fn add_site(
-    store: &dyn Store,
+    store: &dyn SiteStore,
     actor: &Actor,
     id: &str,
     name: &str,
@@ -70,7 +70,7 @@ pub fn add_site(
 
 /// Replace a site's key; the old key stops working at once. Returns the new key (shown once).
 pub fn rotate_site_key(
-    store: &dyn Store,
+    store: &dyn SiteStore,
     actor: &Actor,
     id: &str,
     now: DateTime<Utc>,
@@ -87,7 +87,7 @@ pub fn rotate_site_key(
 
 /// Disable (or re-enable) a site: its key is refused while disabled; its data stays.
 pub fn set_site_disabled(
-    store: &dyn Store,
+    store: &dyn SiteStore,
     actor: &Actor,
     id: &str,
     disabled: bool,
@@ -102,7 +102,7 @@ pub fn set_site_disabled(
 
 /// Register a user; returns it with its token (shown once).
 pub fn add_user(
-    store: &dyn Store,
+    store: &dyn SiteStore,
     actor: &Actor,
     name: &str,
     role: Role,
@@ -127,7 +127,7 @@ pub fn add_user(
 
 /// Disable (or re-enable) a user.
 pub fn set_user_disabled(
-    store: &dyn Store,
+    store: &dyn SiteStore,
     actor: &Actor,
     name: &str,
     disabled: bool,
@@ -142,7 +142,7 @@ pub fn set_user_disabled(
 
 /// Register a model version with its feature schema.
 pub fn add_model(
-    store: &dyn Store,
+    store: &dyn ModelStore,
     actor: &Actor,
     name: &str,
     version: &str,
@@ -172,7 +172,7 @@ pub enum Principal {
 }
 
 /// Resolve a presented Bearer token; disabled principals and unknown tokens give `None`.
-pub fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Principal>, StoreError> {
+pub fn authenticate(store: &dyn SiteStore, token: &str) -> Result<Option<Principal>, StoreError> {
     let hash = credential::hash(token);
     Ok(match CredentialKind::of_token(token) {
         Some(CredentialKind::SiteKey) => store

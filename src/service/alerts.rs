@@ -10,7 +10,7 @@ use crate::alerting::alert::Alert;
 use crate::alerting::rules::{AlertState, Decision, Signal, Transition, decide, transition};
 use crate::domain::audit::AuditDraft;
 use crate::monitoring::plan::AlertPolicy;
-use crate::storage::{Store, StoreError};
+use crate::storage::{AlertStore, StoreError};
 
 /// One evaluated signal with its key and its words for people.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub struct SignalReport {
 /// Apply the rules and persist the outcome. Returns the decision and the alert it touched;
 /// `Open` and a raised severity are what notifications are sent for.
 pub fn apply_signal(
-    store: &dyn Store,
+    store: &dyn AlertStore,
     report: &SignalReport,
     policy: &AlertPolicy,
 ) -> Result<(Decision, Option<Alert>), StoreError> {
@@ -100,7 +100,7 @@ pub enum AlertMoveError {
 /// Acknowledge, resolve or escalate an alert. Escalation needs no awareness date: it defaults
 /// to now, the moment the manufacturer became aware of a possible incident.
 pub fn move_alert(
-    store: &dyn Store,
+    store: &dyn AlertStore,
     actor: &Actor,
     id: &str,
     t: Transition,

@@ -14,7 +14,7 @@ use crate::monitoring::baseline::{Baseline, FreezeError, from_history, from_uplo
 use crate::monitoring::baseline_table::Table;
 use crate::monitoring::columns::BUILTIN_NUMERIC;
 use crate::monitoring::plan::{PmsPlan, Stratum, Windows};
-use crate::storage::{Store, StoreError, StoredBaseline};
+use crate::storage::{ModelStore, Store, StoreError, StoredBaseline};
 
 /// Largest number of events a freeze reads.
 pub const MAX_FREEZE_EVENTS: i64 = 1_000_000;
@@ -49,7 +49,7 @@ pub enum FreezeSpec {
     FirstEvents(u32),
 }
 
-fn model(store: &dyn Store, name: &str, version: &str) -> Result<ModelVersion, BaselineError> {
+fn model(store: &dyn ModelStore, name: &str, version: &str) -> Result<ModelVersion, BaselineError> {
     store
         .find_model(name, version)?
         .ok_or_else(|| BaselineError::UnknownModel(format!("{name}@{version}")))
@@ -123,7 +123,7 @@ pub fn upload_baseline(
 }
 
 /// The plan's windows of a model, or the defaults when it has no plan yet.
-fn plan_windows(store: &dyn Store, name: &str) -> Windows {
+fn plan_windows(store: &dyn ModelStore, name: &str) -> Windows {
     store
         .plans(name)
         .ok()

@@ -3,12 +3,17 @@
 //! A job evaluates every whole UTC day before its `as_of` day that was not evaluated yet.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::json;
+
+use std::sync::atomic::AtomicBool;
 
 use super::Clock;
 use super::admin::Actor;
-use super::monitor_run::{VersionOutcome, run_version};
+use super::evaluation_job::EvaluationHandler;
+use crate::blobs::DirBlobStore;
+use crate::jobs::{Deps, RunnerConfig, execute};
 use crate::monitoring::plan::PmsPlan;
+use crate::storage::evaluations;
+use crate::storage::jobs::{ClaimSpec, JobStore};
 use crate::storage::{EvaluationJob, Store, StoreError};
 
 /// How long a claim holds before another replica may take over (renewed every day run).
@@ -99,67 +104,48 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
     Ok(queued)
 }
 
-/// Claim and run queued jobs until none is left (or another replica holds the lease).
-/// Returns the jobs this call finished.
+/// Claim and run queued evaluations in this process until none is left (or another runner
+/// holds the one-at-a-time lease), through the job queue's `execute` with the `evaluation`
+/// kind's handler. Returns the evaluations this call ran.
 pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
+    let store: &dyn JobStore = env.store;
+    let handler = EvaluationHandler {
+        store: env.store,
+        public_url: env.public_url,
+        webhook_url: env.webhook_url,
+    };
+    // Evaluations keep no blobs; the store is only there to satisfy the context.
+    let blobs = DirBlobStore::new("./data/blobs");
+    let shutdown = AtomicBool::new(false);
+    let deps = Deps {
+        store,
+        blobs: &blobs,
+        clock: env.clock,
+        runner: env.runner,
+        config: RunnerConfig {
+            lease: LEASE,
+            ..RunnerConfig::default()
+        },
+        shutdown: &shutdown,
+    };
+    let kinds = [evaluations::KIND.to_string()];
     let mut done = Vec::new();
     loop {
         let now = env.clock.now();
-        let Some(job) = env.store.claim_evaluation(env.runner, now, now + LEASE)? else {
+        let spec = ClaimSpec {
+            runner: env.runner,
+            kinds: &kinds,
+            exclusive: &kinds,
+            now,
+            lease_until: now + LEASE,
+        };
+        let Some(job) = store.claim_job(&spec)? else {
             return Ok(done);
         };
-        done.push(run_job(env, job)?);
+        let id = job.id.clone();
+        execute(&deps, &handler, job)?;
+        done.extend(evaluations::get(store, &id)?);
     }
-}
-
-/// Run one claimed job to its end; a failure is recorded on the job, not returned.
-pub fn run_job(
-    env: &EvaluatorEnv<'_>,
-    mut job: EvaluationJob,
-) -> Result<EvaluationJob, StoreError> {
-    let started = std::time::Instant::now();
-    let result = run_model(env, &job);
-    job.finished_at = Some(env.clock.now());
-    match result {
-        Ok(outcomes) => {
-            job.status = "done".into();
-            let versions: Vec<_> = outcomes.iter().map(VersionOutcome::to_json).collect();
-            job.summary = Some(
-                json!({"versions": versions, "seconds": started.elapsed().as_secs_f64()})
-                    .to_string(),
-            );
-            tracing::info!(evaluation = %job.id, model = %job.model, "evaluation done");
-        }
-        Err(e) => {
-            job.status = "failed".into();
-            job.error = Some(e.to_string());
-            tracing::error!(evaluation = %job.id, model = %job.model, error = %e, "evaluation failed");
-        }
-    }
-    env.store.finish_evaluation(&job)?;
-    Ok(job)
-}
-
-fn run_model(env: &EvaluatorEnv<'_>, job: &EvaluationJob) -> Result<Vec<VersionOutcome>, String> {
-    let stored = env
-        .store
-        .plans(&job.model)
-        .map_err(|e| e.to_string())?
-        .pop()
-        .ok_or_else(|| format!("model {:?} has no PMS plan", job.model))?;
-    let plan: PmsPlan = toml::from_str(&stored.body).map_err(|e| format!("stored plan: {e}"))?;
-    let versions: Vec<_> = env
-        .store
-        .list_models()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|m| m.name == job.model)
-        .collect();
-    let mut out = Vec::new();
-    for version in versions {
-        out.push(run_version(env, job, (&stored, &plan), &version).map_err(|e| e.to_string())?);
-    }
-    Ok(out)
 }
 
 /// This process's name in evaluation leases (pid and a random suffix, fixed per process).
@@ -171,11 +157,18 @@ pub fn process_runner_id() -> &'static str {
     })
 }
 
-/// One evaluator round: queue the daily evaluations that are due, run queued jobs, then
-/// queue the daily digests.
-pub fn evaluator_round(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
+/// One evaluator round: queue the daily evaluations that are due, run queued jobs (when this
+/// process runs jobs), then queue the daily digests.
+pub fn evaluator_round(
+    env: &EvaluatorEnv<'_>,
+    run_jobs: bool,
+) -> Result<Vec<EvaluationJob>, StoreError> {
     schedule_due(env.store, env.clock.now())?;
-    let done = run_queued(env)?;
+    let done = if run_jobs {
+        run_queued(env)?
+    } else {
+        Vec::new()
+    };
     enqueue_digests(env.store, env.public_url, env.clock.now())?;
     Ok(done)
 }

@@ -6,6 +6,7 @@ pub mod alert_flow;
 pub mod alerts;
 pub mod baselines;
 pub mod evaluation;
+pub mod evaluation_job;
 pub mod ingest;
 mod item_parse;
 pub mod masks;

@@ -9,7 +9,7 @@ use crate::alerting::alert::Alert;
 use crate::alerting::chart::{SignalSeries, render_png};
 use crate::alerting::email::{Reason, alert_message};
 use crate::alerting::outbox::{OutboxMessage, next_attempt};
-use crate::storage::{Store, StoreError};
+use crate::storage::{AlertStore, StoreError};
 
 /// Sends one message; implemented by the SMTP and directory transports.
 pub trait Mailer: Send + Sync {
@@ -19,7 +19,7 @@ pub trait Mailer: Send + Sync {
 /// Queue the e-mail for an alert (with its chart when a series is given). Returns whether a
 /// new message was queued (false: already queued for this alert and reason).
 pub fn enqueue_alert(
-    store: &dyn Store,
+    store: &dyn AlertStore,
     alert: &Alert,
     reason: Reason,
     recipients: Vec<String>,
@@ -50,7 +50,7 @@ pub struct DispatchReport {
 
 /// Send every due message once; failures are rescheduled with back-off.
 pub fn dispatch_due(
-    store: &dyn Store,
+    store: &dyn AlertStore,
     mailer: &dyn Mailer,
     now: DateTime<Utc>,
 ) -> Result<DispatchReport, StoreError> {

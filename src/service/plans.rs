@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::admin::Actor;
 use crate::domain::audit::AuditDraft;
 use crate::monitoring::plan::{PlanError, PmsPlan};
-use crate::storage::{NewPlan, Store, StoreError, StoredPlan};
+use crate::storage::{ModelStore, NewPlan, Store, StoreError, StoredPlan};
 
 /// Why a plan could not be stored or found.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ pub enum PlanServiceError {
 }
 
 /// Feature names declared by any registered version of `model`.
-fn declared_features(store: &dyn Store, model: &str) -> Result<Vec<String>, PlanServiceError> {
+fn declared_features(store: &dyn ModelStore, model: &str) -> Result<Vec<String>, PlanServiceError> {
     let versions: Vec<_> = store
         .list_models()?
         .into_iter()

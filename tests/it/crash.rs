@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
-use vigil::storage::Store;
+use vigil::storage::IngestStore;
 use vigil::storage::diesel::DieselStore;
 
 use crate::cli::{add_site, vigil};

@@ -69,3 +69,100 @@ async fn jobs_are_listed_shown_and_cancelled_through_the_api() {
         assert_eq!((s, c["code"].as_str()), (409, Some("conflict")), "{c}");
     }
 }
+
+#[actix_web::test]
+async fn a_running_evaluation_cancelled_through_the_api_stops_after_the_day_in_hand() {
+    use std::sync::atomic::AtomicBool;
+
+    use chrono::{Duration, NaiveDate};
+    use vigil::blobs::DirBlobStore;
+    use vigil::jobs::{Deps, RunnerConfig, execute};
+    use vigil::service::FixedClock;
+    use vigil::service::evaluation_job::EvaluationHandler;
+    use vigil::storage::Store;
+    use vigil::storage::jobs::{ClaimSpec, JobState};
+
+    use crate::monitoring_support::{Day, post_day, set_up_plan_and_baseline};
+
+    for db in databases() {
+        // No in-process run: this test plays the runner.
+        let settings = vigil::config::Settings {
+            run_jobs: false,
+            ..crate::support::settings_for(&db)
+        };
+        let app = crate::support::spawn_app_with(&db, settings).await;
+        set_up_plan_and_baseline(&app).await;
+        let first = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        for d in 0..5 {
+            let day = Day {
+                date: first + Duration::days(d),
+                site: 1,
+                n: 40,
+                reviews: 5,
+                hu_shift: 0.0,
+                dice_drop: 0.0,
+            };
+            post_day(&app, &app.site_key, &day).await;
+        }
+        let (s, job) = app
+            .post(
+                "/api/v1/evaluations",
+                &app.quality,
+                &json!({"model": "liver-seg"}),
+            )
+            .await;
+        assert_eq!(s, 202);
+        let id = job["id"].as_str().unwrap().to_string();
+        // Claim it as a runner would.
+        let store: &dyn Store = &*app.store;
+        let kinds = ["evaluation".to_string()];
+        let now = test_now();
+        let spec = ClaimSpec {
+            runner: "runner-x",
+            kinds: &kinds,
+            exclusive: &kinds,
+            now,
+            lease_until: now + Duration::minutes(10),
+        };
+        let claimed = store.claim_job(&spec).unwrap().unwrap();
+        assert_eq!(claimed.id, id);
+        let (s, c) = app
+            .post(
+                &format!("/api/v1/jobs/{id}/cancel"),
+                &app.quality,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(
+            (s, c["state"].as_str(), c["cancel_requested"].as_bool()),
+            (200, Some("running"), Some(true))
+        );
+        let handler = EvaluationHandler {
+            store,
+            public_url: "",
+            webhook_url: "",
+        };
+        let (clock, blobs, stop) = (
+            FixedClock::at(now),
+            DirBlobStore::new("unused"),
+            AtomicBool::new(false),
+        );
+        let deps = Deps {
+            store,
+            blobs: &blobs,
+            clock: &clock,
+            runner: "runner-x",
+            config: RunnerConfig::default(),
+            shutdown: &stop,
+        };
+        execute(&deps, &handler, claimed).unwrap();
+        let (_, shown) = app
+            .get(&format!("/api/v1/evaluations/{id}"), &app.quality)
+            .await;
+        assert_eq!(shown["status"], "cancelled", "{}: {shown}", db.label);
+        assert_eq!(store.job(&id).unwrap().unwrap().state, JobState::Cancelled);
+        // Exactly the first day was evaluated before the cancel was seen.
+        let cursor = store.monitor_cursor("liver-seg@2.3.0").unwrap().unwrap();
+        assert_eq!(cursor.through, first + Duration::days(1), "{}", db.label);
+    }
+}

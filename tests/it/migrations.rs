@@ -20,7 +20,6 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "archive_cases",
                 "audit_log",
                 "baselines",
-                "evaluations",
                 "events",
                 "findings",
                 "jobs",

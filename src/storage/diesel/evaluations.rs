@@ -1,80 +1,17 @@
-//! Evaluation jobs, their findings and the monitor cursor. Jobs form a queue with a lease:
-//! a claim runs in one write transaction (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL under a
-//! transaction-scoped advisory lock), so across replicas at most one job runs at a time, and a
-//! job whose evaluator died is failed once its lease runs out.
+//! Findings of evaluations and the monitor cursor. The evaluations themselves are jobs of kind
+//! `evaluation` in the generic queue (`jobs.rs`); a finding's `evaluation_id` is its job's id.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::rows::{naive, utc};
-use super::schema::{evaluations, findings, monitor_state};
-use super::{AnyConnection, DieselStore, map_err, with_conn, write_tx};
+use super::schema::{findings, monitor_state};
+use super::{DieselStore, map_err, with_conn, write_tx};
 use crate::monitoring::findings::{Finding, FindingStatus, WindowKind};
-use crate::storage::{EvaluationJob, FindingQuery, MonitorCursor, StoreError, StoredFinding};
-
-/// Key of the advisory lock that serialises claims on PostgreSQL.
-const CLAIM_LOCK: i64 = 0x5649_4749_4c01;
-
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = evaluations, treat_none_as_null = true)]
-struct JobRow {
-    id: String,
-    model_name: String,
-    trigger_kind: String,
-    requested_by: String,
-    requested_at: NaiveDateTime,
-    as_of: String,
-    status: String,
-    runner: Option<String>,
-    lease_until: Option<NaiveDateTime>,
-    started_at: Option<NaiveDateTime>,
-    finished_at: Option<NaiveDateTime>,
-    summary: Option<String>,
-    error: Option<String>,
-}
+use crate::storage::{FindingQuery, MonitorCursor, StoreError, StoredFinding};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
-}
-
-impl From<JobRow> for EvaluationJob {
-    fn from(r: JobRow) -> Self {
-        EvaluationJob {
-            id: r.id,
-            model: r.model_name,
-            trigger: r.trigger_kind,
-            requested_by: r.requested_by,
-            requested_at: utc(r.requested_at),
-            as_of: day(&r.as_of),
-            status: r.status,
-            runner: r.runner,
-            lease_until: r.lease_until.map(utc),
-            started_at: r.started_at.map(utc),
-            finished_at: r.finished_at.map(utc),
-            summary: r.summary,
-            error: r.error,
-        }
-    }
-}
-
-impl From<&EvaluationJob> for JobRow {
-    fn from(j: &EvaluationJob) -> Self {
-        JobRow {
-            id: j.id.clone(),
-            model_name: j.model.clone(),
-            trigger_kind: j.trigger.clone(),
-            requested_by: j.requested_by.clone(),
-            requested_at: naive(j.requested_at),
-            as_of: j.as_of.to_string(),
-            status: j.status.clone(),
-            runner: j.runner.clone(),
-            lease_until: j.lease_until.map(naive),
-            started_at: j.started_at.map(naive),
-            finished_at: j.finished_at.map(naive),
-            summary: j.summary.clone(),
-            error: j.error.clone(),
-        }
-    }
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -179,152 +116,7 @@ struct CursorRow {
     updated_at: NaiveDateTime,
 }
 
-/// The claim itself, the same on both backends once the claim is serialised.
-macro_rules! claim_body {
-    ($c:ident, $runner:expr, $now:expr, $until:expr) => {{
-        diesel::update(
-            evaluations::table
-                .filter(evaluations::status.eq("running"))
-                .filter(evaluations::lease_until.lt($now)),
-        )
-        .set((
-            evaluations::status.eq("failed"),
-            evaluations::finished_at.eq($now),
-            evaluations::error.eq("the evaluator lost its lease (stopped or crashed)"),
-        ))
-        .execute($c)?;
-        let running: i64 = evaluations::table
-            .filter(evaluations::status.eq("running"))
-            .count()
-            .get_result($c)?;
-        if running > 0 {
-            return Ok(None);
-        }
-        let next: Option<JobRow> = evaluations::table
-            .filter(evaluations::status.eq("queued"))
-            .order((evaluations::requested_at.asc(), evaluations::id.asc()))
-            .select(JobRow::as_select())
-            .first($c)
-            .optional()?;
-        let Some(mut job) = next else { return Ok(None) };
-        (job.status, job.runner) = ("running".into(), Some($runner.to_string()));
-        (job.lease_until, job.started_at) = (Some($until), Some($now));
-        diesel::update(evaluations::table.find(&job.id))
-            .set(&job)
-            .execute($c)?;
-        Ok(Some(job))
-    }};
-}
-
 impl DieselStore {
-    pub(crate) fn enqueue_job(&self, job: &EvaluationJob) -> Result<EvaluationJob, StoreError> {
-        let mut conn = self.conn()?;
-        let row = JobRow::from(job);
-        let r: QueryResult<JobRow> = write_tx!(&mut *conn, |c| {
-            let queued: Option<JobRow> = evaluations::table
-                .filter(evaluations::model_name.eq(&row.model_name))
-                .filter(evaluations::status.eq("queued"))
-                .select(JobRow::as_select())
-                .first(c)
-                .optional()?;
-            if let Some(q) = queued {
-                return Ok(q);
-            }
-            diesel::insert_into(evaluations::table)
-                .values(&row)
-                .execute(c)?;
-            evaluations::table
-                .find(&row.id)
-                .select(JobRow::as_select())
-                .first(c)
-        });
-        r.map(EvaluationJob::from).map_err(map_err("evaluation"))
-    }
-
-    pub(crate) fn claim_job(
-        &self,
-        runner: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Option<EvaluationJob>, StoreError> {
-        let (now, until) = (naive(now), naive(until));
-        let mut conn = self.conn()?;
-        let r: QueryResult<Option<JobRow>> = match &mut *conn {
-            AnyConnection::Sqlite(conn) => {
-                conn.immediate_transaction(|c| claim_body!(c, runner, now, until))
-            }
-            AnyConnection::Postgres(conn) => conn.transaction(|c| {
-                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({CLAIM_LOCK})"))
-                    .execute(c)?;
-                claim_body!(c, runner, now, until)
-            }),
-        };
-        Ok(r.map_err(map_err("evaluation"))?.map(EvaluationJob::from))
-    }
-
-    pub(crate) fn renew_job_lease(
-        &self,
-        id: &str,
-        runner: &str,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut conn = self.conn()?;
-        let n: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::update(
-            evaluations::table
-                .find(id)
-                .filter(evaluations::status.eq("running"))
-                .filter(evaluations::runner.eq(runner))
-        )
-        .set(evaluations::lease_until.eq(naive(until)))
-        .execute(c));
-        Ok(n.map_err(map_err("evaluation"))? == 1)
-    }
-
-    pub(crate) fn update_job(&self, job: &EvaluationJob) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        let row = JobRow::from(job);
-        let n: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::update(
-            evaluations::table.find(&row.id)
-        )
-        .set(&row)
-        .execute(c));
-        n.map(|_| ()).map_err(map_err("evaluation"))
-    }
-
-    pub(crate) fn load_job(&self, id: &str) -> Result<Option<EvaluationJob>, StoreError> {
-        let mut conn = self.conn()?;
-        let row: QueryResult<Option<JobRow>> = with_conn!(&mut *conn, |c| evaluations::table
-            .find(id)
-            .select(JobRow::as_select())
-            .first(c)
-            .optional());
-        Ok(row.map_err(map_err("evaluation"))?.map(EvaluationJob::from))
-    }
-
-    pub(crate) fn load_jobs(
-        &self,
-        model: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<EvaluationJob>, StoreError> {
-        let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<JobRow>> = with_conn!(&mut *conn, |c| {
-            let mut q = evaluations::table
-                .order((evaluations::requested_at.desc(), evaluations::id.desc()))
-                .limit(limit)
-                .select(JobRow::as_select())
-                .into_boxed();
-            if let Some(m) = model {
-                q = q.filter(evaluations::model_name.eq(m));
-            }
-            q.load(c)
-        });
-        Ok(rows
-            .map_err(map_err("evaluations"))?
-            .into_iter()
-            .map(EvaluationJob::from)
-            .collect())
-    }
-
     pub(crate) fn save_monitor_progress(
         &self,
         found: &[StoredFinding],

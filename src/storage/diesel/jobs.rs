@@ -120,6 +120,8 @@ struct EndChange {
 }
 
 fn end_change(row: &JobRow, end: &JobEnd, now: NaiveDateTime) -> EndChange {
+    // A job queued again has no owner; a finished one keeps the name of the runner that
+    // finished it (shown as the evaluation's `runner`).
     let base = || EndChange {
         lease_owner: Some(None),
         lease_until: Some(None),
@@ -128,6 +130,7 @@ fn end_change(row: &JobRow, end: &JobEnd, now: NaiveDateTime) -> EndChange {
     let done = |state: JobState| EndChange {
         state: Some(state.as_str().into()),
         finished_at: Some(Some(now)),
+        lease_owner: None,
         ..base()
     };
     match end {

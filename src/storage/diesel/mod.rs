@@ -1,4 +1,5 @@
-//! The diesel implementation of `Store` for SQLite and PostgreSQL.
+//! The diesel implementation of every storage trait (`store_<aggregate>.rs`, `jobs.rs`) for
+//! SQLite and PostgreSQL.
 //!
 //! Why not `#[derive(MultiConnection)]`: its `MultiBackend` cannot express multi-row inserts,
 //! `ON CONFLICT` or SQLite's `BEGIN IMMEDIATE`, all of which ingest needs. Instead the pool
@@ -21,7 +22,14 @@ mod retraining;
 mod rows;
 pub mod schema;
 mod shadow;
-mod store_impl;
+mod store_alerts;
+mod store_audit;
+mod store_health;
+mod store_ingest;
+mod store_models;
+mod store_monitoring;
+mod store_retraining;
+mod store_sites;
 
 use std::time::Duration;
 

@@ -176,24 +176,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    evaluations (id) {
-        id -> Text,
-        model_name -> Text,
-        trigger_kind -> Text,
-        requested_by -> Text,
-        requested_at -> Timestamp,
-        as_of -> Text,
-        status -> Text,
-        runner -> Nullable<Text>,
-        lease_until -> Nullable<Timestamp>,
-        started_at -> Nullable<Timestamp>,
-        finished_at -> Nullable<Timestamp>,
-        summary -> Nullable<Text>,
-        error -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     findings (evaluation_id, seq) {
         evaluation_id -> Text,
         seq -> BigInt,

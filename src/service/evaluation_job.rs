@@ -1,0 +1,107 @@
+//! The `evaluation` job kind: its handler evaluates every version of the job's model up to
+//! the job's `as_of` (`monitor_run`), reporting progress per version; the summary becomes the
+//! job's result. One attempt (a later job resumes from the monitor's cursor), one at a time
+//! across the fleet (evaluations share alert state).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::evaluation::EvaluatorEnv;
+use super::monitor_run::{VersionOutcome, run_version};
+use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput, KindSpec};
+use crate::monitoring::plan::PmsPlan;
+use crate::storage::evaluations::{KIND, from_job};
+use crate::storage::{EvaluationJob, Store};
+
+/// How the queue treats evaluations.
+pub fn kind_spec() -> KindSpec {
+    KindSpec {
+        name: KIND.into(),
+        max_attempts: Some(1),
+        exclusive: true,
+    }
+}
+
+/// The handler over borrowed ports (the in-process evaluation uses it directly).
+pub struct EvaluationHandler<'a> {
+    pub store: &'a dyn Store,
+    pub public_url: &'a str,
+    pub webhook_url: &'a str,
+}
+
+impl JobHandler for EvaluationHandler<'_> {
+    fn run(&self, ctx: &JobContext<'_>) -> Result<JobOutput, JobFailure> {
+        let job = from_job(ctx.job().clone());
+        let env = EvaluatorEnv {
+            store: self.store,
+            clock: ctx.clock(),
+            runner: ctx.runner(),
+            public_url: self.public_url,
+            webhook_url: self.webhook_url,
+        };
+        let started = Instant::now();
+        match run_model(&env, &job, ctx) {
+            Ok(outcomes) => {
+                let versions: Vec<_> = outcomes.iter().map(VersionOutcome::to_json).collect();
+                let seconds = started.elapsed().as_secs_f64();
+                Ok(JobOutput {
+                    result: Some(json!({"versions": versions, "seconds": seconds})),
+                    result_blob: None,
+                })
+            }
+            // A lost lease or a cancel request ends the day loop with an error; say which.
+            Err(_) if ctx.is_cancelled() => Err(JobFailure::Stopped),
+            Err(e) => Err(JobFailure::Fatal(e)),
+        }
+    }
+}
+
+/// The handler as registered in the queue (owns its ports).
+pub struct EvaluationKind {
+    pub store: Arc<dyn Store>,
+    pub public_url: String,
+    pub webhook_url: String,
+}
+
+impl JobHandler for EvaluationKind {
+    fn run(&self, ctx: &JobContext<'_>) -> Result<JobOutput, JobFailure> {
+        let handler = EvaluationHandler {
+            store: &*self.store,
+            public_url: &self.public_url,
+            webhook_url: &self.webhook_url,
+        };
+        handler.run(ctx)
+    }
+}
+
+fn run_model(
+    env: &EvaluatorEnv<'_>,
+    job: &EvaluationJob,
+    ctx: &JobContext<'_>,
+) -> Result<Vec<VersionOutcome>, String> {
+    let stored = env
+        .store
+        .plans(&job.model)
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or_else(|| format!("model {:?} has no PMS plan", job.model))?;
+    let plan: PmsPlan = toml::from_str(&stored.body).map_err(|e| format!("stored plan: {e}"))?;
+    let versions: Vec<_> = env
+        .store
+        .list_models()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|m| m.name == job.model)
+        .collect();
+    let mut out = Vec::new();
+    let total = versions.len() as u64;
+    for (i, version) in versions.iter().enumerate() {
+        ctx.progress(i as u64, total, &version.id)
+            .map_err(|e| e.to_string())?;
+        out.push(run_version(env, job, (&stored, &plan), version).map_err(|e| e.to_string())?);
+    }
+    ctx.progress(total, total, "").map_err(|e| e.to_string())?;
+    Ok(out)
+}
