@@ -19,6 +19,7 @@ use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
+use crate::storage::ops::OpsStore;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +104,7 @@ impl Application {
                 });
                 match round.await {
                     Ok(Ok(jobs)) if !jobs.is_empty() => {
+                        state.metrics.observe_jobs(&jobs);
                         tracing::info!(jobs = jobs.len(), "evaluator round finished")
                     }
                     Ok(Err(e)) => tracing::error!(error = %e, "evaluator round failed"),
@@ -130,7 +132,9 @@ impl Application {
     ) -> Result<Self, StartError> {
         let store = open_store(&settings)?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || {

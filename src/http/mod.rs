@@ -15,6 +15,7 @@ mod retraining;
 pub mod routes;
 mod sites;
 pub mod telemetry;
+mod telemetry_db;
 
 use std::sync::Arc;
 

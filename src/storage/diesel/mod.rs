@@ -13,6 +13,7 @@ mod connection;
 mod evaluations;
 mod ingest;
 mod monitor;
+mod ops;
 mod outbox;
 mod plans;
 mod retraining;
