@@ -13,6 +13,7 @@ use crate::alerting::webhook::Courier;
 use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
+use crate::http::security;
 use crate::http::telemetry::observe;
 use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
@@ -20,12 +21,15 @@ use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
 use crate::storage::ops::OpsStore;
+use crate::tls::ReloadingCert;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -137,10 +141,14 @@ impl Application {
         state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());
         let max_body = settings.max_body_bytes;
+        let tls = tls_cert(&settings)?;
+        let (secure, origins) = (tls.is_some(), settings.cors_allowed_origins.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(observe))
+                .wrap(security::headers(secure))
+                .wrap(security::cors(&origins))
                 .configure(|cfg| configure(cfg, max_body))
         })
         .shutdown_timeout(settings.shutdown_timeout_s);
@@ -148,10 +156,15 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let addr = format!("{:?}", listener.local_addr().ok());
-        let server = server
-            .listen(listener)
-            .map_err(|source| StartError::Listen { addr, source })?
-            .run();
+        let server = match &tls {
+            Some(cert) => {
+                reload_on_sighup(cert.clone());
+                server.listen_rustls_0_23(listener, cert.server_config()?)
+            }
+            None => server.listen(listener),
+        }
+        .map_err(|source| StartError::Listen { addr, source })?
+        .run();
         let handle = server.handle();
         Ok(Self {
             server,
@@ -160,4 +173,33 @@ impl Application {
             state,
         })
     }
+}
+
+/// The HTTPS certificate when `tls_cert_path` and `tls_key_path` are set.
+fn tls_cert(settings: &Settings) -> Result<Option<Arc<ReloadingCert>>, StartError> {
+    if settings.tls_cert_path.is_empty() {
+        return Ok(None);
+    }
+    let cert = ReloadingCert::open(&settings.tls_cert_path, &settings.tls_key_path)?;
+    Ok(Some(Arc::new(cert)))
+}
+
+/// Re-read the certificate and key on every SIGHUP (certificate renewal without a restart).
+fn reload_on_sighup(cert: Arc<ReloadingCert>) {
+    #[cfg(unix)]
+    actix_web::rt::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot watch SIGHUP: the TLS certificate will not reload");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match cert.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS reload failed; keeping the current certificate")
+                }
+            }
+        }
+    });
 }

@@ -13,6 +13,7 @@ mod plans;
 mod read;
 mod retraining;
 pub mod routes;
+pub mod security;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;

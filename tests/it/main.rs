@@ -30,4 +30,5 @@ mod stats_cli;
 mod stats_drift;
 mod support;
 mod tidy;
+mod tls;
 mod webhook;
