@@ -15,6 +15,8 @@ use crate::http::AppState;
 use crate::http::routes::configure;
 use crate::http::security;
 use crate::http::telemetry::observe;
+use crate::jobs::Registry;
+use crate::jobs::worker::WorkerPool;
 use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
@@ -35,6 +37,28 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// Every job kind and its handler. A capability with long work adds its kind here, one
+/// `register` line, with the ports its handler needs taken from the state.
+pub fn job_registry(state: &AppState) -> Registry {
+    let registry = Registry::new(state.settings.job_max_attempts);
+    let _ = state;
+    registry
+}
+
+/// Start `job_runners` runner threads over the state's queue; `None` (logged) if the threads
+/// cannot be spawned.
+pub fn start_runners(state: &AppState) -> Option<WorkerPool> {
+    let runner = state.runner(crate::service::evaluation::process_runner_id());
+    let poll = std::time::Duration::from_secs(1);
+    match WorkerPool::start(runner, state.settings.job_runners, poll) {
+        Ok(pool) => Some(pool),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start job runners");
+            None
+        }
+    }
 }
 
 /// A built application: the server future, its handle, the bound port and the state.
@@ -118,6 +142,17 @@ impl Application {
         });
     }
 
+    /// Start the job runner threads (`job_runners` of them) unless `run_jobs = false`.
+    /// The caller stops the pool after the server, which releases or finishes the jobs in hand.
+    pub fn start_jobs(&self) -> Option<WorkerPool> {
+        let settings = &self.state.settings;
+        if !settings.run_jobs {
+            tracing::info!("job runners disabled in this process (run_jobs = false)");
+            return None;
+        }
+        start_runners(&self.state)
+    }
+
     /// Build on the configured address with the real clock.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let listener =
@@ -137,7 +172,8 @@ impl Application {
         let store = open_store(&settings)?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
-        let state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        state.jobs = Arc::new(job_registry(&state));
         state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());
         let max_body = settings.max_body_bytes;

@@ -46,6 +46,12 @@ pub enum Command {
     Baseline(commands::monitor::BaselineCommand),
     /// Run an evaluation of a model's PMS plan now, in this process, and print its summary.
     Evaluate(commands::monitor::EvaluateArgs),
+    /// Run queued jobs only (evaluations, shadow runs, reports); serves /healthz, /readyz and
+    /// /metrics. Pair with `run_jobs = false` on `serve` to keep long work off the API.
+    Worker(commands::worker::WorkerArgs),
+    /// The job queue: list jobs, show one, cancel one.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
     /// Alert e-mail: check the transport with a test message.
     #[command(subcommand)]
     Alert(commands::alert::AlertCommand),

@@ -103,6 +103,19 @@ pub struct Settings {
     /// Seconds between evaluator rounds (queue the daily evaluations, run queued ones);
     /// 0 disables the evaluator in this replica.
     pub evaluation_interval_s: u64,
+    /// Run queued jobs (evaluations, shadow runs, reports) in this `serve` process; `false`
+    /// leaves them to `vigil worker` processes sharing the database.
+    pub run_jobs: bool,
+    /// Runner threads of `vigil worker` (and of `serve` when `run_jobs`).
+    pub job_runners: usize,
+    /// Seconds a claimed job is held without renewal before another runner may take it over.
+    pub job_lease_s: u64,
+    /// Attempts of a failing job before it fails for good (kinds may set their own).
+    pub job_max_attempts: u32,
+    /// Seconds before a failed job's second attempt; doubled for each further one (max 1 h).
+    pub job_backoff_s: u64,
+    /// Directory of the content-addressed blob store (models, volumes, reports).
+    pub blob_dir: String,
     /// Alerts are also POSTed here as JSON with the `X-Vigil-Signature` HMAC; empty: none.
     pub alert_webhook_url: String,
     /// Training-pipeline webhook that receives retraining manifests; empty: none.
@@ -147,6 +160,12 @@ impl Default for Settings {
             mail_dir: "./data/mail".into(),
             outbox_interval_s: 10,
             evaluation_interval_s: 300,
+            run_jobs: true,
+            job_runners: 1,
+            job_lease_s: 60,
+            job_max_attempts: 3,
+            job_backoff_s: 30,
+            blob_dir: "./data/blobs".into(),
             alert_webhook_url: String::new(),
             training_webhook_url: String::new(),
             webhook_secret: Secret::default(),
@@ -282,6 +301,9 @@ impl Settings {
             ("max_mask_voxels", self.max_mask_voxels as usize),
             ("rate_limit_per_second", self.rate_limit_per_second as usize),
             ("rate_limit_burst", self.rate_limit_burst as usize),
+            ("job_runners", self.job_runners),
+            ("job_lease_s", self.job_lease_s as usize),
+            ("job_max_attempts", self.job_max_attempts as usize),
         ];
         for (field, value) in positive {
             if value == 0 {

@@ -3,11 +3,13 @@
 //! Code map (one line per module; README's Architecture section walks the flows):
 //! - `alerting`     alert rules (dedup, cool-down, hysteresis) and lifecycle (pure).
 //! - `app`          wires concrete implementations; binds the listener.
+//! - `blobs`        blob-store port (SHA-256 keys, atomic writes, checked reads); directory impl.
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
 //! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
 //! - `domain`       entities and wire items with their validation (pure).
 //! - `error`        `AppError` and the stable error-code table.
 //! - `http`         actix-web routes, auth, body parsing, metrics, OpenAPI.
+//! - `jobs`         job queue engine: kinds register handlers; runners lease, renew, retry.
 //! - `monitoring`   PMS plans (and plan evaluation as it lands) (pure).
 //! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
 //! - `service`      use cases over the ports (`Store`, `Clock`).
@@ -20,12 +22,14 @@
 
 pub mod alerting;
 pub mod app;
+pub mod blobs;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod monitoring;
 pub mod privacy;
 pub mod segmentation;

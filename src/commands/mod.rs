@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod alert;
 pub mod demo;
+pub mod jobs;
 pub mod monitor;
 pub mod plan;
 pub mod seg_metrics;
@@ -11,6 +12,7 @@ pub mod serve;
 pub mod simulate;
 pub mod stats;
 pub mod validate;
+pub mod worker;
 
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
@@ -50,6 +52,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Alert(c) => alert::run(&settings, c),
         Command::Baseline(c) => monitor::baseline(&settings, c),
         Command::Evaluate(args) => monitor::evaluate(&settings, &args),
+        Command::Worker(args) => worker::run(settings, &args),
+        Command::Jobs(c) => jobs::run(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

@@ -32,13 +32,19 @@ pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
         let app = Application::build(settings.clone())?;
         tracing::info!(listen = %settings.listen, database = ?app.state.store.kind(), "vigil serving");
         app.start_evaluator();
+        let pool = app.start_jobs();
         if demo {
             actix_web::rt::spawn(super::demo::run_demo(app.state.clone(), settings.listen.clone()));
         }
         if let Err(e) = app.start_dispatcher() {
             tracing::error!(error = %e, "alert e-mail is not configured correctly; alerts stay queued");
         }
-        app.server.await.map_err(|source| crate::app::StartError::Listen { addr: settings.listen.clone(), source })
+        let served = app.server.await;
+        // SIGTERM/SIGINT stopped the server; release or finish the jobs in hand.
+        if let Some(pool) = pool {
+            let _ = actix_web::web::block(move || pool.stop()).await;
+        }
+        served.map_err(|source| crate::app::StartError::Listen { addr: settings.listen.clone(), source })
     });
     match result {
         Ok(()) => {

@@ -5,6 +5,7 @@ mod alerts;
 pub mod auth;
 mod body;
 mod ingest;
+pub mod jobs;
 mod masks;
 mod monitoring;
 pub mod openapi;
@@ -32,6 +33,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<telemetry::Metrics>,
     pub limiter: Arc<auth::RateLimiter>,
+    /// Registered job kinds (`app::job_registry` fills it).
+    pub jobs: Arc<crate::jobs::Registry>,
+    pub blobs: Arc<dyn crate::blobs::BlobStore>,
 }
 
 impl AppState {
@@ -52,12 +56,34 @@ impl AppState {
             settings.rate_limit_burst,
         ));
         let metrics = Arc::new(telemetry::Metrics::new());
+        let jobs = Arc::new(crate::jobs::Registry::new(settings.job_max_attempts));
+        let blobs = Arc::new(crate::blobs::DirBlobStore::new(&settings.blob_dir));
         Self {
             store,
             settings,
             clock,
             metrics,
             limiter,
+            jobs,
+            blobs,
+        }
+    }
+
+    /// A job runner over this state's store, blobs, clock and registered kinds.
+    pub fn runner(&self, id: &str) -> crate::jobs::Runner {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::jobs::Runner {
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+            clock: self.clock.clone(),
+            registry: self.jobs.clone(),
+            id: id.into(),
+            config: crate::jobs::RunnerConfig {
+                lease: secs(self.settings.job_lease_s),
+                backoff_base: secs(self.settings.job_backoff_s),
+                backoff_max: chrono::Duration::hours(1),
+            },
+            shutdown: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 }

@@ -76,7 +76,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/alerts/{id}/{action}",
                 web::post().to(alerts::post_alert_move),
-            ),
+            )
+            .configure(super::jobs::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -3,6 +3,7 @@
 //! on the blocking pool (`web::block`), never on the async workers.
 
 pub mod diesel;
+pub mod jobs;
 pub mod ops;
 
 use std::collections::HashMap;
@@ -285,7 +286,7 @@ pub struct PoolState {
 }
 
 /// Everything the service layer needs from the database.
-pub trait Store: Send + Sync {
+pub trait Store: jobs::JobStore + Send + Sync {
     fn kind(&self) -> DatabaseKind;
     /// Round-trip to the database (readiness).
     fn ping(&self) -> Result<(), StoreError>;

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod auth;
+mod blobs;
 mod cli;
 mod crash;
 mod dashboards;
@@ -9,6 +10,9 @@ mod demo;
 mod deploy;
 mod email;
 mod ingest;
+mod jobs;
+mod jobs_api;
+mod jobs_fleet;
 mod masks;
 mod migrations;
 mod monitoring;

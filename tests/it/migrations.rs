@@ -22,6 +22,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "evaluations",
                 "events",
                 "findings",
+                "jobs",
                 "models",
                 "monitor_state",
                 "outbox",

@@ -16,6 +16,11 @@ const PURE: &[&str] = &[
     "src/alerting/outbox.rs",
     "src/alerting/chart.rs",
     "src/alerting/digest.rs",
+    "src/jobs/mod.rs",
+    "src/jobs/context.rs",
+    "src/jobs/runner.rs",
+    "src/jobs/worker.rs",
+    "src/blobs",
 ];
 const FORBIDDEN: &[&str] = &["actix", "diesel", "tokio", "lettre", "ort::", "reqwest"];
 

@@ -12,6 +12,8 @@ mod audit;
 mod connection;
 mod evaluations;
 mod ingest;
+mod jobs;
+mod jobs_claim;
 mod monitor;
 mod ops;
 mod outbox;

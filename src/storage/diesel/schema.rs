@@ -231,3 +231,30 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Nullable<Text>,
+        payload -> Text,
+        state -> Text,
+        progress_done -> BigInt,
+        progress_total -> BigInt,
+        progress_message -> Nullable<Text>,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        attempts -> BigInt,
+        max_attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        checkpoint -> Nullable<Text>,
+        result -> Nullable<Text>,
+        result_blob -> Nullable<Text>,
+        error -> Nullable<Text>,
+        cancel_requested -> Bool,
+    }
+}
