@@ -23,6 +23,7 @@ use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
 use crate::storage::ops::OpsStore;
+use crate::storage::s3_blobs::S3BlobStore;
 use crate::tls::ReloadingCert;
 
 /// Why the application could not start.
@@ -32,6 +33,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("blob store: {0}")]
+    Blobs(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -173,6 +176,10 @@ impl Application {
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        if !settings.blob_url.is_empty() {
+            state.blobs =
+                Arc::new(S3BlobStore::from_settings(&settings).map_err(StartError::Blobs)?);
+        }
         state.jobs = Arc::new(job_registry(&state));
         state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());

@@ -129,6 +129,17 @@ pub struct Settings {
     pub tls_key_path: String,
     /// Browser origins allowed to call the API cross-origin (CORS); empty: CORS off.
     pub cors_allowed_origins: Vec<String>,
+    /// `s3://bucket/prefix`: keep blobs in an S3-compatible object store shared by every
+    /// replica instead of `blob_dir`. Empty: the directory.
+    pub blob_url: String,
+    /// S3 endpoint URL for MinIO, Ceph and the like; empty: AWS for `blob_s3_region`.
+    pub blob_s3_endpoint: String,
+    /// S3 region (MinIO accepts any).
+    pub blob_s3_region: String,
+    /// S3 access key id; empty: no explicit credentials.
+    pub blob_s3_access_key_id: String,
+    /// S3 secret access key.
+    pub blob_s3_secret_access_key: Secret,
 }
 
 impl Default for Settings {
@@ -172,6 +183,11 @@ impl Default for Settings {
             tls_cert_path: String::new(),
             tls_key_path: String::new(),
             cors_allowed_origins: Vec::new(),
+            blob_url: String::new(),
+            blob_s3_endpoint: String::new(),
+            blob_s3_region: "us-east-1".into(),
+            blob_s3_access_key_id: String::new(),
+            blob_s3_secret_access_key: Secret::default(),
         }
     }
 }
@@ -292,6 +308,14 @@ impl Settings {
                 field: "cors_allowed_origins",
                 message: format!("{bad:?} is not an origin like https://console.example.org"),
             });
+        }
+        if !self.blob_url.is_empty() {
+            crate::storage::s3_blobs::parse_blob_url(&self.blob_url).map_err(|message| {
+                ConfigError::Invalid {
+                    field: "blob_url",
+                    message,
+                }
+            })?;
         }
         let positive = [
             ("pool_size", self.pool_size as usize),

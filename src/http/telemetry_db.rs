@@ -35,6 +35,7 @@ pub struct DbGauges {
     outbox_retrying: IntGaugeVec,
     outbox_age: Gauge,
     reviews: IntGaugeVec,
+    queue_jobs: IntGaugeVec,
     errors: IntCounter,
 }
 
@@ -110,6 +111,12 @@ impl DbGauges {
                 "Stored clinician reviews by outcome (accepted, edited, rejected)",
                 &["outcome"],
             ),
+            queue_jobs: gauge_vec(
+                r,
+                "vigil_jobs",
+                "Queue jobs (shadow runs, reports, ...) by kind and state",
+                &["kind", "state"],
+            ),
             errors: register(r, errors),
         }
     }
@@ -152,6 +159,7 @@ impl DbGauges {
         fill(&self.outbox_retrying, &snap.outbox_retrying);
         self.outbox_age.set(age(snap.outbox_oldest));
         fill(&self.reviews, &snap.reviews);
+        fill(&self.queue_jobs, &snap.jobs);
     }
 }
 

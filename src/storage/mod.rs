@@ -5,6 +5,7 @@
 pub mod diesel;
 pub mod jobs;
 pub mod ops;
+pub mod s3_blobs;
 
 use std::collections::HashMap;
 

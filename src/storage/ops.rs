@@ -38,6 +38,8 @@ pub struct OpsSnapshot {
     pub outbox_retrying: Vec<LabelCount>,
     /// Stored reviews by `[outcome]`.
     pub reviews: Vec<LabelCount>,
+    /// Queue jobs (shadow runs, reports, ...) by `[kind, state]`.
+    pub jobs: Vec<LabelCount>,
 }
 
 /// Read-only queries behind the operational metrics.

@@ -3,6 +3,7 @@
 mod alerts;
 mod auth;
 mod blobs;
+mod blobs_s3;
 mod cli;
 mod crash;
 mod dashboards;

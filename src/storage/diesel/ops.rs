@@ -7,7 +7,7 @@ use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
 
 use super::rows::utc;
-use super::schema::{alerts, evaluations, events, findings, outbox, reviews, sites};
+use super::schema::{alerts, evaluations, events, findings, jobs, outbox, reviews, sites};
 use super::{AnyConnection, DieselStore, with_conn};
 use crate::storage::StoreError;
 use crate::storage::ops::{LabelCount, OpsSnapshot, OpsStore};
@@ -129,7 +129,12 @@ fn snapshot(conn: &mut AnyConnection) -> QueryResult<OpsSnapshot> {
         .group_by(reviews::outcome)
         .select((reviews::outcome, count_star()))
         .load(c))?;
+    let job_rows = with_conn!(&mut *conn, |c| jobs::table
+        .group_by((jobs::kind, jobs::state))
+        .select((jobs::kind, jobs::state, count_star()))
+        .load(c))?;
     Ok(OpsSnapshot {
+        jobs: two(job_rows),
         last_contact: last_contact(conn)?
             .into_iter()
             .map(|(s, t)| (s, t.map(utc)))
