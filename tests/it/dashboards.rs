@@ -291,25 +291,18 @@ fn sql_rows(url: &str, q: &str) -> Result<i64, String> {
     r.map(|c| c.n).map_err(|e| e.to_string())
 }
 
-#[actix_web::test]
-async fn every_panel_query_returns_data_from_real_prometheus_and_the_views() {
-    // PostgreSQL is what Grafana reads in production; SQLite when no server is configured.
-    let db = databases().pop().unwrap();
-    let (port, admin, quality) = spawn_live(&db).await;
-    // One refused batch, so the refusal panels have a series.
-    let client = reqwest::Client::new();
-    feed_and_evaluate(port, &admin, &quality).await;
-    let prom = Prometheus::start(port);
-    let site = "sim-site-01";
-    let key_res = client
+/// One batch refused at `site` (the fleet-overview and site panels chart refusals).
+async fn post_refused_batch(client: &reqwest::Client, port: u16, admin: &str, site: &str) {
+    let key: Value = client
         .post(format!("http://127.0.0.1:{port}/api/v1/sites/{site}/key"))
-        .bearer_auth(&admin)
+        .bearer_auth(admin)
         .send()
         .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    let key: Value = key_res.json().await.unwrap();
     let mut bad = event(1);
-    bad["model"] = json!("liver-seg");
     bad["input_features"] = json!({"no_such_feature": 1.0});
     let refused = client
         .post(format!("http://127.0.0.1:{port}/api/v1/events"))
@@ -319,30 +312,51 @@ async fn every_panel_query_returns_data_from_real_prometheus_and_the_views() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 422);
+}
+
+/// The query's result once a series appears (scrapes arrive every second; up to 30 s), or
+/// Prometheus's refusal at once.
+async fn promql_result(
+    prom: &Prometheus,
+    client: &reqwest::Client,
+    q: &str,
+) -> Result<usize, String> {
+    let mut last = Ok(vec![]);
+    for _ in 0..120 {
+        last = prom.query(client, q).await;
+        match &last {
+            Ok(v) if !v.is_empty() => break,
+            Err(e) if e.starts_with("refused") => break,
+            _ => actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await,
+        }
+    }
+    last.map(|v| v.len())
+}
+
+#[actix_web::test]
+async fn every_panel_query_returns_data_from_real_prometheus_and_the_views() {
+    // PostgreSQL is what Grafana reads in production; SQLite when no server is configured.
+    let db = databases().pop().unwrap();
+    let (port, admin, quality) = spawn_live(&db).await;
+    let client = reqwest::Client::new();
+    feed_and_evaluate(port, &admin, &quality).await;
+    let prom = Prometheus::start(port);
+    let site = "sim-site-01";
+    post_refused_batch(&client, port, &admin, site).await;
     let mut checked = (0, 0);
     for (board, title, uid, q) in queries() {
         let q = expand(&q, site);
-        if uid == SQL_UID {
-            let n = sql_rows(&db.url, &q).unwrap_or_else(|e| panic!("{board} / {title}: {e}\n{q}"));
-            assert!(n > 0, "{board} / {title}: no rows\n{q}");
+        let rows = if uid == SQL_UID {
             checked.1 += 1;
-            continue;
-        }
-        // Scrapes arrive every second; give a series up to 30 s to appear.
-        let mut last = Ok(vec![]);
-        for _ in 0..120 {
-            last = prom.query(&client, &q).await;
-            match &last {
-                Ok(v) if !v.is_empty() => break,
-                Err(e) if e.starts_with("refused") => break,
-                _ => actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await,
-            }
-        }
-        match last {
-            Ok(v) => assert!(!v.is_empty(), "{board} / {title}: no data\n{q}"),
+            sql_rows(&db.url, &q).map(|n| n as usize)
+        } else {
+            checked.0 += 1;
+            promql_result(&prom, &client, &q).await
+        };
+        match rows {
+            Ok(n) => assert!(n > 0, "{board} / {title}: no data\n{q}"),
             Err(e) => panic!("{board} / {title}: {e}\n{q}"),
         }
-        checked.0 += 1;
     }
     assert!(checked.0 >= 30 && checked.1 >= 8, "{checked:?}");
 }

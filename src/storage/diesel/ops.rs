@@ -92,6 +92,30 @@ fn last_evaluations(conn: &mut AnyConnection) -> QueryResult<Vec<(String, NaiveD
     Ok(out)
 }
 
+type ChannelCounts = Vec<(String, i64)>;
+
+/// Undelivered messages by channel, those already retried, and the oldest one's age.
+fn outbox_figures(
+    conn: &mut AnyConnection,
+) -> QueryResult<(ChannelCounts, ChannelCounts, Option<NaiveDateTime>)> {
+    let pending = with_conn!(&mut *conn, |c| outbox::table
+        .filter(outbox::sent_at.is_null())
+        .group_by(outbox::channel)
+        .select((outbox::channel, count_star()))
+        .load(c))?;
+    let retrying = with_conn!(&mut *conn, |c| outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::attempts.gt(0))
+        .group_by(outbox::channel)
+        .select((outbox::channel, count_star()))
+        .load(c))?;
+    let oldest: Option<NaiveDateTime> = with_conn!(&mut *conn, |c| outbox::table
+        .filter(outbox::sent_at.is_null())
+        .select(min(outbox::created_at))
+        .first(c))?;
+    Ok((pending, retrying, oldest))
+}
+
 fn snapshot(conn: &mut AnyConnection) -> QueryResult<OpsSnapshot> {
     let open_alerts = with_conn!(&mut *conn, |c| alerts::table
         .filter(alerts::state.ne("resolved"))
@@ -110,21 +134,7 @@ fn snapshot(conn: &mut AnyConnection) -> QueryResult<OpsSnapshot> {
         .filter(evaluations::status.eq("queued"))
         .select(min(evaluations::requested_at))
         .first(c))?;
-    let pending = with_conn!(&mut *conn, |c| outbox::table
-        .filter(outbox::sent_at.is_null())
-        .group_by(outbox::channel)
-        .select((outbox::channel, count_star()))
-        .load(c))?;
-    let retrying = with_conn!(&mut *conn, |c| outbox::table
-        .filter(outbox::sent_at.is_null())
-        .filter(outbox::attempts.gt(0))
-        .group_by(outbox::channel)
-        .select((outbox::channel, count_star()))
-        .load(c))?;
-    let oldest: Option<NaiveDateTime> = with_conn!(&mut *conn, |c| outbox::table
-        .filter(outbox::sent_at.is_null())
-        .select(min(outbox::created_at))
-        .first(c))?;
+    let (pending, retrying, oldest) = outbox_figures(conn)?;
     let review_rows = with_conn!(&mut *conn, |c| reviews::table
         .group_by(reviews::outcome)
         .select((reviews::outcome, count_star()))
