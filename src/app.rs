@@ -13,6 +13,7 @@ use crate::alerting::webhook::Courier;
 use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
+use crate::http::security;
 use crate::http::telemetry::observe;
 use crate::jobs::Registry;
 use crate::jobs::worker::WorkerPool;
@@ -21,12 +22,19 @@ use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
+use crate::storage::ops::OpsStore;
+use crate::storage::s3_blobs::S3BlobStore;
+use crate::tls::ReloadingCert;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("blob store: {0}")]
+    Blobs(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -145,6 +153,7 @@ impl Application {
                 });
                 match round.await {
                     Ok(Ok(jobs)) if !jobs.is_empty() => {
+                        state.metrics.observe_jobs(&jobs);
                         tracing::info!(jobs = jobs.len(), "evaluator round finished")
                     }
                     Ok(Err(e)) => tracing::error!(error = %e, "evaluator round failed"),
@@ -183,14 +192,24 @@ impl Application {
     ) -> Result<Self, StartError> {
         let store = open_store(&settings)?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        if !settings.blob_url.is_empty() {
+            state.blobs =
+                Arc::new(S3BlobStore::from_settings(&settings).map_err(StartError::Blobs)?);
+        }
         state.jobs = Arc::new(job_registry(&state));
+        state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());
         let max_body = settings.max_body_bytes;
+        let tls = tls_cert(&settings)?;
+        let (secure, origins) = (tls.is_some(), settings.cors_allowed_origins.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(observe))
+                .wrap(security::headers(secure))
+                .wrap(security::cors(&origins))
                 .configure(|cfg| configure(cfg, max_body))
         })
         .shutdown_timeout(settings.shutdown_timeout_s);
@@ -198,10 +217,15 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let addr = format!("{:?}", listener.local_addr().ok());
-        let server = server
-            .listen(listener)
-            .map_err(|source| StartError::Listen { addr, source })?
-            .run();
+        let server = match &tls {
+            Some(cert) => {
+                reload_on_sighup(cert.clone());
+                server.listen_rustls_0_23(listener, cert.server_config()?)
+            }
+            None => server.listen(listener),
+        }
+        .map_err(|source| StartError::Listen { addr, source })?
+        .run();
         let handle = server.handle();
         Ok(Self {
             server,
@@ -210,4 +234,33 @@ impl Application {
             state,
         })
     }
+}
+
+/// The HTTPS certificate when `tls_cert_path` and `tls_key_path` are set.
+fn tls_cert(settings: &Settings) -> Result<Option<Arc<ReloadingCert>>, StartError> {
+    if settings.tls_cert_path.is_empty() {
+        return Ok(None);
+    }
+    let cert = ReloadingCert::open(&settings.tls_cert_path, &settings.tls_key_path)?;
+    Ok(Some(Arc::new(cert)))
+}
+
+/// Re-read the certificate and key on every SIGHUP (certificate renewal without a restart).
+fn reload_on_sighup(cert: Arc<ReloadingCert>) {
+    #[cfg(unix)]
+    actix_web::rt::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot watch SIGHUP: the TLS certificate will not reload");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match cert.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS reload failed; keeping the current certificate")
+                }
+            }
+        }
+    });
 }

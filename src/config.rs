@@ -122,6 +122,24 @@ pub struct Settings {
     pub training_webhook_url: String,
     /// Key of the `X-Vigil-Signature` HMAC-SHA256 on webhook bodies.
     pub webhook_secret: Secret,
+    /// PEM certificate chain for HTTPS; with `tls_key_path` it switches the listener to
+    /// TLS (rustls). Both files are read again on SIGHUP. Empty: plain HTTP.
+    pub tls_cert_path: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert_path`.
+    pub tls_key_path: String,
+    /// Browser origins allowed to call the API cross-origin (CORS); empty: CORS off.
+    pub cors_allowed_origins: Vec<String>,
+    /// `s3://bucket/prefix`: keep blobs in an S3-compatible object store shared by every
+    /// replica instead of `blob_dir`. Empty: the directory.
+    pub blob_url: String,
+    /// S3 endpoint URL for MinIO, Ceph and the like; empty: AWS for `blob_s3_region`.
+    pub blob_s3_endpoint: String,
+    /// S3 region (MinIO accepts any).
+    pub blob_s3_region: String,
+    /// S3 access key id; empty: no explicit credentials.
+    pub blob_s3_access_key_id: String,
+    /// S3 secret access key.
+    pub blob_s3_secret_access_key: Secret,
 }
 
 impl Default for Settings {
@@ -162,6 +180,14 @@ impl Default for Settings {
             alert_webhook_url: String::new(),
             training_webhook_url: String::new(),
             webhook_secret: Secret::default(),
+            tls_cert_path: String::new(),
+            tls_key_path: String::new(),
+            cors_allowed_origins: Vec::new(),
+            blob_url: String::new(),
+            blob_s3_endpoint: String::new(),
+            blob_s3_region: "us-east-1".into(),
+            blob_s3_access_key_id: String::new(),
+            blob_s3_secret_access_key: Secret::default(),
         }
     }
 }
@@ -267,6 +293,30 @@ impl Settings {
                 message: "expected host:port with an IP address, e.g. 127.0.0.1:8080".into(),
             });
         }
+        if self.tls_cert_path.is_empty() != self.tls_key_path.is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "tls_key_path",
+                message: "tls_cert_path and tls_key_path go together: set both or neither".into(),
+            });
+        }
+        if let Some(bad) = self
+            .cors_allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/'))
+        {
+            return Err(ConfigError::Invalid {
+                field: "cors_allowed_origins",
+                message: format!("{bad:?} is not an origin like https://console.example.org"),
+            });
+        }
+        if !self.blob_url.is_empty() {
+            crate::storage::s3_blobs::parse_blob_url(&self.blob_url).map_err(|message| {
+                ConfigError::Invalid {
+                    field: "blob_url",
+                    message,
+                }
+            })?;
+        }
         let positive = [
             ("pool_size", self.pool_size as usize),
             ("max_batch_items", self.max_batch_items),
@@ -352,6 +402,19 @@ mod tests {
         ));
         let bad = Settings::load_from(None, &env(&[("VIGIL_POOL_SIZE", "many")]));
         assert!(matches!(bad, Err(ConfigError::Env { .. })));
+    }
+
+    #[test]
+    fn tls_paths_go_together_and_cors_takes_origins_only() {
+        let half = env(&[("VIGIL_TLS_CERT_PATH", "/etc/vigil/cert.pem")]);
+        let err = Settings::load_from(None, &half).unwrap_err();
+        assert!(err.to_string().contains("tls_key_path"), "{err}");
+        let path = env(&[("VIGIL_CORS_ALLOWED_ORIGINS", r#"["https://a.example/x/"]"#)]);
+        let err = Settings::load_from(None, &path).unwrap_err();
+        assert!(err.to_string().contains("cors_allowed_origins"), "{err}");
+        let ok = env(&[("VIGIL_CORS_ALLOWED_ORIGINS", r#"["https://a.example"]"#)]);
+        let s = Settings::load_from(None, &ok).unwrap();
+        assert_eq!(s.cors_allowed_origins, ["https://a.example"]);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 //! - `telemetry`    tracing setup (text or JSON).
+//! - `tls`          the optional HTTPS listener's certificate, reloaded on SIGHUP.
 
 pub mod alerting;
 pub mod app;
@@ -39,3 +40,4 @@ pub mod simulator;
 pub mod stats;
 pub mod storage;
 pub mod telemetry;
+pub mod tls;

@@ -69,6 +69,7 @@ async fn ingest(
     run: IngestFn,
 ) -> Result<HttpResponse, AppError> {
     let site = caller.site()?.clone();
+    let site_id = site.id.clone();
     let items = batch_items(
         read_json(&req, payload, state.settings.max_body_bytes).await?,
         kind,
@@ -84,29 +85,30 @@ async fn ingest(
         )
     })
     .await?;
-    respond(&state, kind, outcome)
+    respond(&state, kind, &site_id, outcome)
 }
 
 fn respond(
     state: &AppState,
     kind: &str,
+    site: &str,
     outcome: Result<BatchOutcome, IngestError>,
 ) -> Result<HttpResponse, AppError> {
     let m = &state.metrics;
     match outcome {
         Ok(o) => {
             m.ingest_items
-                .with_label_values(&[kind, "accepted"])
+                .with_label_values(&[kind, "accepted", site])
                 .inc_by(o.accepted as u64);
             m.ingest_items
-                .with_label_values(&[kind, "duplicate"])
+                .with_label_values(&[kind, "duplicate", site])
                 .inc_by(o.duplicates as u64);
             Ok(HttpResponse::Ok().json(o))
         }
         Err(e) => {
             let (label, err) = to_app_error(kind, e);
             m.ingest_batches_refused
-                .with_label_values(&[kind, label])
+                .with_label_values(&[kind, label, site])
                 .inc();
             Err(err)
         }

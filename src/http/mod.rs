@@ -16,8 +16,10 @@ mod retraining;
 pub mod routes;
 pub mod shadow;
 pub mod shadow_runs;
+pub mod security;
 mod sites;
 pub mod telemetry;
+mod telemetry_db;
 
 use std::sync::Arc;
 

@@ -173,13 +173,16 @@ pub async fn post_evaluation(
     if !state.settings.run_jobs {
         return Ok(HttpResponse::Accepted().json(job));
     }
+    let metrics = state.metrics.clone();
     actix_web::rt::spawn(async move {
         let run = web::block(move || {
             let env = st.evaluator_env();
             run_queued(&env)
         });
-        if let Ok(Err(e)) = run.await {
-            tracing::error!(error = %e, "on-demand evaluation failed");
+        match run.await {
+            Ok(Ok(jobs)) => metrics.observe_jobs(&jobs),
+            Ok(Err(e)) => tracing::error!(error = %e, "on-demand evaluation failed"),
+            Err(_) => {}
         }
     });
     Ok(HttpResponse::Accepted().json(job))

@@ -37,9 +37,12 @@ pub async fn metrics(
             return Err(AppError::Unauthenticated);
         }
     }
+    // Rendering reads the database gauges, so it runs on the blocking pool.
+    let st = state.clone();
+    let body = web::block(move || st.metrics.render(&st)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state)))
+        .body(body))
 }
 
 /// Compare without leaking the position of the first difference through timing.

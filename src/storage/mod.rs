@@ -19,6 +19,8 @@ pub mod monitoring;
 pub mod retraining;
 pub mod shadow;
 pub mod sites;
+pub mod ops;
+pub mod s3_blobs;
 
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;

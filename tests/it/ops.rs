@@ -29,17 +29,16 @@ async fn health_readiness_and_protected_metrics() {
         assert_eq!(res.status().as_u16(), 200);
         let text = res.text().await.unwrap();
         assert!(
-            text.contains("vigil_ingest_items_total{kind=\"events\",outcome=\"accepted\"} 2"),
+            text.contains(
+                "vigil_ingest_items_total{kind=\"events\",outcome=\"accepted\",site=\"site-a\"} 2"
+            ),
             "{text}"
         );
         assert!(
             text.contains("route=\"/api/v1/events\""),
             "route template label: {text}"
         );
-        assert!(
-            text.contains("vigil_db_pool_connections{state=\"max\"} 4"),
-            "{text}"
-        );
+        assert!(text.contains("vigil_db_pool_max_connections 4"), "{text}");
         assert!(
             !text.contains("00000000-0000-4000-8000"),
             "no ids in labels"

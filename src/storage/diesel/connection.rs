@@ -100,8 +100,12 @@ struct ColumnRow {
     column_name: String,
 }
 
-const PG_COLUMNS: &str = "SELECT table_name::text AS table_name, column_name::text AS column_name \
-     FROM information_schema.columns WHERE table_schema = current_schema()";
+// Base tables only: the dashboards' SQL views are not part of the diesel schema (SQLite's
+// query below already skips views).
+const PG_COLUMNS: &str = "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name \
+     FROM information_schema.columns c JOIN information_schema.tables t \
+     ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+     WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'";
 const SQLITE_COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name \
      FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
      AND m.name NOT LIKE 'sqlite_%'";

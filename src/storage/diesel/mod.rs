@@ -16,6 +16,7 @@ mod ingest;
 mod jobs;
 mod jobs_claim;
 mod monitor;
+mod ops;
 mod outbox;
 mod plans;
 mod retraining;
