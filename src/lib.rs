@@ -16,6 +16,7 @@
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 //! - `telemetry`    tracing setup (text or JSON).
+//! - `vigilance`    devices, incident clocks (holiday calendar), IMDRF codes, MIR XML (pure).
 
 pub mod alerting;
 pub mod app;
@@ -33,3 +34,4 @@ pub mod simulator;
 pub mod stats;
 pub mod storage;
 pub mod telemetry;
+pub mod vigilance;
