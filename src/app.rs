@@ -14,8 +14,10 @@ use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
 use crate::http::telemetry::observe;
+use crate::service::deadline_warnings::{WarningPolicy, queue_deadline_warnings};
 use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
+use crate::service::vigilance::Vigilance;
 use crate::service::{Clock, SystemClock};
 use crate::storage::StoreError;
 use crate::storage::diesel::DieselStore;
@@ -82,6 +84,33 @@ impl Application {
         Ok(())
     }
 
+    /// Start the vigilance deadline check: every ten minutes, queue the due-soon and overdue
+    /// warnings into the outbox (each once, by dedup key); the dispatcher sends them. `serve`
+    /// starts it; tests call `queue_deadline_warnings` directly.
+    pub fn start_deadline_warnings(&self) {
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let st = state.clone();
+                let round = web::block(move || {
+                    let policy = WarningPolicy {
+                        days_before: st.settings.vigilance_warning_days,
+                        recipients: WarningPolicy::recipients(&st.settings.vigilance_recipients),
+                        webhook_url: &st.settings.alert_webhook_url,
+                    };
+                    queue_deadline_warnings(&*st.store, &st.vigilance, &policy, st.clock.now())
+                });
+                match round.await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(queued = n, "deadline warnings queued"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "deadline check failed"),
+                    _ => {}
+                }
+            }
+        });
+    }
+
     /// Start the evaluator: every `evaluation_interval_s`, queue the daily evaluations that
     /// are due and run queued ones on the blocking pool (the database lease keeps replicas
     /// from evaluating at the same time). `serve` starts it; tests call the service directly.
@@ -130,7 +159,10 @@ impl Application {
     ) -> Result<Self, StartError> {
         let store = open_store(&settings)?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
+        let store = Arc::new(store);
+        let vigilance = Vigilance::new(store.clone(), store.clone())
+            .map_err(|e| StartError::Store(StoreError::Other(e.to_string())))?;
+        let state = AppState::new(store, Arc::new(settings.clone()), clock, vigilance);
         let data = web::Data::new(state.clone());
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || {

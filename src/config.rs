@@ -109,6 +109,10 @@ pub struct Settings {
     pub training_webhook_url: String,
     /// Key of the `X-Vigil-Signature` HMAC-SHA256 on webhook bodies.
     pub webhook_secret: Secret,
+    /// Vigilance: warn this many days before an incident report is due (and again when overdue).
+    pub vigilance_warning_days: u32,
+    /// Vigilance: comma-separated e-mail addresses of the deadline warnings; empty: webhook only.
+    pub vigilance_recipients: String,
 }
 
 impl Default for Settings {
@@ -143,6 +147,8 @@ impl Default for Settings {
             alert_webhook_url: String::new(),
             training_webhook_url: String::new(),
             webhook_secret: Secret::default(),
+            vigilance_warning_days: 2,
+            vigilance_recipients: String::new(),
         }
     }
 }

@@ -4,6 +4,8 @@
 mod alerts;
 pub mod auth;
 mod body;
+mod devices;
+mod incidents;
 mod ingest;
 mod masks;
 mod monitoring;
@@ -30,6 +32,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<telemetry::Metrics>,
     pub limiter: Arc<auth::RateLimiter>,
+    /// Device register, incidents, holiday calendar and IMDRF codes.
+    pub vigilance: crate::service::vigilance::Vigilance,
 }
 
 impl AppState {
@@ -44,7 +48,12 @@ impl AppState {
         }
     }
 
-    pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        vigilance: crate::service::vigilance::Vigilance,
+    ) -> Self {
         let limiter = Arc::new(auth::rate_limiter(
             settings.rate_limit_per_second,
             settings.rate_limit_burst,
@@ -56,6 +65,7 @@ impl AppState {
             clock,
             metrics,
             limiter,
+            vigilance,
         }
     }
 }

@@ -5,7 +5,11 @@ pub mod admin;
 pub mod alert_flow;
 pub mod alerts;
 pub mod baselines;
+pub mod deadline_warnings;
+pub mod devices;
 pub mod evaluation;
+pub mod incident_reports;
+pub mod incidents;
 pub mod ingest;
 mod item_parse;
 pub mod masks;
@@ -15,6 +19,7 @@ pub mod plans;
 mod privacy_gate;
 pub mod replay;
 pub mod retraining;
+pub mod vigilance;
 
 use chrono::{DateTime, Utc};
 

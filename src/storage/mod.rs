@@ -2,7 +2,9 @@
 //! PostgreSQL from one schema and one query code base. Calls are blocking: callers run them
 //! on the blocking pool (`web::block`), never on the async workers.
 
+pub mod devices;
 pub mod diesel;
+pub mod incidents;
 
 use std::collections::HashMap;
 
