@@ -204,10 +204,9 @@ pub fn record_submission(
     req: SubmissionRequest,
     now: DateTime<Utc>,
 ) -> Result<crate::vigilance::incident::IncidentView, VigilanceError> {
-    screen_free_text(&[
-        ("authority", req.authority.as_str()),
-        ("reference", req.reference.as_str()),
-    ])?;
+    // The reference is issued by the authority (not written by a person), so only the
+    // authority's name goes through the screen; see `StageFields::free_text`.
+    screen_free_text(&[("authority", req.authority.as_str())])?;
     for (path, value) in [("authority", &req.authority), ("reference", &req.reference)] {
         if value.trim().is_empty() || value.chars().count() > 200 {
             return Err(super::vigilance::invalid(

@@ -140,11 +140,12 @@ pub struct StageFields {
 }
 
 impl StageFields {
-    /// The free-text fields with their API names (for the privacy screen).
+    /// The free-text fields with their API names (for the privacy screen). The authority's
+    /// report number is a reference the authority issued, not text a person wrote; the screen's
+    /// phone-number rule would refuse ordinary references like `DE-2026-4711`.
     pub fn free_text(&self) -> Vec<(&'static str, &str)> {
         let all = [
             ("nca_name", Some(self.nca_name.as_str())),
-            ("nca_report_no", self.nca_report_no.as_deref()),
             ("preliminary_analysis", self.preliminary_analysis.as_deref()),
             (
                 "initial_corrective_action",
