@@ -11,6 +11,7 @@ pub mod serve;
 pub mod simulate;
 pub mod stats;
 pub mod validate;
+pub mod vigilance;
 
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
@@ -50,6 +51,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Alert(c) => alert::run(&settings, c),
         Command::Baseline(c) => monitor::baseline(&settings, c),
         Command::Evaluate(args) => monitor::evaluate(&settings, &args),
+        Command::Device(c) => vigilance::device(&settings, c),
+        Command::Incident(c) => vigilance::incident(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

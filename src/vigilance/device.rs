@@ -64,8 +64,10 @@ pub struct Manufacturer {
 
 /// A registered device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Device {
     pub basic_udi_di: String,
+    #[serde(default)]
     pub udi_dis: Vec<String>,
     pub trade_name: String,
     #[schema(value_type = String)]

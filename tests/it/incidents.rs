@@ -137,7 +137,7 @@ fn drift_alert(id: &str) -> Alert {
     }
 }
 
-fn device() -> Value {
+pub fn device() -> Value {
     json!({
         "basic_udi_di": "++EVIGILLIVERSEG01",
         "udi_dis": ["04012345000017"],
@@ -157,7 +157,7 @@ fn device() -> Value {
 }
 
 /// Validate `xml` against the stage's official XSD with xmllint; panics with its output.
-fn xmllint(xml: &str, xsd: &str) {
+pub fn xmllint(xml: &str, xsd: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mir.xml");
     std::fs::write(&file, xml).unwrap();
@@ -177,7 +177,7 @@ fn xmllint(xml: &str, xsd: &str) {
     );
 }
 
-fn initial_fields() -> Value {
+pub fn initial_fields() -> Value {
     json!({
         "nca_name": "BfArM",
         "report_next_date": "2027-01-15",

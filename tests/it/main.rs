@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod demo;
 mod email;
+mod incident_cli;
 mod incidents;
 mod ingest;
 mod masks;
