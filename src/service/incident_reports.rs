@@ -13,8 +13,8 @@ use super::devices::site_days;
 use super::incidents::show_incident;
 use super::vigilance::{Vigilance, VigilanceError, screen_free_text};
 use crate::domain::audit::AuditDraft;
-use crate::storage::Store;
-use crate::vigilance::deadline::clock_view;
+use crate::storage::{Store, StoreError};
+use crate::vigilance::deadline::{ClockView, clock_view};
 use crate::vigilance::incident::{Incident, IncidentReport, Submission};
 use crate::vigilance::mir::{MirInput, write_mir};
 use crate::vigilance::similar::{PeriodCounts, SimilarInput, similar_counts};
@@ -102,6 +102,47 @@ fn derived(
     Ok((similar, distribution))
 }
 
+/// The MIR XML of a checked request: device from the register, software version, derived
+/// distribution and similar incidents.
+fn mir_xml(
+    store: &dyn Store,
+    v: &Vigilance,
+    incident: &Incident,
+    req: &NewReport,
+    clock: &ClockView,
+    now: DateTime<Utc>,
+) -> Result<String, VigilanceError> {
+    let no_device = || VigilanceError::NoDevice(incident.model_id.clone());
+    let basic = v
+        .devices
+        .device_for_model(&incident.model_id)?
+        .ok_or_else(no_device)?;
+    let device = v.devices.device(&basic)?.ok_or_else(no_device)?;
+    let report_date = now.date_naive();
+    let (similar, distribution) = derived(store, v, incident, &basic, report_date)?;
+    let id = incident.model_id.as_str();
+    let version = id.split_once('@').map_or(id, |(_, v)| v);
+    let input = MirInput {
+        stage: req.stage,
+        fields: &req.fields,
+        created_at: now,
+        report_date,
+        mfr_ref: &incident.id,
+        awareness_date: clock.awareness_date,
+        seriousness: clock.seriousness,
+        description: &incident.description,
+        reporting_country: &incident.reporting_country,
+        device: &device,
+        software_version: version,
+        distribution: &distribution,
+        similar: &similar,
+        imdrf_release: &v.codes.release,
+    };
+    let internal = |e: String| VigilanceError::Store(StoreError::Other(e));
+    let bytes = write_mir(&input).map_err(|e| internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| internal(e.to_string()))
+}
+
 /// Add a report stage; returns the stored report (its XML is fetched separately).
 pub fn add_report(
     store: &dyn Store,
@@ -123,40 +164,7 @@ pub fn add_report(
     if req.stage.needs_classification() && clock.seriousness.is_none() {
         return Err(VigilanceError::NotClassified);
     }
-    let basic = v
-        .devices
-        .device_for_model(&incident.model_id)?
-        .ok_or_else(|| VigilanceError::NoDevice(incident.model_id.clone()))?;
-    let device = v
-        .devices
-        .device(&basic)?
-        .ok_or_else(|| VigilanceError::NoDevice(incident.model_id.clone()))?;
-    let report_date = now.date_naive();
-    let (similar, distribution) = derived(store, v, &incident, &basic, report_date)?;
-    let version = incident
-        .model_id
-        .split_once('@')
-        .map_or(incident.model_id.as_str(), |(_, v)| v);
-    let input = MirInput {
-        stage: req.stage,
-        fields: &req.fields,
-        created_at: now,
-        report_date,
-        mfr_ref: &incident.id,
-        awareness_date: clock.awareness_date,
-        seriousness: clock.seriousness,
-        description: &incident.description,
-        reporting_country: &incident.reporting_country,
-        device: &device,
-        software_version: version,
-        distribution: &distribution,
-        similar: &similar,
-        imdrf_release: &v.codes.release,
-    };
-    let bytes = write_mir(&input)
-        .map_err(|e| VigilanceError::Store(crate::storage::StoreError::Other(e.to_string())))?;
-    let xml = String::from_utf8(bytes)
-        .map_err(|e| VigilanceError::Store(crate::storage::StoreError::Other(e.to_string())))?;
+    let xml = mir_xml(store, v, &incident, &req, &clock, now)?;
     let report = IncidentReport {
         incident_id: id.to_string(),
         seq: reports.len() as i64 + 1,

@@ -13,7 +13,7 @@ use crate::domain::audit::AuditDraft;
 use crate::domain::site::check_country;
 use crate::storage::Store;
 use crate::vigilance::deadline::{
-    ClockEvent, ClockEventKind, ClockState, Seriousness, clock_view, due_date,
+    ClockEvent, ClockEventKind, ClockState, ClockView, Seriousness, clock_view, due_date,
 };
 use crate::vigilance::incident::{Incident, IncidentView};
 
@@ -109,6 +109,43 @@ pub fn create_incident(
     free.extend(req.reason.as_deref().map(|t| ("reason", t)));
     screen_free_text(&free)?;
     from_alert(store, v, &mut req)?;
+    let incident = build_incident(store, v, actor, &req, now)?;
+    let first = match req.seriousness {
+        Some(s) => {
+            let reason = req.reason.clone().filter(|r| !r.trim().is_empty());
+            let reason =
+                reason.ok_or_else(|| invalid("reason", "reason is required with seriousness"))?;
+            let kind = ClockEventKind::Classified;
+            let aware = incident.awareness_date;
+            Some(clock_event(
+                v,
+                &incident,
+                kind,
+                Some(s),
+                aware,
+                reason,
+                actor,
+                now,
+            )?)
+        }
+        None => None,
+    };
+    let details = json!({"alert": incident.alert_id, "model": incident.model_id, "awareness": incident.awareness_date});
+    let audit = draft(actor, "incident.create", &incident.id, details);
+    v.incidents
+        .insert_incident(&incident, first.as_ref(), &audit)?;
+    show_incident(v, &incident.id, now.date_naive())
+}
+
+/// The case from a screened request: model version registered, awareness date known,
+/// countries checked, and the reporting country covered by the holiday calendar that year.
+fn build_incident(
+    store: &dyn Store,
+    v: &Vigilance,
+    actor: &Actor,
+    req: &NewIncident,
+    now: DateTime<Utc>,
+) -> Result<Incident, VigilanceError> {
     let model_id = req
         .model_id
         .clone()
@@ -139,16 +176,16 @@ pub fn create_incident(
     let reporting = req
         .reporting_country
         .clone()
-        .or_else(|| countries.first().cloned())
-        .ok_or_else(|| {
-            invalid(
-                "reporting_country",
-                "reporting_country is required when no site or country is given",
-            )
-        })?;
+        .or_else(|| countries.first().cloned());
+    let reporting = reporting.ok_or_else(|| {
+        invalid(
+            "reporting_country",
+            "reporting_country is required when no site or country is given",
+        )
+    })?;
     v.calendar
         .check_covered(&reporting, chrono::Datelike::year(&awareness))?;
-    let incident = Incident {
+    Ok(Incident {
         id: uuid::Uuid::new_v4().to_string(),
         alert_id: req.alert_id.clone(),
         model_id,
@@ -160,28 +197,7 @@ pub fn create_incident(
         reporting_country: reporting,
         created_by: actor.0.clone(),
         created_at: now,
-    };
-    let first = match req.seriousness {
-        Some(s) => Some(clock_event(
-            v,
-            &incident,
-            ClockEventKind::Classified,
-            Some(s),
-            awareness,
-            req.reason.clone().unwrap_or_default(),
-            actor,
-            now,
-        )?),
-        None => None,
-    };
-    let details =
-        json!({"alert": incident.alert_id, "model": incident.model_id, "awareness": awareness});
-    v.incidents.insert_incident(
-        &incident,
-        first.as_ref(),
-        &draft(actor, "incident.create", &incident.id, details),
-    )?;
-    show_incident(v, &incident.id, now.date_naive())
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -245,54 +261,45 @@ pub fn classify_incident(
         .ok_or(VigilanceError::NotFound("incident"))?;
     let events = v.incidents.clock_events(id)?;
     let current = clock_view(incident.awareness_date, &events, &[], now.date_naive());
-    let event = if req.class == "not_reportable" {
-        clock_event(
-            v,
-            &incident,
-            ClockEventKind::NotReportable,
-            None,
-            current.awareness_date,
-            req.reason,
-            actor,
-            now,
-        )?
-    } else {
-        let s = Seriousness::parse(&req.class).ok_or_else(|| invalid("class", "class must be serious_public_health_threat, death, unanticipated_serious_deterioration, other_reportable or not_reportable"))?;
-        if current.state == ClockState::NotReportable {
-            let aware = req.awareness_date.unwrap_or(now.date_naive());
-            if aware < current.awareness_date {
-                return Err(invalid(
-                    "awareness_date",
-                    "a re-assessment cannot start before the current awareness date",
-                ));
-            }
-            clock_event(
-                v,
-                &incident,
-                ClockEventKind::Reassessed,
-                Some(s),
-                aware,
-                req.reason,
-                actor,
-                now,
-            )?
-        } else {
-            clock_event(
-                v,
-                &incident,
-                ClockEventKind::Classified,
-                Some(s),
-                current.awareness_date,
-                req.reason,
-                actor,
-                now,
-            )?
-        }
-    };
+    let (kind, seriousness, aware) = decide(&req, &current, now.date_naive())?;
+    let event = clock_event(
+        v,
+        &incident,
+        kind,
+        seriousness,
+        aware,
+        req.reason.clone(),
+        actor,
+        now,
+    )?;
     let details = json!({"kind": event.kind, "class": req.class, "due": event.due});
     v.incidents
         .append_clock_event(id, &event, &draft(actor, "incident.classify", id, details))?;
     show_incident(v, id, now.date_naive())
+}
+
+/// What a classification does to the clock: stop it, re-assess from a new awareness date (after
+/// "not reportable"), or (re-)classify within the current period.
+fn decide(
+    req: &Classification,
+    current: &ClockView,
+    today: NaiveDate,
+) -> Result<(ClockEventKind, Option<Seriousness>, NaiveDate), VigilanceError> {
+    if req.class == "not_reportable" {
+        return Ok((ClockEventKind::NotReportable, None, current.awareness_date));
+    }
+    let s = Seriousness::parse(&req.class).ok_or_else(|| invalid("class", "class must be serious_public_health_threat, death, unanticipated_serious_deterioration, other_reportable or not_reportable"))?;
+    if current.state != ClockState::NotReportable {
+        return Ok((ClockEventKind::Classified, Some(s), current.awareness_date));
+    }
+    let aware = req.awareness_date.unwrap_or(today);
+    if aware < current.awareness_date {
+        return Err(invalid(
+            "awareness_date",
+            "a re-assessment cannot start before the current awareness date",
+        ));
+    }
+    Ok((ClockEventKind::Reassessed, Some(s), aware))
 }
 
 /// The case with its clock, clock history and reports.

@@ -161,7 +161,18 @@ pub fn device_issues(d: &Device) -> Vec<FieldIssue> {
         "notified_body",
         "a class IIa, IIb or III device needs its notified body",
     );
-    let m = &d.manufacturer;
+    out.extend(manufacturer_issues(&d.manufacturer));
+    out
+}
+
+/// Every invalid field of the manufacturer block (the MIR's length caps).
+fn manufacturer_issues(m: &Manufacturer) -> Vec<FieldIssue> {
+    let mut out = Vec::new();
+    let mut check = |ok: bool, path: &str, message: &str| {
+        if !ok {
+            out.push(issue(path, message));
+        }
+    };
     for (path, v, cap) in [
         ("manufacturer.name", &m.name, 200),
         ("manufacturer.contact_first_name", &m.contact_first_name, 50),

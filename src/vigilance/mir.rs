@@ -8,7 +8,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::deadline::Seriousness;
 use super::device::Device;
-use super::similar::{PeriodCounts, in_eea_ch_tr};
+use super::similar::PeriodCounts;
 use super::stage::{ReportStage, StageFields};
 
 type W = Writer<Vec<u8>>;
@@ -280,22 +280,7 @@ fn mfr_invest(w: &mut W, i: &MirInput<'_>) -> R {
         leaf(w, "riskAssAdequate", yes_no(b))?;
     }
     opt(w, "riskAssResults", f.risk_assessment_results.as_deref())?;
-    codes(
-        w,
-        "imdrfTypeInvestigationCodeChoice",
-        &f.investigation_type_codes,
-    )?;
-    codes(
-        w,
-        "imdrfInvestigationFindingsCodeChoice",
-        &f.investigation_finding_codes,
-    )?;
-    codes(
-        w,
-        "imdrfInvestigationConclusionCodeChoice",
-        &f.investigation_conclusion_codes,
-    )?;
-    codes(w, "imdrfComponentCodeChoice", &f.component_codes)?;
+    investigation_codes(w, f)?;
     opt(w, "correctiveAction", f.corrective_action.as_deref())?;
     opt(
         w,
@@ -334,16 +319,33 @@ fn similar_incidents(w: &mut W, i: &MirInput<'_>) -> R {
         close(w, name)?;
     }
     let how = format!(
-        "Incidents recorded in Vigil for the same Basic UDI-DI with an awareness date in each \
-         12-month period ending on the report date; devices = sites that sent studies for the \
-         device in the period (active installed base); country = {}, EEA+CH+TR per MDR ({}).",
-        i.reporting_country,
-        if in_eea_ch_tr(i.reporting_country) {
-            "reporting country included"
-        } else {
-            "reporting country outside"
-        }
+        "Incidents recorded in Vigil for the same Basic UDI-DI (all its software versions) with \
+         an awareness date in each 12-month period ending on the report date. Devices: active \
+         installed base, the sites that sent studies for the device in the period. Country: {}; \
+         EEA+CH+TR includes XI.",
+        i.reporting_country
     );
     leaf(w, "howWereDetermined", &how)?;
     close(w, "similarIncidents")
+}
+
+/// 4.2 IMDRF Annex B, C, D and G codes, in the XSD's order.
+fn investigation_codes(w: &mut W, f: &StageFields) -> R {
+    codes(
+        w,
+        "imdrfTypeInvestigationCodeChoice",
+        &f.investigation_type_codes,
+    )?;
+    codes(
+        w,
+        "imdrfInvestigationFindingsCodeChoice",
+        &f.investigation_finding_codes,
+    )?;
+    codes(
+        w,
+        "imdrfInvestigationConclusionCodeChoice",
+        &f.investigation_conclusion_codes,
+    )?;
+    codes(w, "imdrfComponentCodeChoice", &f.component_codes)?;
+    Ok(())
 }

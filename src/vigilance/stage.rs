@@ -187,69 +187,62 @@ fn issue(path: &str, code: &str, message: String) -> FieldIssue {
 /// Every missing or over-long field for `stage`, in field order; empty when complete.
 pub fn missing_fields(stage: ReportStage, f: &StageFields) -> Vec<FieldIssue> {
     use ReportStage::*;
-    let mut out = Vec::new();
-    let mut need = |ok: bool, path: &str| {
-        if !ok {
-            out.push(issue(
-                path,
-                "required",
-                format!("{path} is required for a {} report", stage.as_str()),
-            ));
-        }
-    };
     let text = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-    let is_final_rep = matches!(stage, FinalReportable | CombinedInitialFinal);
-    need(!f.nca_name.trim().is_empty(), "nca_name");
-    need(
-        matches!(stage, Initial | CombinedInitialFinal) || text(&f.nca_report_no),
-        "nca_report_no",
-    );
-    need(
-        !matches!(stage, Initial | FollowUp) || f.report_next_date.is_some(),
-        "report_next_date",
-    );
-    need(!f.device_problem_codes.is_empty(), "device_problem_codes");
-    need(
-        !matches!(stage, Initial | FollowUp) || text(&f.preliminary_analysis),
-        "preliminary_analysis",
-    );
-    need(
-        stage != FollowUp || text(&f.initial_corrective_action),
-        "initial_corrective_action",
-    );
-    need(
-        stage != FollowUp || text(&f.further_investigations),
-        "further_investigations",
-    );
-    need(!is_final_rep || text(&f.root_causes), "root_causes");
-    need(
-        stage != FinalNonReportable || text(&f.why_not_reportable),
-        "why_not_reportable",
-    );
-    need(
-        !is_final_rep || f.root_cause_confirmed.is_some(),
-        "root_cause_confirmed",
-    );
-    need(
-        !is_final_rep || f.risk_assessment_reviewed.is_some(),
-        "risk_assessment_reviewed",
-    );
-    need(
-        !is_final_rep || !f.investigation_type_codes.is_empty(),
-        "investigation_type_codes",
-    );
-    need(
-        !is_final_rep || !f.investigation_finding_codes.is_empty(),
-        "investigation_finding_codes",
-    );
-    need(
-        !is_final_rep || !f.investigation_conclusion_codes.is_empty(),
-        "investigation_conclusion_codes",
-    );
-    need(
-        !is_final_rep || text(&f.corrective_action),
-        "corrective_action",
-    );
+    let open = matches!(stage, Initial | FollowUp);
+    let fin = matches!(stage, FinalReportable | CombinedInitialFinal);
+    let first = matches!(stage, Initial | CombinedInitialFinal);
+    let checks = [
+        (!f.nca_name.trim().is_empty(), "nca_name"),
+        (first || text(&f.nca_report_no), "nca_report_no"),
+        (!open || f.report_next_date.is_some(), "report_next_date"),
+        (!f.device_problem_codes.is_empty(), "device_problem_codes"),
+        (
+            !open || text(&f.preliminary_analysis),
+            "preliminary_analysis",
+        ),
+        (
+            stage != FollowUp || text(&f.initial_corrective_action),
+            "initial_corrective_action",
+        ),
+        (
+            stage != FollowUp || text(&f.further_investigations),
+            "further_investigations",
+        ),
+        (!fin || text(&f.root_causes), "root_causes"),
+        (
+            stage != FinalNonReportable || text(&f.why_not_reportable),
+            "why_not_reportable",
+        ),
+        (
+            !fin || f.root_cause_confirmed.is_some(),
+            "root_cause_confirmed",
+        ),
+        (
+            !fin || f.risk_assessment_reviewed.is_some(),
+            "risk_assessment_reviewed",
+        ),
+        (
+            !fin || !f.investigation_type_codes.is_empty(),
+            "investigation_type_codes",
+        ),
+        (
+            !fin || !f.investigation_finding_codes.is_empty(),
+            "investigation_finding_codes",
+        ),
+        (
+            !fin || !f.investigation_conclusion_codes.is_empty(),
+            "investigation_conclusion_codes",
+        ),
+        (!fin || text(&f.corrective_action), "corrective_action"),
+    ];
+    let mut out: Vec<FieldIssue> = checks
+        .into_iter()
+        .filter(|(ok, _)| !ok)
+        .map(|(_, path)| {
+            let message = format!("{path} is required for a {} report", stage.as_str());
+            issue(path, "required", message)
+        })
+        .collect();
     out.extend(length_issues(f));
     out
 }

@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod email;
 mod incident_cli;
+mod incident_stages;
 mod incidents;
 mod ingest;
 mod masks;
