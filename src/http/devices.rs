@@ -41,7 +41,9 @@ pub struct DeviceRequest {
     pub manufacturer: Manufacturer,
 }
 
-async fn post_device(
+/// Register a device (regulatory).
+#[utoipa::path(post, path = "/api/v1/devices", tag = "vigilance", request_body = DeviceRequest, responses((status = 201, body = Device), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_device(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<DeviceRequest>,
@@ -71,7 +73,9 @@ async fn post_device(
     Ok(HttpResponse::Created().json(d))
 }
 
-async fn list_devices(
+/// Registered devices (regulatory, quality).
+#[utoipa::path(get, path = "/api/v1/devices", tag = "vigilance", responses((status = 200, body = Vec<Device>)), security(("bearer" = [])))]
+pub async fn list_devices(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
@@ -81,7 +85,9 @@ async fn list_devices(
     Ok(HttpResponse::Ok().json(devices))
 }
 
-async fn get_device(
+/// One device and the model versions it ran (regulatory, quality).
+#[utoipa::path(get, path = "/api/v1/devices/{basic_udi_di}", tag = "vigilance", params(("basic_udi_di" = String, Path)), responses((status = 200, description = "device and software"), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_device(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -108,7 +114,9 @@ pub struct SoftwareRequest {
     pub until: Option<NaiveDate>,
 }
 
-async fn post_software(
+/// The device runs a model version from a date (regulatory).
+#[utoipa::path(post, path = "/api/v1/devices/{basic_udi_di}/software", tag = "vigilance", params(("basic_udi_di" = String, Path)), request_body = SoftwareRequest, responses((status = 201, body = DeviceSoftware), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_software(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -135,7 +143,9 @@ pub struct PeriodQuery {
     pub to: NaiveDate,
 }
 
-async fn get_exposure(
+/// Active sites and studies per country, EEA+CH+TR and worldwide (regulatory, quality).
+#[utoipa::path(get, path = "/api/v1/devices/{basic_udi_di}/exposure", tag = "vigilance", params(("basic_udi_di" = String, Path), PeriodQuery), responses((status = 200, body = crate::service::devices::DeviceExposure), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_exposure(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -38,7 +38,9 @@ fn actor(name: &str) -> Actor {
     Actor(format!("user:{name}"))
 }
 
-async fn post_incident(
+/// Open an incident, from an alert or by hand (quality).
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "vigilance", request_body = NewIncident, responses((status = 201, body = crate::vigilance::incident::IncidentView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_incident(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<NewIncident>,
@@ -51,7 +53,9 @@ async fn post_incident(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn get_incidents(
+/// Incidents with their clocks (quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "vigilance", params(IncidentQuery), responses((status = 200, body = Vec<crate::vigilance::incident::IncidentView>)), security(("bearer" = [])))]
+pub async fn get_incidents(
     caller: Caller,
     state: web::Data<AppState>,
     q: web::Query<IncidentQuery>,
@@ -63,7 +67,9 @@ async fn get_incidents(
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn get_incident(
+/// One incident with clock, history and reports (quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "vigilance", params(("id" = String, Path)), responses((status = 200, body = crate::vigilance::incident::IncidentView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_incident(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -75,7 +81,9 @@ async fn get_incident(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn post_classify(
+/// Classify, re-classify, assess as not reportable, or re-assess (quality).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "vigilance", params(("id" = String, Path)), request_body = Classification, responses((status = 200, body = crate::vigilance::incident::IncidentView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_classify(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -93,7 +101,9 @@ async fn post_classify(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn post_report(
+/// Add a report stage; its MIR XML is stored immutably (quality, regulatory).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports", tag = "vigilance", params(("id" = String, Path)), request_body = NewReport, responses((status = 201, body = crate::vigilance::incident::IncidentReport), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_report(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -112,7 +122,9 @@ async fn post_report(
     Ok(HttpResponse::Created().json(r))
 }
 
-async fn get_mir(
+/// The MIR 7.2.1 XML of a report (quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{seq}/mir.xml", tag = "vigilance", params(("id" = String, Path), ("seq" = i64, Path)), responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_mir(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
@@ -133,7 +145,9 @@ async fn get_mir(
         .body(r.xml))
 }
 
-async fn post_submission(
+/// Record a report's submission, once (quality, regulatory).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reports/{seq}/submission", tag = "vigilance", params(("id" = String, Path), ("seq" = i64, Path)), request_body = SubmissionRequest, responses((status = 200, body = crate::vigilance::incident::IncidentView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_submission(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,

@@ -306,3 +306,32 @@ fn warnings(v: &Vapp, id: &str, label: &str) {
     );
     assert_eq!(mine[0].recipients, ["qm@example.org"]);
 }
+
+#[actix_web::test]
+async fn the_openapi_document_lists_the_vigilance_routes() {
+    let db = crate::support::sqlite_db();
+    let app = crate::support::spawn_app(&db).await;
+    let (_, doc) = app.get("/api/v1/openapi.json", &app.quality).await;
+    for path in [
+        "/api/v1/devices",
+        "/api/v1/devices/{basic_udi_di}/software",
+        "/api/v1/devices/{basic_udi_di}/exposure",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{id}/classify",
+        "/api/v1/incidents/{id}/reports",
+        "/api/v1/incidents/{id}/reports/{seq}/mir.xml",
+        "/api/v1/incidents/{id}/reports/{seq}/submission",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "IncidentView",
+        "ClockView",
+        "StageFields",
+        "NewIncident",
+        "DeviceRequest",
+    ] {
+        assert!(schemas[name].is_object(), "missing schema {name}");
+    }
+}
