@@ -1,5 +1,5 @@
 //! IMDRF Adverse Event Terminology (N43) as versioned data. The release shipped is
-//! `imdrf-aet-2023` (1,983 terms of Annexes A-G; provenance in `data/imdrf/README.md`).
+//! `imdrf-aet-2023` (1,983 terms of Annexes A-G; provenance in `src/vigilance/data/imdrf/README.md`).
 //! Every report records the release its codes were checked against; a newer release can be
 //! added beside it as another embedded file without changing old reports. Unknown, retired and
 //! "not selectable" codes are refused, and the refusal names the release.
