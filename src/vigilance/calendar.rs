@@ -1,8 +1,9 @@
 //! The public-holiday calendar of the deadline clocks, shipped as data: national public holidays
 //! of the EEA states, CH, TR and XI (Northern Ireland) for the years the file states, generated
-//! from the PyPI `holidays` package by `data/holidays/generate.py` beside this file (its first line records the
-//! package version, countries and years). A country or year outside that coverage is an error,
-//! never a silent guess: a deadline computed without a country's holidays could be early or late.
+//! from the PyPI `holidays` package by `data/holidays/generate.py` beside this file (the CSV's
+//! first line records the package version, countries and years). A country or year outside that
+//! coverage is an error, never a silent guess: a deadline computed without a country's holidays
+//! could be early or late.
 
 use std::collections::{BTreeSet, HashSet};
 
