@@ -17,6 +17,7 @@ use crate::http::security;
 use crate::http::telemetry::observe;
 use crate::jobs::Registry;
 use crate::jobs::worker::WorkerPool;
+use crate::service::deadline_warnings::{WarningPolicy, queue_deadline_warnings};
 use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
 use crate::service::{Clock, SystemClock};
@@ -130,6 +131,33 @@ impl Application {
             }
         });
         Ok(())
+    }
+
+    /// Start the vigilance deadline check: every ten minutes, queue the due-soon and overdue
+    /// warnings into the outbox (each once, by dedup key); the dispatcher sends them. `serve`
+    /// starts it; tests call `queue_deadline_warnings` directly.
+    pub fn start_deadline_warnings(&self) {
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let st = state.clone();
+                let round = web::block(move || {
+                    let policy = WarningPolicy {
+                        days_before: st.settings.vigilance_warning_days,
+                        recipients: WarningPolicy::recipients(&st.settings.vigilance_recipients),
+                        webhook_url: &st.settings.alert_webhook_url,
+                    };
+                    queue_deadline_warnings(&*st.store, &st.vigilance, &policy, st.clock.now())
+                });
+                match round.await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(queued = n, "deadline warnings queued"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "deadline check failed"),
+                    _ => {}
+                }
+            }
+        });
     }
 
     /// Start the evaluator: every `evaluation_interval_s`, queue the daily evaluations that

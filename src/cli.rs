@@ -55,6 +55,12 @@ pub enum Command {
     /// Alert e-mail: check the transport with a test message.
     #[command(subcommand)]
     Alert(commands::alert::AlertCommand),
+    /// The device register: devices by Basic UDI-DI and the model versions they ran.
+    #[command(subcommand)]
+    Device(commands::vigilance::DeviceCommand),
+    /// Serious incidents: open, list, show, classify, and add report stages as MIR XML.
+    #[command(subcommand)]
+    Incident(commands::vigilance::IncidentCommand),
     /// Inspect and verify the hash-chained audit trail.
     #[command(subcommand)]
     Audit(commands::admin::AuditCommand),

@@ -140,6 +140,10 @@ pub struct Settings {
     pub blob_s3_access_key_id: String,
     /// S3 secret access key.
     pub blob_s3_secret_access_key: Secret,
+    /// Vigilance: warn this many days before an incident report is due (and again when overdue).
+    pub vigilance_warning_days: u32,
+    /// Vigilance: comma-separated e-mail addresses of the deadline warnings; empty: webhook only.
+    pub vigilance_recipients: String,
 }
 
 impl Default for Settings {
@@ -188,6 +192,8 @@ impl Default for Settings {
             blob_s3_region: "us-east-1".into(),
             blob_s3_access_key_id: String::new(),
             blob_s3_secret_access_key: Secret::default(),
+            vigilance_warning_days: 2,
+            vigilance_recipients: String::new(),
         }
     }
 }

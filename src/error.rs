@@ -41,6 +41,14 @@ pub enum AppError {
     PersonalData { details: Vec<FieldIssue> },
     #[error("rate limit exceeded; retry after {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
+    /// A refusal with its own stable code (vigilance rules): 409 when `conflict`, else 422.
+    #[error("{message}")]
+    Rule {
+        code: &'static str,
+        conflict: bool,
+        message: String,
+        details: Vec<FieldIssue>,
+    },
     #[error("database unavailable")]
     Unavailable(String),
     /// ONNX Runtime could not be loaded (shadow evaluation).
@@ -66,6 +74,7 @@ impl AppError {
             AppError::PersonalData { .. } => "personal_data_refused",
             AppError::InvalidMask { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Rule { code, .. } => code,
             AppError::Unavailable(_) => "service_unavailable",
             AppError::RuntimeUnavailable(_) => "runtime_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -77,6 +86,7 @@ impl AppError {
             AppError::IdempotencyConflict { details, .. }
             | AppError::Validation { details, .. }
             | AppError::PersonalData { details } => Some(details),
+            AppError::Rule { details, .. } if !details.is_empty() => Some(details),
             _ => None,
         }
     }
@@ -109,6 +119,8 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) | AppError::RuntimeUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            AppError::Rule { conflict: true, .. } => StatusCode::CONFLICT,
+            AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -194,6 +206,31 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "rate_limited",
         429,
         "per-credential rate limit; see Retry-After",
+    ),
+    (
+        "invalid_imdrf_code",
+        422,
+        "an IMDRF code is unknown, in the wrong annex, retired or not selectable; the release is named",
+    ),
+    (
+        "report_stage_out_of_order",
+        409,
+        "an incident report stage may not follow the previous one (e.g. final before initial)",
+    ),
+    (
+        "incident_not_classified",
+        409,
+        "a reportable report stage needs the incident's seriousness class first",
+    ),
+    (
+        "device_not_registered",
+        422,
+        "the incident's model version belongs to no device with a Basic UDI-DI",
+    ),
+    (
+        "holiday_calendar_gap",
+        422,
+        "the holiday calendar does not cover the reporting country or year",
     ),
     ("service_unavailable", 503, "database unreachable"),
     (

@@ -20,6 +20,7 @@
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 //! - `telemetry`    tracing setup (text or JSON).
 //! - `tls`          the optional HTTPS listener's certificate, reloaded on SIGHUP.
+//! - `vigilance`    devices, incident clocks (holiday calendar), IMDRF codes, MIR XML (pure).
 
 pub mod alerting;
 pub mod app;
@@ -41,3 +42,4 @@ pub mod stats;
 pub mod storage;
 pub mod telemetry;
 pub mod tls;
+pub mod vigilance;

@@ -14,6 +14,7 @@ pub mod shadow;
 pub mod simulate;
 pub mod stats;
 pub mod validate;
+pub mod vigilance;
 pub mod worker;
 
 use crate::cli::{Cli, Command};
@@ -59,6 +60,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Archive(c) => archive::run(&settings, c),
         Command::Worker(args) => worker::run(settings, &args),
         Command::Jobs(c) => jobs::run(&settings, c),
+        Command::Device(c) => vigilance::device(&settings, c),
+        Command::Incident(c) => vigilance::incident(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

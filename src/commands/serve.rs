@@ -33,6 +33,7 @@ pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
         tracing::info!(listen = %settings.listen, database = ?app.state.store.kind(), "vigil serving");
         app.start_evaluator();
         let pool = app.start_jobs();
+        app.start_deadline_warnings();
         if demo {
             actix_web::rt::spawn(super::demo::run_demo(app.state.clone(), settings.listen.clone()));
         }

@@ -4,6 +4,8 @@
 mod alerts;
 pub mod auth;
 mod body;
+mod devices;
+mod incidents;
 mod ingest;
 pub mod jobs;
 mod masks;
@@ -14,9 +16,9 @@ mod plans;
 mod read;
 mod retraining;
 pub mod routes;
+pub mod security;
 pub mod shadow;
 pub mod shadow_runs;
-pub mod security;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;
@@ -38,6 +40,8 @@ pub struct AppState {
     /// Registered job kinds (`app::job_registry` fills it).
     pub jobs: Arc<crate::jobs::Registry>,
     pub blobs: Arc<dyn crate::blobs::BlobStore>,
+    /// Device register, incidents, holiday calendar and IMDRF codes.
+    pub vigilance: crate::service::vigilance::Vigilance,
 }
 
 impl AppState {
@@ -60,6 +64,7 @@ impl AppState {
         let metrics = Arc::new(telemetry::Metrics::new());
         let jobs = Arc::new(crate::jobs::Registry::new(settings.job_max_attempts));
         let blobs = Arc::new(crate::blobs::DirBlobStore::new(&settings.blob_dir));
+        let store_for_vigilance = store.clone();
         Self {
             store,
             settings,
@@ -68,6 +73,12 @@ impl AppState {
             limiter,
             jobs,
             blobs,
+            // The calendar and code list are embedded data checked by their unit tests.
+            vigilance: crate::service::vigilance::Vigilance::new(
+                store_for_vigilance.clone(),
+                store_for_vigilance,
+            )
+            .expect("the embedded holiday calendar parses"),
         }
     }
 

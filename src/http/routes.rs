@@ -2,7 +2,10 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::{alerts, ingest, masks, monitoring, openapi, ops, plans, read, retraining, sites};
+use super::{
+    alerts, devices, incidents, ingest, masks, monitoring, openapi, ops, plans, read, retraining,
+    sites,
+};
 use crate::error::AppError;
 
 /// Register all routes and the extractor error handlers.
@@ -78,7 +81,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 web::post().to(alerts::post_alert_move),
             )
             .configure(super::jobs::configure)
-            .configure(super::shadow::configure),
+            .configure(super::shadow::configure)
+            .configure(devices::configure)
+            .configure(incidents::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -5,8 +5,12 @@ pub mod admin;
 pub mod alert_flow;
 pub mod alerts;
 pub mod baselines;
+pub mod deadline_warnings;
+pub mod devices;
 pub mod evaluation;
 pub mod evaluation_job;
+pub mod incident_reports;
+pub mod incidents;
 pub mod ingest;
 mod item_parse;
 pub mod masks;
@@ -18,6 +22,7 @@ pub mod replay;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;
+pub mod vigilance;
 
 use chrono::{DateTime, Utc};
 

@@ -9,22 +9,26 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod devices;
 pub mod diesel;
 pub mod evaluations;
 pub mod health;
+pub mod incidents;
 pub mod ingest;
 pub mod jobs;
 pub mod models;
 pub mod monitoring;
+pub mod ops;
 pub mod retraining;
+pub mod s3_blobs;
 pub mod shadow;
 pub mod sites;
-pub mod ops;
-pub mod s3_blobs;
 
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
+pub use devices::DeviceStore;
 pub use health::{HealthStore, PoolState};
+pub use incidents::IncidentStore;
 pub use ingest::{CountFilter, DailyCount, EventOwner, IngestStore, ItemFate, NewEvent, NewReview};
 pub use jobs::JobStore;
 pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
@@ -90,6 +94,8 @@ pub trait Store:
     + AuditStore
     + JobStore
     + ShadowStore
+    + DeviceStore
+    + IncidentStore
 {
 }
 
@@ -104,6 +110,8 @@ impl<T> Store for T where
         + AuditStore
         + JobStore
         + ShadowStore
+        + DeviceStore
+        + IncidentStore
         + ?Sized
 {
 }

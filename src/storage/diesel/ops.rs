@@ -8,9 +8,9 @@ use diesel::prelude::*;
 
 use super::rows::utc;
 use super::schema::{alerts, events, findings, jobs, outbox, reviews, sites};
-use crate::storage::evaluations::KIND as EVALUATION;
 use super::{AnyConnection, DieselStore, with_conn};
 use crate::storage::StoreError;
+use crate::storage::evaluations::KIND as EVALUATION;
 use crate::storage::ops::{LabelCount, OpsSnapshot, OpsStore};
 
 fn other(e: diesel::result::Error) -> StoreError {

@@ -264,3 +264,73 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    devices (basic_udi_di) {
+        basic_udi_di -> Text,
+        udi_dis -> Text,
+        trade_name -> Text,
+        mdr_class -> Text,
+        emdn_code -> Text,
+        intended_purpose -> Text,
+        notified_body -> Nullable<Text>,
+        certificate -> Nullable<Text>,
+        first_available -> Text,
+        manufacturer -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_software (model_id) {
+        model_id -> Text,
+        basic_udi_di -> Text,
+        from_day -> Text,
+        until_day -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        alert_id -> Nullable<Text>,
+        model_id -> Text,
+        title -> Text,
+        description -> Text,
+        awareness_day -> Text,
+        site_ids -> Text,
+        countries -> Text,
+        reporting_country -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_clock_events (incident_id, seq) {
+        incident_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        seriousness -> Nullable<Text>,
+        awareness_day -> Text,
+        due_day -> Nullable<Text>,
+        reason -> Text,
+        by_actor -> Text,
+    }
+}
+
+diesel::table! {
+    incident_reports (incident_id, seq) {
+        incident_id -> Text,
+        seq -> BigInt,
+        stage -> Text,
+        imdrf_release -> Text,
+        fields -> Text,
+        xml -> Text,
+        sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        submission -> Nullable<Text>,
+    }
+}
