@@ -4,6 +4,7 @@
 //! - `alerting`     alert rules (dedup, cool-down, hysteresis) and lifecycle (pure).
 //! - `app`          wires concrete implementations; binds the listener.
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
+//! - `console`      console page registry, session rules and view models (pure).
 //! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
 //! - `domain`       entities and wire items with their validation (pure).
 //! - `error`        `AppError` and the stable error-code table.
@@ -16,12 +17,14 @@
 //! - `segmentation` masks, NIfTI/RLE decoding, Dice/IoU/HD/HD95/MASD/NSD (pure).
 //! - `storage`      the `Store` port and its diesel implementation (SQLite, PostgreSQL).
 //! - `telemetry`    tracing setup (text or JSON).
+//! - `web`          the console: server-rendered pages, sessions, CSRF (actix-web, maud).
 
 pub mod alerting;
 pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -33,3 +36,4 @@ pub mod simulator;
 pub mod stats;
 pub mod storage;
 pub mod telemetry;
+pub mod web;

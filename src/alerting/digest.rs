@@ -9,13 +9,12 @@ use super::outbox::{Channel, Draft, OutboxMessage};
 
 fn line(a: &Alert, public_url: &str) -> String {
     format!(
-        "- [{:?}] {} ({}; {}) {}/api/v1/alerts/{}",
+        "- [{:?}] {} ({}; {}) {}",
         a.severity,
         a.title,
         a.state.as_str(),
         a.model,
-        public_url.trim_end_matches('/'),
-        a.id
+        super::alert::page_url(public_url, &a.id)
     )
 }
 

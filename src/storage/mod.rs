@@ -3,6 +3,7 @@
 //! on the blocking pool (`web::block`), never on the async workers.
 
 pub mod diesel;
+pub mod sessions;
 
 use std::collections::HashMap;
 

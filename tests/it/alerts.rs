@@ -170,7 +170,7 @@ async fn the_daily_digest_lists_new_and_active_alerts_once_a_day() {
         assert_eq!(m.recipients, ["qm@example.org"]);
         assert!(m.subject.contains("1 new, 1 active"), "{}", m.subject);
         assert!(
-            m.body_text.contains("http://vigil/api/v1/alerts/"),
+            m.body_text.contains("http://vigil/console/alerts/"),
             "{}",
             m.body_text
         );

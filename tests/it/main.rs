@@ -3,6 +3,9 @@
 mod alerts;
 mod auth;
 mod cli;
+mod console;
+mod console_browser;
+mod console_support;
 mod crash;
 mod demo;
 mod email;

@@ -19,6 +19,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "alerts",
                 "audit_log",
                 "baselines",
+                "console_sessions",
                 "evaluations",
                 "events",
                 "findings",

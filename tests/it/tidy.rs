@@ -10,6 +10,7 @@ const PURE: &[&str] = &[
     "src/privacy",
     "src/monitoring",
     "src/simulator",
+    "src/console",
     "src/alerting/rules.rs",
     "src/alerting/alert.rs",
     "src/alerting/email.rs",

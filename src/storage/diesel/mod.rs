@@ -18,6 +18,7 @@ mod plans;
 mod retraining;
 mod rows;
 pub mod schema;
+mod sessions;
 mod store_impl;
 
 use std::time::Duration;
