@@ -114,7 +114,12 @@ fn user_section(user: &ConsoleUser, users: &[User]) -> Markup {
             (page::csrf_field(user))
             label for="user-name" { "User name" } input id="user-name" name="name" required;
             label for="user-role" { "Role" }
-            select id="user-role" name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
+            select id="user-role" name="role" required {
+                option value="" disabled selected { "Choose a role" }
+                @for r in [Role::Quality, Role::Regulatory, Role::Ml, Role::Admin] {
+                    option value=(r.as_str()) { (r.as_str()) }
+                }
+            }
             button type="submit" { "Add user" }
         }
     }

@@ -181,27 +181,21 @@ fn findings_table(rows: &[&StoredFinding]) -> Markup {
         } @else {
             div.scroll { table.figures {
                 thead { tr {
-                    th scope="col" { "Window (UTC)" } th scope="col" { "Test" } th scope="col" { "Status" }
-                    th scope="col" class="num" { "n" } th scope="col" class="num" { "Statistic" }
-                    th scope="col" class="num" { "p" } th scope="col" class="num" { "q (BH)" }
-                    th scope="col" class="num" { "Estimate" } th scope="col" { "95% CI" }
-                    th scope="col" class="num" { "Limit" } th scope="col" class="num" { "Plan" }
-                    th scope="col" { "Baseline" } th scope="col" { "Data" }
+                    th scope="col" { "Window (UTC)" } th scope="col" { "Test, status" }
+                    th scope="col" class="num" { "n" } th scope="col" { "Estimate, 95% CI" }
+                    th scope="col" { "Statistic, p, q (BH)" } th scope="col" class="num" { "Limit" }
+                    th scope="col" { "Plan, baseline, data" }
                 } }
                 tbody { @for s in rows { @let f = &s.finding; tr {
-                    td { (f.window.as_str()) " " (f.window_start) " – " (f.window_end) }
-                    td { (f.method) }
-                    td { (page::badge(f.status.as_str(), f.status.as_str())) }
+                    td { (f.window.as_str()) br; (f.window_start) " – " (f.window_end) }
+                    td { (f.method) br; (page::badge(f.status.as_str(), f.status.as_str())) }
                     td.num { (f.n) }
-                    td.num { (num(f.statistic)) }
-                    td.num { (p_value(f.p_value)) }
-                    td.num { (p_value(f.q_value)) }
-                    td.num { (num(f.estimate)) }
-                    td { (interval(f.ci_low, f.ci_high)) }
+                    td { (num(f.estimate)) br; span.muted { (interval(f.ci_low, f.ci_high)) } }
+                    td { (num(f.statistic)) br; "p " (p_value(f.p_value)) br; "q " (p_value(f.q_value)) }
                     td.num { (num(f.limit)) }
-                    td.num { "v" (s.plan_version) }
-                    td.id title=(s.baseline_id) { (short_hash(&s.baseline_id)) }
-                    td.id title=(f.fingerprint) { (short_hash(&f.fingerprint)) }
+                    td { "plan v" (s.plan_version) br;
+                        span.id title=(s.baseline_id) { "baseline " (short_hash(&s.baseline_id)) } br;
+                        span.id title=(f.fingerprint) { "data " (short_hash(&f.fingerprint)) } }
                 } } }
             } }
         }

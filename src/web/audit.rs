@@ -48,8 +48,8 @@ async fn audit_page(
                     td.id { (e.actor) }
                     td.id { (e.action) }
                     td.id { (e.target) }
-                    td.id { (e.details) }
-                    td.id title=(e.hash) { (short_hash(&e.hash)) }
+                    td.id.details { (e.details) }
+                    td.id.hash title=(e.hash) { (short_hash(&e.hash)) }
                 } } }
             } }
         }

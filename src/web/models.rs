@@ -38,8 +38,10 @@ async fn model_list(
                 code { "vigil model add" } "." }
         } @else {
             ul.list { @for n in &names {
-                li { a.id href={ "/console/models/" (n) } { (n) } " — "
-                    (models.iter().filter(|m| m.name == *n).count()) " version(s)" }
+                li { a.id href={ "/console/models/" (n) } { (n) } span.muted { " — versions " }
+                    @for (i, m) in models.iter().filter(|m| m.name == *n).enumerate() {
+                        @if i > 0 { ", " } span.id { (m.version) }
+                    } }
             } }
         }
     };
@@ -109,7 +111,7 @@ fn version_table(versions: &[(ModelVersion, Option<StoredBaseline>)]) -> Markup 
             thead { tr { th scope="col" { "Version" } th scope="col" { "Registered" }
                 th scope="col" class="num" { "Features" } th scope="col" { "Baseline in force" } } }
             tbody { @for (m, b) in versions { tr {
-                td.id { (m.id) }
+                td.id { (m.version) }
                 td { (page::time(m.created_at)) }
                 td.num { (m.feature_schema.features.len()) }
                 td { @match b {
@@ -179,15 +181,15 @@ fn finding_table(findings: &[StoredFinding]) -> Markup {
             p.muted { "Newest windows first (at most 100)." }
             div.scroll { table.figures {
                 thead { tr { th scope="col" { "Window end" } th scope="col" { "Version" }
-                    th scope="col" { "Rule" } th scope="col" { "Stratum" } th scope="col" { "Status" }
-                    th scope="col" class="num" { "Estimate" } th scope="col" { "95% CI" }
-                    th scope="col" class="num" { "p" } th scope="col" class="num" { "q" } } }
+                    th scope="col" { "Rule, stratum" } th scope="col" { "Status" }
+                    th scope="col" { "Estimate, 95% CI" } th scope="col" { "p, q (BH)" } } }
                 tbody { @for s in findings { @let f = &s.finding; tr {
-                    td { (f.window_end) " (" (f.window.as_str()) ")" }
-                    td.id { (s.model_id) } td.id { (f.rule) } td.id { (f.stratum) }
+                    td { (f.window_end) br; span.muted { (f.window.as_str()) } }
+                    td.id { (s.model_id.rsplit('@').next().unwrap_or(&s.model_id)) }
+                    td { span.id { (f.rule) } br; span.id { (f.stratum) } }
                     td { (page::badge(f.status.as_str(), f.status.as_str())) }
-                    td.num { (num(f.estimate)) } td { (interval(f.ci_low, f.ci_high)) }
-                    td.num { (p_value(f.p_value)) } td.num { (p_value(f.q_value)) }
+                    td { (num(f.estimate)) br; span.muted { (interval(f.ci_low, f.ci_high)) } }
+                    td { "p " (p_value(f.p_value)) br; "q " (p_value(f.q_value)) }
                 } } }
             } }
         }

@@ -12,7 +12,9 @@ use vigil::alerting::smtp::SmtpMailer;
 use vigil::config::{Settings, SmtpSecurity};
 use vigil::service::notify::{dispatch_due, enqueue_alert};
 
-use crate::console_support::{Browser, alert_with_findings, screenshot_dir};
+use crate::console_support::{
+    Browser, alert_with_findings, screenshot_dir, seed_plans_and_baseline,
+};
 use crate::email::{SmtpSink, free_port};
 use crate::support::{TestApp, databases, spawn_app, test_now};
 
@@ -60,13 +62,7 @@ async fn sign_in(b: &Browser, token: &str) {
         .send_keys(token)
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.submit("main form button[type=submit]").await;
 }
 
 async fn nav_links(b: &Browser) -> Vec<(String, String)> {
@@ -111,6 +107,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
     for db in databases() {
         let app = spawn_app(&db).await;
         let alert = alert_with_findings(&*app.store);
+        seed_plans_and_baseline(&*app.store);
         let link = mailed_link(&app, &alert);
         assert_eq!(link, format!("{}/console/alerts/{}", app.base, alert.id));
         let dir = screenshot_dir(db.label);
@@ -121,11 +118,6 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         assert_eq!(url.path(), "/console/login", "no page without a session");
         b.shoot(&dir, "login", 800).await;
         sign_in(&b, &app.quality).await;
-        b.client
-            .wait()
-            .for_element(Locator::Id("alert-state"))
-            .await
-            .unwrap();
         assert_eq!(
             b.client.current_url().await.unwrap().as_str(),
             link,
@@ -167,18 +159,8 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             .send_keys("Checked with site A: new scanner protocol; monitoring.")
             .await
             .unwrap();
-        b.client
-            .find(Locator::Id("act-acknowledge"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        b.client
-            .wait()
-            .for_element(Locator::Id("moved"))
-            .await
-            .unwrap();
+        b.submit("#act-acknowledge").await;
+        assert!(b.text("#moved").await.contains("acknowledged"));
         assert_eq!(b.text("#alert-state").await, "acknowledged", "{}", db.label);
         assert!(b.text("dl.facts").await.contains("user:qm1"));
         b.shoot(&dir, "alert-acknowledged", 1280).await;
@@ -197,13 +179,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             )
             .await
             .unwrap();
-        b.client
-            .find(Locator::Id("act-resolve"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.submit("#act-resolve").await;
         assert!(b.text("main").await.contains("csrf_refused"));
         assert_eq!(
             app.store.alert(&alert.id).unwrap().unwrap().state,
@@ -222,23 +198,31 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             "the audit page verifies"
         );
 
+        // The model page: versions with the baseline, plan history with the diff, findings.
         b.client
-            .find(Locator::Css(".who button"))
-            .await
-            .unwrap()
-            .click()
+            .goto(&format!("{}/console/models/liver-seg", app.base))
             .await
             .unwrap();
+        let diff = b.text("pre.diff").await;
+        assert!(
+            diff.contains("- fdr_q = 0.05") && diff.contains("+ fdr_q = 0.01"),
+            "{diff}"
+        );
+        assert!(b.text("main").await.contains("freeze:first_days=28"));
+        for w in [1280, 800] {
+            b.shoot(&dir, "model", w).await;
+            assert!(b.fits_width().await, "model page overflows at {w} px");
+        }
+
+        b.submit(".who button").await;
         assert_eq!(
             b.client.current_url().await.unwrap().path(),
             "/console/login"
         );
         b.client.goto(&link).await.unwrap();
         sign_in(&b, &app.ml).await;
-        assert!(
-            b.text("main").await.contains("forbidden"),
-            "ml may not open alerts"
-        );
+        let main = b.text("main").await;
+        assert!(main.contains("forbidden"), "ml may not open alerts: {main}");
         let labels = walk_navigation(&b, &app.base, &dir, "ml").await;
         assert_eq!(
             labels,
@@ -246,13 +230,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             "ml sees no alerts, audit or admin"
         );
 
-        b.client
-            .find(Locator::Css(".who button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.submit(".who button").await;
         sign_in(&b, &app.admin).await;
         let labels = walk_navigation(&b, &app.base, &dir, "admin").await;
         assert_eq!(

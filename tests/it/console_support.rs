@@ -11,10 +11,11 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 use vigil::alerting::alert::Alert;
 use vigil::alerting::rules::Signal;
+use vigil::domain::audit::AuditDraft;
 use vigil::monitoring::findings::{Finding, FindingStatus, WindowKind};
 use vigil::monitoring::plan::{AlertPolicy, Severity};
 use vigil::service::alerts::{SignalReport, apply_signal};
-use vigil::storage::{EvaluationJob, MonitorCursor, Store, StoredFinding};
+use vigil::storage::{EvaluationJob, MonitorCursor, NewPlan, Store, StoredBaseline, StoredFinding};
 
 use crate::support::{TestApp, test_now};
 
@@ -109,6 +110,42 @@ pub fn alert_with_findings(store: &dyn Store) -> Alert {
     };
     store.save_progress(&all, &cursor).unwrap();
     alert
+}
+
+const PLAN_V1: &str = "model = \"liver-seg\"\n\n[windows]\ntumbling_days = 7\nrolling_days = 28\nfdr_q = 0.05\n\n[[quality]]\nindicator = \"mean_dice\"\nlabel = \"liver\"\nlimit = 0.90\n";
+
+/// Two plan versions (v2 tightens the FDR level) and a frozen baseline for the model page.
+pub fn seed_plans_and_baseline(store: &dyn Store) {
+    let audit = AuditDraft {
+        actor: "user:qm1".into(),
+        action: "plan.set".into(),
+        target: "liver-seg".into(),
+        details: "{}".into(),
+    };
+    for body in [
+        PLAN_V1.to_string(),
+        PLAN_V1.replace("fdr_q = 0.05", "fdr_q = 0.01"),
+    ] {
+        let plan = NewPlan {
+            model: "liver-seg".into(),
+            body_sha256: format!("{:064x}", body.len()),
+            body,
+            created_at: test_now(),
+            created_by: "user:qm1".into(),
+        };
+        store.append_plan(&plan, &audit).unwrap();
+    }
+    let baseline = StoredBaseline {
+        id: "b7d0c3a1e5f24c6b8a9d".into(),
+        model_id: MODEL_ID.into(),
+        source: "freeze:first_days=28".into(),
+        rows: 2_800,
+        body: "{}".into(),
+        body_sha256: "9".repeat(64),
+        created_at: test_now(),
+        created_by: "user:ml1".into(),
+    };
+    store.insert_baseline(&baseline, &audit).unwrap();
 }
 
 /// A plain HTTP client that does not follow redirects (the tests look at them).
@@ -247,13 +284,43 @@ impl Browser {
         }
     }
 
-    /// Resize the window to `width` (height 900) and save a screenshot as `<name>-<width>.png`.
+    /// Resize the window to `width` and the page's full height, and save a screenshot as
+    /// `<name>-<width>.png`.
     pub async fn shoot(&self, dir: &std::path::Path, name: &str, width: u32) -> PathBuf {
         self.client.set_window_size(width, 900).await.unwrap();
+        let h = self
+            .client
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap();
+        let h = h.as_u64().unwrap_or(900).clamp(600, 4000) as u32;
+        self.client.set_window_size(width, h + 140).await.unwrap();
         let png = self.client.screenshot().await.unwrap();
+        self.client.set_window_size(width, 900).await.unwrap();
         let path = dir.join(format!("{name}-{width}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Click `css` (a submit button) and wait until the next page has loaded: the old body is
+    /// marked first, so the wait cannot mistake the old page for the new one.
+    pub async fn submit(&self, css: &str) {
+        self.client
+            .execute("document.body.setAttribute('data-old', '');", vec![])
+            .await
+            .unwrap();
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        self.client
+            .wait()
+            .for_element(fantoccini::Locator::Css("body:not([data-old]) footer"))
+            .await
+            .unwrap();
     }
 
     /// Whether the page fits the window's width (no sideways scrolling of the whole page).
