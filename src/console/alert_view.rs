@@ -44,7 +44,7 @@ pub fn window_findings(findings: &[StoredFinding]) -> Vec<&StoredFinding> {
         .iter()
         .filter(|f| f.finding.window != WindowKind::Day)
         .collect();
-    out.sort_by(|a, b| b.finding.window_end.cmp(&a.finding.window_end));
+    out.sort_by_key(|f| std::cmp::Reverse(f.finding.window_end));
     out.truncate(TABLE_ROWS);
     out
 }

@@ -182,17 +182,17 @@ fn findings_table(rows: &[&StoredFinding]) -> Markup {
             div.scroll { table.figures {
                 thead { tr {
                     th scope="col" { "Window (UTC)" } th scope="col" { "Test, status" }
-                    th scope="col" class="num" { "n" } th scope="col" { "Estimate, 95% CI" }
-                    th scope="col" { "Statistic, p, q (BH)" } th scope="col" class="num" { "Limit" }
+                    th scope="col" class="num" { "n" } th scope="col" { "Estimate, 95% CI, limit" }
+                    th scope="col" { "Statistic, p, q (BH)" }
                     th scope="col" { "Plan, baseline, data" }
                 } }
                 tbody { @for s in rows { @let f = &s.finding; tr {
-                    td { (f.window.as_str()) br; (f.window_start) " – " (f.window_end) }
+                    td { (f.window.as_str()) br; (f.window_start) br; "to " (f.window_end) }
                     td { (f.method) br; (page::badge(f.status.as_str(), f.status.as_str())) }
                     td.num { (f.n) }
-                    td { (num(f.estimate)) br; span.muted { (interval(f.ci_low, f.ci_high)) } }
+                    td { (num(f.estimate)) br; span.muted { (interval(f.ci_low, f.ci_high)) } br;
+                        "limit " (num(f.limit)) }
                     td { (num(f.statistic)) br; "p " (p_value(f.p_value)) br; "q " (p_value(f.q_value)) }
-                    td.num { (num(f.limit)) }
                     td { "plan v" (s.plan_version) br;
                         span.id title=(s.baseline_id) { "baseline " (short_hash(&s.baseline_id)) } br;
                         span.id title=(f.fingerprint) { "data " (short_hash(&f.fingerprint)) } }

@@ -40,15 +40,13 @@ async fn audit_page(
             p.muted { "Newest first; showing " (entries.len().min(SHOWN)) " of " (entries.len()) "." }
             div.scroll { table {
                 thead { tr { th scope="col" class="num" { "#" } th scope="col" { "When" }
-                    th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "Target" }
-                    th scope="col" { "Details" } th scope="col" { "Hash" } } }
+                    th scope="col" { "Who, action" } th scope="col" { "Target, details" }
+                    th scope="col" { "Hash" } } }
                 tbody { @for e in entries.iter().rev().take(SHOWN) { tr {
                     td.num { (e.seq) }
                     td { (page::time(e.at)) }
-                    td.id { (e.actor) }
-                    td.id { (e.action) }
-                    td.id { (e.target) }
-                    td.id.details { (e.details) }
+                    td { span.id { (e.actor) } br; span.id { (e.action) } }
+                    td { span.id { (e.target) } br; span.id.details.muted { (e.details) } }
                     td.id.hash title=(e.hash) { (short_hash(&e.hash)) }
                 } } }
             } }

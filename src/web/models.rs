@@ -78,7 +78,7 @@ fn load(state: &AppState, name: &str) -> Result<Loaded, crate::storage::StoreErr
         );
         versions.push((m, b));
     }
-    findings.sort_by(|a, b| b.finding.window_end.cmp(&a.finding.window_end));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.finding.window_end));
     findings.truncate(100);
     Ok((versions, store.plans(name)?, findings))
 }

@@ -163,7 +163,9 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         assert!(b.text("#moved").await.contains("acknowledged"));
         assert_eq!(b.text("#alert-state").await, "acknowledged", "{}", db.label);
         assert!(b.text("dl.facts").await.contains("user:qm1"));
-        b.shoot(&dir, "alert-acknowledged", 1280).await;
+        for w in [1280, 800] {
+            b.shoot(&dir, "alert-acknowledged", w).await;
+        }
         let stored = app.store.alert(&alert.id).unwrap().unwrap();
         assert_eq!(stored.state, AlertState::Acknowledged);
         assert_eq!(

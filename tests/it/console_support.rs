@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use chrono::Duration;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use vigil::alerting::alert::Alert;
 use vigil::alerting::rules::Signal;
 use vigil::domain::audit::AuditDraft;
@@ -63,7 +64,7 @@ pub fn alert_with_findings(store: &dyn Store) -> Alert {
             "mean_dice:liver".into(),
             "t_interval",
             20,
-            format!("{seq:064x}"),
+            hex::encode(Sha256::digest(seq.to_string())),
         );
         (f.status, f.estimate) = (FindingStatus::Ok, Some(est));
         StoredFinding {
