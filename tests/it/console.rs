@@ -299,3 +299,42 @@ async fn admin_registers_a_site_and_sees_its_key_once() {
         assert!(res.text().await.unwrap().contains("site id must be"));
     }
 }
+
+#[actix_web::test]
+async fn regulatory_reads_the_alert_page_without_its_actions() {
+    let db = crate::support::sqlite_db();
+    let app = spawn_app(&db).await;
+    let alert = alert_with_findings(&*app.store);
+    let actor = vigil::service::admin::Actor("cli:test".into());
+    let (_, token) = vigil::service::admin::add_user(
+        &*app.store,
+        &actor,
+        "ra1",
+        vigil::domain::Role::Regulatory,
+        crate::support::test_now(),
+    )
+    .unwrap();
+    let http = no_redirects();
+    let (ra, csrf) = sign_in(&app, &token).await;
+    let page = http
+        .get(format!("{}/console/alerts/{}", app.base, alert.id))
+        .header("Cookie", format!("vigil_session={ra}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Only quality managers") && !html.contains("act-acknowledge"));
+    let res = http
+        .post(format!("{}/console/alerts/{}/escalate", app.base, alert.id))
+        .header("Cookie", format!("vigil_session={ra}"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(
+        app.store.alert(&alert.id).unwrap().unwrap().state,
+        AlertState::Open
+    );
+}

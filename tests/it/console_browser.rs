@@ -124,6 +124,17 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             "back to the mailed alert"
         );
         assert_eq!(b.text("#alert-state").await, "open");
+        // Opened 12:00 UTC: shown in the reader's zone (Berlin, UTC+1), UTC kept for hover.
+        let opened = b.client.find(Locator::Css("dl.facts time")).await.unwrap();
+        let shown = opened.text().await.unwrap();
+        assert!(
+            shown.contains("01:00") || shown.contains("13:00"),
+            "{shown}"
+        );
+        assert_eq!(
+            opened.attr("title").await.unwrap().as_deref(),
+            Some("2026-11-20 12:00 UTC")
+        );
         assert_eq!(
             b.text("main h1").await,
             "Mean Dice below the acceptance limit"

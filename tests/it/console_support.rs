@@ -40,6 +40,12 @@ pub fn alert_with_findings(store: &dyn Store) -> Alert {
         .unwrap()
         .1
         .unwrap();
+    seed_findings(store);
+    alert
+}
+
+/// An evaluation with 30 daily mean-Dice points drifting down and one rolling signal.
+fn seed_findings(store: &dyn Store) {
     let today = test_now().date_naive();
     let job = EvaluationJob {
         id: "eval-1".into(),
@@ -110,7 +116,6 @@ pub fn alert_with_findings(store: &dyn Store) -> Alert {
         updated_at: test_now(),
     };
     store.save_progress(&all, &cursor).unwrap();
-    alert
 }
 
 const PLAN_V1: &str = "model = \"liver-seg\"\n\n[windows]\ntumbling_days = 7\nrolling_days = 28\nfdr_q = 0.05\n\n[[quality]]\nindicator = \"mean_dice\"\nlabel = \"liver\"\nlimit = 0.90\n";
@@ -234,7 +239,9 @@ impl Browser {
         let port = crate::email::free_port();
         let driver_bin =
             std::env::var("VIGIL_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let mut driver = Command::new(&driver_bin).arg(format!("--port={port}"))
+        // A time zone other than UTC, so the tests see times converted for the reader.
+        let mut driver = Command::new(&driver_bin)
+            .env("TZ", "Europe/Berlin").arg(format!("--port={port}"))
             .stdout(Stdio::null()).stderr(Stdio::null()).spawn()
             .expect("chromedriver is needed for the console tests (apt-get install chromium chromium-driver)");
         let profile = tempfile::tempdir().unwrap();
