@@ -71,7 +71,7 @@ fn site_section(user: &ConsoleUser, sites: &[Site]) -> Markup {
             thead { tr { th scope="col" { "Site" } th scope="col" { "Country" } th scope="col" { "Key rotated" }
                 th scope="col" { "Status" } th scope="col" { "Actions" } } }
             tbody { @for s in sites { tr {
-                td { span.id { (s.id) } br; span.muted { (s.name) } }
+                td.long { span.id { (s.id) } br; span.muted { (s.name) } }
                 td { (s.country) } td { (page::time(s.key_rotated_at)) }
                 td { @if s.disabled { (page::badge("off", "disabled")) } @else { (page::badge("ok", "active")) } }
                 td.actions {

@@ -93,8 +93,8 @@ fn alert_table(alerts: &[Alert], filtered: bool) -> Markup {
                 tbody { @for a in alerts { tr {
                     td { (page::badge(&severity(a), &severity(a))) }
                     td { a href={ "/console/alerts/" (a.id) } { (a.title) } }
-                    td.id { (a.model) }
-                    td.id { (a.stratum) }
+                    td.id.long { (a.model) }
+                    td.id.long { (a.stratum) }
                     td { (page::badge(a.state.as_str(), a.state.as_str())) }
                     td { (page::time(a.opened_at)) }
                 } } }

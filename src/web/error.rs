@@ -88,3 +88,16 @@ impl ResponseError for ConsoleError {
         page::respond(e.status_code(), &page::bare("Something went wrong", body))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_targets_keep_slashes_and_escape_the_query() {
+        assert_eq!(
+            encode_component("/console/alerts?state=open&model=a b"),
+            "/console/alerts%3Fstate%3Dopen%26model%3Da%20b"
+        );
+    }
+}

@@ -93,7 +93,7 @@ fn site_table(sites: &[SiteRow]) -> Markup {
                     th scope="col" { "Last contact (UTC day)" } th scope="col" class="num" { "Studies this week" }
                     th scope="col" { "Status" } } }
                 tbody { @for s in sites { tr {
-                    td { span.id { (s.id) } br; span.muted { (s.name) } }
+                    td.long { span.id { (s.id) } br; span.muted { (s.name) } }
                     td { (s.country) }
                     td { (page::day(s.last_contact)) }
                     td.num { (s.studies_week) }

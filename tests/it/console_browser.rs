@@ -108,6 +108,19 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         let app = spawn_app(&db).await;
         let alert = alert_with_findings(&*app.store);
         seed_plans_and_baseline(&*app.store);
+        // Long names must wrap or scroll inside their table, never widen the page.
+        let long_id = format!("site-{}", "x".repeat(59));
+        let long_name = "Universitätsklinikum Radiologie Zentralinstitut ".repeat(4);
+        let actor = vigil::service::admin::Actor("cli:test".into());
+        vigil::service::admin::add_site(
+            &*app.store,
+            &actor,
+            &long_id,
+            long_name.trim(),
+            "DE",
+            test_now(),
+        )
+        .unwrap();
         let link = mailed_link(&app, &alert);
         assert_eq!(link, format!("{}/console/alerts/{}", app.base, alert.id));
         let dir = screenshot_dir(db.label);
