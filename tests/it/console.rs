@@ -338,3 +338,90 @@ async fn regulatory_reads_the_alert_page_without_its_actions() {
         AlertState::Open
     );
 }
+
+#[actix_web::test]
+async fn escalation_records_the_awareness_date_and_bad_dates_are_refused() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let alert = alert_with_findings(&*app.store);
+        let http = no_redirects();
+        let (qm, csrf) = sign_in(&app, &app.quality).await;
+        let url = format!("{}/console/alerts/{}/escalate", app.base, alert.id);
+        let post = |awareness: &'static str| {
+            http.post(&url)
+                .header("Cookie", format!("vigil_session={qm}"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("note", "possible serious incident"),
+                    ("awareness_at", awareness),
+                ])
+                .send()
+        };
+        let res = post("19/11/2026").await.unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{}", db.label);
+        assert!(res.text().await.unwrap().contains("awareness_at"));
+        assert_eq!(
+            app.store.alert(&alert.id).unwrap().unwrap().state,
+            AlertState::Open
+        );
+        let res = post("2026-11-19T08:30").await.unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        let a = app.store.alert(&alert.id).unwrap().unwrap();
+        assert_eq!(a.state, AlertState::Escalated);
+        assert_eq!(
+            a.awareness_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-19T08:30:00+00:00")
+        );
+        assert_eq!(a.note.as_deref(), Some("possible serious incident"));
+    }
+}
+
+#[actix_web::test]
+async fn expired_sessions_and_disabled_users_are_signed_out() {
+    use vigil::storage::sessions::{ConsoleSession, SessionStore};
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let http = no_redirects();
+        let open = |cookie: String| {
+            http.get(format!("{}/console", app.base))
+                .header("Cookie", format!("vigil_session={cookie}"))
+                .send()
+        };
+        // A session that expired a second before the (fixed) test time.
+        let sessions = vigil::storage::diesel::DieselStore::open(&db.url, 1, 5_000).unwrap();
+        let qm = app
+            .store
+            .list_users()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.name == "qm1")
+            .unwrap();
+        let id = vigil::console::session::random_token();
+        let now = crate::support::test_now();
+        sessions
+            .insert_session(&ConsoleSession {
+                id_hash: vigil::console::session::id_hash(&id),
+                user_id: qm.id.clone(),
+                csrf_token: "c".repeat(64),
+                created_at: now - chrono::Duration::hours(10),
+                expires_at: now - chrono::Duration::seconds(1),
+            })
+            .unwrap();
+        assert_eq!(
+            open(id).await.unwrap().status().as_u16(),
+            303,
+            "{}: expired",
+            db.label
+        );
+        let (live, _) = sign_in(&app, &app.quality).await;
+        assert_eq!(open(live.clone()).await.unwrap().status().as_u16(), 200);
+        let actor = vigil::service::admin::Actor("cli:test".into());
+        vigil::service::admin::set_user_disabled(&*app.store, &actor, "qm1", true).unwrap();
+        assert_eq!(
+            open(live).await.unwrap().status().as_u16(),
+            303,
+            "{}: disabled",
+            db.label
+        );
+    }
+}
