@@ -32,7 +32,8 @@ const JS: &str = include_str!("static/console.js");
 
 /// Register every console route under `/console` (called from `http::routes`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    // A person who opens the bare address lands on the console, not on a JSON 404.
+    cfg.route("/", web::get().to(root)).service(
         web::scope("/console")
             .route("/static/console.css", web::get().to(css))
             .route("/static/console.js", web::get().to(js))
@@ -44,6 +45,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(admin::configure),
     );
+}
+
+async fn root() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/console"))
+        .finish()
 }
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {

@@ -35,6 +35,12 @@ async fn no_console_page_without_a_session() {
             "{path} -> {to}"
         );
     }
+    let res = http.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/console",
+        "the bare address leads to the console"
+    );
     // A bearer token is not a session: the console reads only its own cookie.
     let res = http
         .get(format!("{}/console", app.base))
