@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod console;
 mod console_browser;
+mod console_session;
 mod console_support;
 mod crash;
 mod demo;
