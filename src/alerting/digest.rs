@@ -53,7 +53,13 @@ pub fn digest_message(
     );
     let html_lines = |list: &[&Alert]| -> String {
         list.iter()
-            .map(|a| format!("<li>{}</li>", escape_html(&line(a, public_url))))
+            .map(|a| {
+                format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape_html(&super::alert::page_url(public_url, &a.id)),
+                    escape_html(&line(a, public_url))
+                )
+            })
             .collect()
     };
     let body_html = format!(

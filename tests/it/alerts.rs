@@ -174,6 +174,12 @@ async fn the_daily_digest_lists_new_and_active_alerts_once_a_day() {
             "{}",
             m.body_text
         );
+        assert!(
+            m.body_html
+                .contains("<a href=\"http://vigil/console/alerts/"),
+            "{}",
+            m.body_html
+        );
         // The day after, the alert is no longer new but still active.
         let later = vigil::service::evaluation::enqueue_digests(
             store,
