@@ -219,6 +219,9 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartError> {
         let store = open_store(&settings)?;
+        let console = web::Data::new(crate::web::Console {
+            sessions: Arc::new(store.clone()),
+        });
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
@@ -235,6 +238,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(console.clone())
                 .wrap(from_fn(observe))
                 .wrap(security::headers(secure))
                 .wrap(security::cors(&origins))

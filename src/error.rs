@@ -17,6 +17,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("this credential may not call this route")]
     Forbidden,
+    /// A console form arrived without this session's CSRF token (a forged or stale form).
+    #[error("the form's CSRF token is missing or does not match this session; reload the page")]
+    CsrfRefused,
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
@@ -65,6 +68,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
+            AppError::CsrfRefused => "csrf_refused",
             AppError::NotFound(_) => "not_found",
             AppError::IdempotencyConflict { .. } => "idempotency_conflict",
             AppError::Conflict(_) => "conflict",
@@ -107,7 +111,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfRefused => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -174,6 +178,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "forbidden",
         403,
         "the credential's role may not call the route",
+    ),
+    (
+        "csrf_refused",
+        403,
+        "a console form without this session's CSRF token",
     ),
     ("not_found", 404, "no such resource"),
     (

@@ -5,6 +5,7 @@
 //! - `app`          wires concrete implementations; binds the listener.
 //! - `blobs`        blob-store port (SHA-256 keys, atomic writes, checked reads); directory impl.
 //! - `cli`          clap command tree; `commands/` holds one file per subcommand.
+//! - `console`      console page registry, session rules and view models (pure).
 //! - `config`       settings: defaults < TOML file < `VIGIL_*` env < `DATABASE_URL`.
 //! - `domain`       entities and wire items with their validation (pure).
 //! - `error`        `AppError` and the stable error-code table.
@@ -21,6 +22,7 @@
 //! - `telemetry`    tracing setup (text or JSON).
 //! - `tls`          the optional HTTPS listener's certificate, reloaded on SIGHUP.
 //! - `vigilance`    devices, incident clocks (holiday calendar), IMDRF codes, MIR XML (pure).
+//! - `web`          the console: server-rendered pages, sessions, CSRF (actix-web, maud).
 
 pub mod alerting;
 pub mod app;
@@ -28,6 +30,7 @@ pub mod blobs;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -43,3 +46,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod tls;
 pub mod vigilance;
+pub mod web;

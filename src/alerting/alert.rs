@@ -33,6 +33,17 @@ pub struct Alert {
     pub awareness_at: Option<DateTime<Utc>>,
 }
 
+/// The alert's page in the console, where e-mails, digests and webhooks send people (a JSON
+/// route would answer a browser with 401).
+pub fn page_url(public_url: &str, id: &str) -> String {
+    format!("{}/console/alerts/{id}", public_url.trim_end_matches('/'))
+}
+
+/// The alert's JSON route, for programs.
+pub fn api_url(public_url: &str, id: &str) -> String {
+    format!("{}/api/v1/alerts/{id}", public_url.trim_end_matches('/'))
+}
+
 impl Alert {
     /// The view the pure rules need.
     pub fn active_view(&self) -> ActiveAlert {

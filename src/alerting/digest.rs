@@ -9,13 +9,12 @@ use super::outbox::{Channel, Draft, OutboxMessage};
 
 fn line(a: &Alert, public_url: &str) -> String {
     format!(
-        "- [{:?}] {} ({}; {}) {}/api/v1/alerts/{}",
+        "- [{:?}] {} ({}; {}) {}",
         a.severity,
         a.title,
         a.state.as_str(),
         a.model,
-        public_url.trim_end_matches('/'),
-        a.id
+        super::alert::page_url(public_url, &a.id)
     )
 }
 
@@ -54,7 +53,13 @@ pub fn digest_message(
     );
     let html_lines = |list: &[&Alert]| -> String {
         list.iter()
-            .map(|a| format!("<li>{}</li>", escape_html(&line(a, public_url))))
+            .map(|a| {
+                format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape_html(&super::alert::page_url(public_url, &a.id)),
+                    escape_html(&line(a, public_url))
+                )
+            })
             .collect()
     };
     let body_html = format!(

@@ -39,11 +39,7 @@ pub fn alert_message(
     now: DateTime<Utc>,
 ) -> OutboxMessage {
     let severity = format!("{:?}", alert.severity).to_uppercase();
-    let link = format!(
-        "{}/api/v1/alerts/{}",
-        public_url.trim_end_matches('/'),
-        alert.id
-    );
+    let link = super::alert::page_url(public_url, &alert.id);
     let subject = format!(
         "[Vigil {severity}] {} — {} ({})",
         alert.title, alert.model, alert.stratum

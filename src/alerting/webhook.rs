@@ -22,15 +22,11 @@ pub fn alert_webhook_message(
     public_url: &str,
     now: DateTime<Utc>,
 ) -> OutboxMessage {
-    let link = format!(
-        "{}/api/v1/alerts/{}",
-        public_url.trim_end_matches('/'),
-        alert.id
-    );
     let body = json!({
         "event": format!("alert.{}", reason.word()),
         "alert": alert,
-        "link": link,
+        "link": super::alert::page_url(public_url, &alert.id),
+        "api": super::alert::api_url(public_url, &alert.id),
     });
     OutboxMessage::queued(
         Draft {

@@ -35,11 +35,11 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
         subject: "[Vigil] test e-mail".into(),
         body_text: format!(
             "This is a test e-mail from Vigil at {}.\nAlert e-mails will reach you this way.\n",
-            settings.public_url
+            console_url(&settings.public_url)
         ),
         body_html: format!(
             "<p>This is a test e-mail from Vigil at <a href=\"{0}\">{0}</a>.</p>",
-            settings.public_url
+            console_url(&settings.public_url)
         ),
         chart_png: None,
     };
@@ -59,4 +59,9 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
             1
         }
     }
+}
+
+/// The console's start page: where a person clicking the test e-mail's link should land.
+fn console_url(public_url: &str) -> String {
+    format!("{}/console", public_url.trim_end_matches('/'))
 }

@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics))
+    .configure(crate::web::configure)
     .service(
         web::scope("/api/v1")
             .route("/openapi.json", web::get().to(openapi::openapi_json))

@@ -21,6 +21,7 @@ pub mod monitoring;
 pub mod ops;
 pub mod retraining;
 pub mod s3_blobs;
+pub mod sessions;
 pub mod shadow;
 pub mod sites;
 

@@ -170,9 +170,15 @@ async fn the_daily_digest_lists_new_and_active_alerts_once_a_day() {
         assert_eq!(m.recipients, ["qm@example.org"]);
         assert!(m.subject.contains("1 new, 1 active"), "{}", m.subject);
         assert!(
-            m.body_text.contains("http://vigil/api/v1/alerts/"),
+            m.body_text.contains("http://vigil/console/alerts/"),
             "{}",
             m.body_text
+        );
+        assert!(
+            m.body_html
+                .contains("<a href=\"http://vigil/console/alerts/"),
+            "{}",
+            m.body_html
         );
         // The day after, the alert is no longer new but still active.
         let later = vigil::service::evaluation::enqueue_digests(

@@ -177,7 +177,7 @@ async fn alert_email_arrives_with_text_html_chart_and_link() {
         }
         assert!(
             m.contains(&format!(
-                "https://vigil.example.org/api/v1/alerts/{}",
+                "https://vigil.example.org/console/alerts/{}",
                 alert.id
             )),
             "link: {m}"

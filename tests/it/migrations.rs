@@ -20,6 +20,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "archive_cases",
                 "audit_log",
                 "baselines",
+                "console_sessions",
                 "device_software",
                 "devices",
                 "events",

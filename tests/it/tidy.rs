@@ -11,6 +11,7 @@ const PURE: &[&str] = &[
     "src/monitoring",
     "src/simulator",
     "src/vigilance",
+    "src/console",
     "src/alerting/rules.rs",
     "src/alerting/alert.rs",
     "src/alerting/email.rs",

@@ -81,7 +81,17 @@ async fn alert_reaches_the_webhook_signed_and_survives_an_outage() {
         assert_eq!(v["event"], "alert.opened");
         assert_eq!(v["alert"]["id"], alert.id.as_str());
         assert_eq!(v["alert"]["rule"], "quality:mean_dice:liver");
-        assert!(v["link"].as_str().unwrap().ends_with(&alert.id));
+        let link = v["link"].as_str().unwrap();
+        assert!(
+            link.ends_with(&format!("/console/alerts/{}", alert.id)),
+            "{link}"
+        );
+        assert!(
+            v["api"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/api/v1/alerts/{}", alert.id))
+        );
         // Nothing went to the mail directory: webhook messages never become e-mails.
         assert_eq!(
             std::fs::read_dir(mail_dir.path())

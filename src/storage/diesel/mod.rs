@@ -24,6 +24,7 @@ mod plans;
 mod retraining;
 mod rows;
 pub mod schema;
+mod sessions;
 mod shadow;
 mod store_alerts;
 mod store_audit;

@@ -334,3 +334,16 @@ diesel::table! {
         submission -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(console_sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(console_sessions, users);

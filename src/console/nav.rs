@@ -1,0 +1,111 @@
+//! The page registry: every console page that appears in the navigation, with the roles that
+//! may open it. A capability that lands later (incidents, reports, shadow runs) adds one entry
+//! here and one handler module in `web/`; the navigation and the role checks follow from it.
+
+use crate::domain::Role;
+
+/// One navigation entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Stable key, also used to mark the current page.
+    pub key: &'static str,
+    pub path: &'static str,
+    pub label: &'static str,
+    /// Roles that may open the page; admins may open every page.
+    pub roles: &'static [Role],
+}
+
+const READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Ml];
+const QUALITY_READERS: &[Role] = &[Role::Quality, Role::Regulatory];
+
+/// Every page in navigation order.
+pub const PAGES: &[Page] = &[
+    Page {
+        key: "fleet",
+        path: "/console",
+        label: "Fleet",
+        roles: READERS,
+    },
+    Page {
+        key: "alerts",
+        path: "/console/alerts",
+        label: "Alerts",
+        roles: QUALITY_READERS,
+    },
+    Page {
+        key: "models",
+        path: "/console/models",
+        label: "Models",
+        roles: READERS,
+    },
+    Page {
+        key: "audit",
+        path: "/console/audit",
+        label: "Audit log",
+        roles: QUALITY_READERS,
+    },
+    Page {
+        key: "admin",
+        path: "/console/admin",
+        label: "Sites & users",
+        roles: &[],
+    },
+];
+
+/// Roles allowed to act on alerts (acknowledge, resolve, escalate), as in the API.
+pub const ALERT_ACTORS: &[Role] = &[Role::Quality];
+
+/// Whether `role` may use something open to `roles` (admins may use everything).
+pub fn allows(roles: &[Role], role: Role) -> bool {
+    role == Role::Admin || roles.contains(&role)
+}
+
+/// The registered page with this key.
+pub fn page(key: &str) -> Option<&'static Page> {
+    PAGES.iter().find(|p| p.key == key)
+}
+
+/// The pages `role` sees in the navigation.
+pub fn visible(role: Role) -> impl Iterator<Item = &'static Page> {
+    PAGES.iter().filter(move |p| allows(p.roles, role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(role: Role) -> Vec<&'static str> {
+        visible(role).map(|p| p.key).collect()
+    }
+
+    #[test]
+    fn each_role_sees_only_its_pages() {
+        assert_eq!(
+            keys(Role::Admin),
+            ["fleet", "alerts", "models", "audit", "admin"]
+        );
+        assert_eq!(keys(Role::Quality), ["fleet", "alerts", "models", "audit"]);
+        assert_eq!(
+            keys(Role::Regulatory),
+            ["fleet", "alerts", "models", "audit"]
+        );
+        assert_eq!(keys(Role::Ml), ["fleet", "models"]);
+    }
+
+    #[test]
+    fn only_quality_and_admin_act_on_alerts() {
+        assert!(allows(ALERT_ACTORS, Role::Quality));
+        assert!(allows(ALERT_ACTORS, Role::Admin));
+        assert!(!allows(ALERT_ACTORS, Role::Regulatory));
+        assert!(!allows(ALERT_ACTORS, Role::Ml));
+    }
+
+    #[test]
+    fn every_page_path_is_under_the_console_and_keys_are_unique() {
+        for (i, p) in PAGES.iter().enumerate() {
+            assert!(p.path.starts_with("/console"), "{}", p.path);
+            assert!(PAGES[i + 1..].iter().all(|q| q.key != p.key));
+            assert_eq!(page(p.key), Some(p));
+        }
+    }
+}

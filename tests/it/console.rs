@@ -1,0 +1,236 @@
+//! The console's rules over plain HTTP: role checks on pages and actions, forged forms without
+//! the CSRF token are refused and change nothing, sign-out ends the session, escalation keeps
+//! its awareness date, admins see a new key once. Sessions are in `console_session.rs`, the
+//! browser walk in `console_browser.rs`.
+
+use vigil::alerting::rules::AlertState;
+
+use crate::console_support::{alert_with_findings, no_redirects, sign_in};
+use crate::support::{databases, spawn_app};
+
+#[actix_web::test]
+async fn forged_forms_and_wrong_roles_change_nothing() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let alert = alert_with_findings(&*app.store);
+        let http = no_redirects();
+        let (qm, qm_csrf) = sign_in(&app, &app.quality).await;
+        let url = format!("{}/console/alerts/{}/acknowledge", app.base, alert.id);
+        for forged in [
+            vec![("note", "x")],
+            vec![("note", "x"), ("csrf", "0".repeat(64).leak() as &str)],
+        ] {
+            let res = http
+                .post(&url)
+                .header("Cookie", format!("vigil_session={qm}"))
+                .form(&forged)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 403, "{}", db.label);
+            assert!(res.text().await.unwrap().contains("csrf_refused"));
+        }
+        let (ml, ml_csrf) = sign_in(&app, &app.ml).await;
+        let res = http
+            .post(&url)
+            .header("Cookie", format!("vigil_session={ml}"))
+            .form(&[("csrf", ml_csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "ml may not act on alerts");
+        for path in ["/console/alerts", "/console/audit", "/console/admin"] {
+            let res = http
+                .get(format!("{}{path}", app.base))
+                .header("Cookie", format!("vigil_session={ml}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 403, "ml on {path}");
+        }
+        assert_eq!(
+            app.store.alert(&alert.id).unwrap().unwrap().state,
+            AlertState::Open
+        );
+        // With the token the same form goes through, and the move is audited.
+        let res = http
+            .post(&url)
+            .header("Cookie", format!("vigil_session={qm}"))
+            .form(&[("csrf", qm_csrf.as_str()), ("note", "looking into it")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{}", db.label);
+        let moved = app.store.alert(&alert.id).unwrap().unwrap();
+        assert_eq!(
+            (moved.state, moved.note.as_deref()),
+            (AlertState::Acknowledged, Some("looking into it"))
+        );
+        assert_eq!(moved.handled_by.as_deref(), Some("user:qm1"));
+        let audit = app.store.audit_entries().unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "alert.acknowledged" && e.actor == "user:qm1")
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "console.sign_in" && e.target == "ml1")
+        );
+        // Sign-out deletes the session: the same cookie no longer opens a page.
+        let res = http
+            .post(format!("{}/console/logout", app.base))
+            .header("Cookie", format!("vigil_session={qm}"))
+            .form(&[("csrf", qm_csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        let res = http
+            .get(format!("{}/console", app.base))
+            .header("Cookie", format!("vigil_session={qm}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{}: session ended", db.label);
+    }
+}
+
+#[actix_web::test]
+async fn admin_registers_a_site_and_sees_its_key_once() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let http = no_redirects();
+        let (admin, csrf) = sign_in(&app, &app.admin).await;
+        let res = http
+            .post(format!("{}/console/admin/sites", app.base))
+            .header("Cookie", format!("vigil_session={admin}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id", "site-de-014"),
+                ("name", "Klinikum Nord"),
+                ("country", "de"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{}", db.label);
+        let html = res.text().await.unwrap();
+        let key = html
+            .split("id=\"secret\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap();
+        assert!(key.starts_with("vsk_"), "{key}");
+        let (status, _) = app
+            .post("/api/v1/events", key, &serde_json::json!({"events": []}))
+            .await;
+        assert_ne!(status, 401, "the key shown works");
+        let page = http
+            .get(format!("{}/console/admin", app.base))
+            .header("Cookie", format!("vigil_session={admin}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Klinikum Nord") && !page.contains(key),
+            "key shown only once"
+        );
+        let res = http
+            .post(format!("{}/console/admin/sites", app.base))
+            .header("Cookie", format!("vigil_session={admin}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id", "Bad Id"),
+                ("name", "x"),
+                ("country", "DE"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        assert!(res.text().await.unwrap().contains("site id must be"));
+    }
+}
+
+#[actix_web::test]
+async fn regulatory_reads_the_alert_page_without_its_actions() {
+    let db = crate::support::sqlite_db();
+    let app = spawn_app(&db).await;
+    let alert = alert_with_findings(&*app.store);
+    let actor = vigil::service::admin::Actor("cli:test".into());
+    let (_, token) = vigil::service::admin::add_user(
+        &*app.store,
+        &actor,
+        "ra1",
+        vigil::domain::Role::Regulatory,
+        crate::support::test_now(),
+    )
+    .unwrap();
+    let http = no_redirects();
+    let (ra, csrf) = sign_in(&app, &token).await;
+    let page = http
+        .get(format!("{}/console/alerts/{}", app.base, alert.id))
+        .header("Cookie", format!("vigil_session={ra}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Only quality managers") && !html.contains("act-acknowledge"));
+    let res = http
+        .post(format!("{}/console/alerts/{}/escalate", app.base, alert.id))
+        .header("Cookie", format!("vigil_session={ra}"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(
+        app.store.alert(&alert.id).unwrap().unwrap().state,
+        AlertState::Open
+    );
+}
+
+#[actix_web::test]
+async fn escalation_records_the_awareness_date_and_bad_dates_are_refused() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let alert = alert_with_findings(&*app.store);
+        let http = no_redirects();
+        let (qm, csrf) = sign_in(&app, &app.quality).await;
+        let url = format!("{}/console/alerts/{}/escalate", app.base, alert.id);
+        let post = |awareness: &'static str| {
+            http.post(&url)
+                .header("Cookie", format!("vigil_session={qm}"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("note", "possible serious incident"),
+                    ("awareness_at", awareness),
+                ])
+                .send()
+        };
+        let res = post("19/11/2026").await.unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{}", db.label);
+        assert!(res.text().await.unwrap().contains("awareness_at"));
+        assert_eq!(
+            app.store.alert(&alert.id).unwrap().unwrap().state,
+            AlertState::Open
+        );
+        let res = post("2026-11-19T08:30").await.unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        let a = app.store.alert(&alert.id).unwrap().unwrap();
+        assert_eq!(a.state, AlertState::Escalated);
+        assert_eq!(
+            a.awareness_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-19T08:30:00+00:00")
+        );
+        assert_eq!(a.note.as_deref(), Some("possible serious incident"));
+    }
+}
