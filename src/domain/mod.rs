@@ -10,6 +10,7 @@ pub mod review;
 pub mod role;
 pub mod site;
 pub mod user;
+pub mod wire_check;
 
 pub use issue::FieldIssue;
 pub use role::Role;

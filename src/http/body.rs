@@ -11,21 +11,47 @@ use crate::error::AppError;
 /// Read the whole body as JSON, refusing other content types and bodies above `limit` bytes.
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Value, AppError> {
-    let is_json = req
+    if !is_json(req) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    parse(&read_bytes(payload, limit).await?)
+}
+
+/// Like [`read_json`], but an empty body without a content type reads as `{}`: for actions
+/// whose every field is optional. A body that is there is held to the same rules.
+pub async fn read_json_or_empty(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Value, AppError> {
+    let buf = read_bytes(payload, limit).await?;
+    let has_type = req
         .headers()
+        .contains_key(actix_web::http::header::CONTENT_TYPE);
+    if buf.is_empty() && !has_type {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    if !is_json(req) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    parse(&buf)
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(';')
                 .next()
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(AppError::UnsupportedMediaType);
-    }
+        })
+}
+
+async fn read_bytes(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
@@ -35,7 +61,11 @@ pub async fn read_json(
         }
         buf.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&buf)
+    Ok(buf)
+}
+
+fn parse(buf: &[u8]) -> Result<Value, AppError> {
+    serde_json::from_slice(buf)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {}", e.classify_text())))
 }
 
