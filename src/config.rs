@@ -63,6 +63,10 @@ pub struct Settings {
     pub sqlite_busy_timeout_ms: u32,
     /// Most events or reviews in one ingest request.
     pub max_batch_items: usize,
+    /// Seconds a reported time may lie ahead of the server's clock (sites' clocks drift).
+    pub max_clock_skew_s: u64,
+    /// Reported times before this UTC date (`YYYY-MM-DD`) are refused.
+    pub earliest_event_date: String,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
     /// Largest accepted mask upload (both masks together), bytes.
@@ -119,6 +123,8 @@ impl Default for Settings {
             pool_size: 8,
             sqlite_busy_timeout_ms: 5_000,
             max_batch_items: 1_000,
+            max_clock_skew_s: 600,
+            earliest_event_date: "2000-01-01".into(),
             max_body_bytes: 8 * 1024 * 1024,
             max_mask_bytes: 256 * 1024 * 1024,
             max_mask_voxels: 1 << 28,
@@ -248,6 +254,7 @@ impl Settings {
                 message: "expected host:port with an IP address, e.g. 127.0.0.1:8080".into(),
             });
         }
+        self.earliest_event_at()?;
         let positive = [
             ("pool_size", self.pool_size as usize),
             ("max_batch_items", self.max_batch_items),
@@ -266,6 +273,20 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// `earliest_event_date` as the start of that UTC day.
+    pub fn earliest_event_at(&self) -> Result<chrono::DateTime<chrono::Utc>, ConfigError> {
+        chrono::NaiveDate::parse_from_str(&self.earliest_event_date, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .ok_or_else(|| ConfigError::Invalid {
+                field: "earliest_event_date",
+                message: "expected a date YYYY-MM-DD, e.g. 2000-01-01".into(),
+            })
     }
 }
 

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod baselines;
 pub mod evaluation;
 pub mod ingest;
+mod ingest_batch;
 mod item_parse;
 pub mod masks;
 pub mod monitor_run;

@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod email;
 mod ingest;
+mod ingest_errors;
 mod masks;
 mod migrations;
 mod monitoring;
