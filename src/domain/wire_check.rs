@@ -142,7 +142,9 @@ impl Cx<'_> {
     fn value(&mut self, v: &Value, kind: Kind, path: &str) {
         let name = leaf(path);
         let problem = match kind {
-            Kind::Uuid => (!v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()))
+            Kind::Uuid => v
+                .as_str()
+                .is_none_or(|s| uuid::Uuid::parse_str(s).is_err())
                 .then(|| format!("{name} must be a UUID")),
             Kind::Text => (!v.is_string()).then(|| format!("{name} must be a string")),
             Kind::Time => time_problem(v, name),

@@ -144,3 +144,34 @@ fn disabled_user_and_missing_site_give_clear_errors() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let db = sqlite_db();
+    // An address that cannot be bound makes serve log its failure and exit at once.
+    let out = vigil(&db, &["serve", "--listen", "256.0.0.1:80"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("could not start"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escape in piped logs: {err:?}"
+    );
+}
+
+#[test]
+fn an_unknown_vigil_variable_is_refused_at_start_with_the_nearest_name() {
+    let db = sqlite_db();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("check-config")
+        .env("DATABASE_URL", &db.url)
+        .env("VIGIL_LOG_LEVL", "debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("VIGIL_LOG_LEVL") && err.contains("VIGIL_LOG_LEVEL"),
+        "{err}"
+    );
+}
