@@ -136,6 +136,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(from_fn(crate::http::roles::enforce))
                 .wrap(from_fn(observe))
                 .configure(|cfg| configure(cfg, max_body))
         })

@@ -26,6 +26,8 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error("this route answers {allow} only")]
+    MethodNotAllowed { allow: String },
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("content type must be application/json")]
@@ -57,6 +59,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::IdempotencyConflict { .. } => "idempotency_conflict",
             AppError::Conflict(_) => "conflict",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation { .. } => "validation_failed",
@@ -96,6 +99,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::InvalidMask { .. }
@@ -126,6 +130,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited { retry_after_s } = self {
             response.insert_header(("Retry-After", retry_after_s.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header(("Allow", allow.clone()));
         }
         response.json(body)
     }
@@ -164,6 +171,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "an id was already accepted with different content",
     ),
     ("conflict", 409, "the resource already exists"),
+    (
+        "method_not_allowed",
+        405,
+        "the route exists for other methods; see Allow",
+    ),
     (
         "payload_too_large",
         413,

@@ -12,6 +12,7 @@ mod ops;
 mod plans;
 mod read;
 mod retraining;
+pub mod roles;
 pub mod routes;
 mod sites;
 pub mod telemetry;

@@ -16,6 +16,7 @@ mod ops;
 mod plans;
 mod readme;
 mod retraining;
+mod roles;
 mod scenario_e2e;
 mod seg_fixtures;
 mod seg_library;
