@@ -1,12 +1,14 @@
 //! The role-to-route matrix, in one place: every route template with its method and who may
 //! call it. A middleware enforces it before any extractor reads the request, so a refused role
-//! gets 403 whatever its body, a known path with another method gets 405 with `Allow`, and a
+//! gets 403 whatever its body, a known path with another method gets 405 with `Allow` (HEAD is
+//! served wherever GET is), and a
 //! route registered without a row here answers 500 (loudly, so its tests fail until the row is
 //! added). README's role table is generated from it (`markdown_table`; a test compares).
 //! Handlers still check their principal; the walking test keeps the two in agreement.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, ResponseError};
 
@@ -144,14 +146,20 @@ pub fn markdown_table() -> String {
 /// Middleware: find the matched route's row, answer 405/500/401/403 from it, and hand the
 /// authenticated principal to the handler's `Caller` (authenticated and rate-limited once).
 pub async fn enforce(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let method = req.method().as_str().to_string();
     let rows: Vec<&RouteRule> = rules_for(&pattern).collect();
+    let has_get = rows.iter().any(|r| r.method == "GET");
+    if req.method() == Method::HEAD && has_get {
+        // HEAD works wherever GET does: routed as GET; the HTTP codec, which saw the HEAD
+        // request, sends the headers (with the length) and drops the body.
+        req.head_mut().method = Method::GET;
+    }
+    let method = req.method().as_str().to_string();
     let refuse = |req: ServiceRequest, e: AppError| {
         let res = e.error_response();
         Ok(req.into_response(res).map_into_right_body())
@@ -163,7 +171,13 @@ pub async fn enforce(
         );
     }
     let Some(row) = rows.iter().find(|r| r.method == method) else {
-        let allow = rows.iter().map(|r| r.method).collect::<Vec<_>>().join(", ");
+        let head = has_get.then_some("HEAD");
+        let allow = rows
+            .iter()
+            .map(|r| r.method)
+            .chain(head)
+            .collect::<Vec<_>>()
+            .join(", ");
         return refuse(req, AppError::MethodNotAllowed { allow });
     };
     if row.who == Who::Anyone {

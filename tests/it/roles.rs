@@ -96,7 +96,7 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 405);
-    assert_eq!(res.headers()["allow"], "GET, POST");
+    assert_eq!(res.headers()["allow"], "GET, POST, HEAD");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "method_not_allowed");
     let res = app
@@ -108,6 +108,42 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 405);
     assert_eq!(res.headers()["allow"], "POST");
+    // HEAD works where GET does: the headers of the GET answer, no body.
+    let url = format!("{}/api/v1/models", app.base);
+    let get = app
+        .client
+        .get(&url)
+        .bearer_auth(&app.quality)
+        .send()
+        .await
+        .unwrap();
+    let get_len = get.headers()["content-length"].clone();
+    assert!(!get.bytes().await.unwrap().is_empty());
+    let head = app
+        .client
+        .head(&url)
+        .bearer_auth(&app.quality)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-length"], get_len);
+    assert!(head.bytes().await.unwrap().is_empty());
+    let site_head = app
+        .client
+        .head(&url)
+        .bearer_auth(&app.site_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(site_head.status().as_u16(), 403);
+    let healthz = app
+        .client
+        .head(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(healthz.status().as_u16(), 200);
     // An unknown path stays a 404.
     assert_eq!(app.get("/api/v1/nothing-here", &app.admin).await.0, 404);
 }
