@@ -175,3 +175,43 @@ fn an_unknown_vigil_variable_is_refused_at_start_with_the_nearest_name() {
         "{err}"
     );
 }
+
+#[test]
+fn cli_changes_record_the_operator_never_unknown() {
+    for db in databases() {
+        let run = |args: &[&str], user: Option<&str>| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+            cmd.args(args)
+                .env("DATABASE_URL", &db.url)
+                .env_remove("VIGIL_CONFIG")
+                .env_remove("USER")
+                .env_remove("LOGNAME");
+            if let Some(u) = user {
+                cmd.env("USER", u);
+            }
+            cmd.output().unwrap()
+        };
+        let site = ["site", "add", "site-q", "--name", "Q", "--country", "DE"];
+        let ok = run(&[&["--actor", "qm.meyer"][..], &site[..]].concat(), None);
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let user = ["user", "add", "ra.k", "--role", "regulatory"];
+        assert!(run(&user, Some("opsuser")).status.success());
+        let bad = run(&[&["--actor", "two words"][..], &user[..]].concat(), None);
+        assert_eq!(bad.status.code(), Some(2));
+        // Without $USER and $LOGNAME the process's user id names the operator.
+        let model = ["model", "add", "m", "1.0.0", "--feature", "a:input:0:1"];
+        assert!(run(&model, None).status.success());
+        let list = stdout(&run(&["audit", "list"], None));
+        let actors: Vec<&str> = list.lines().filter_map(|l| l.split('\t').nth(2)).collect();
+        assert_eq!(actors[..2], ["cli:qm.meyer", "cli:opsuser"], "{list}");
+        assert!(
+            actors[2].starts_with("cli:") && actors[2].len() > 4,
+            "{list}"
+        );
+        assert!(!list.contains("unknown"), "{list}");
+    }
+}
