@@ -113,6 +113,8 @@ pub struct Settings {
     pub training_webhook_url: String,
     /// Key of the `X-Vigil-Signature` HMAC-SHA256 on webhook bodies.
     pub webhook_secret: Secret,
+    /// Key of the HMAC-SHA256 on audit checkpoints (`vigil audit checkpoint`); empty: none.
+    pub audit_checkpoint_key: Secret,
 }
 
 impl Default for Settings {
@@ -149,6 +151,7 @@ impl Default for Settings {
             alert_webhook_url: String::new(),
             training_webhook_url: String::new(),
             webhook_secret: Secret::default(),
+            audit_checkpoint_key: Secret::default(),
         }
     }
 }

@@ -8,7 +8,6 @@ use clap::Subcommand;
 use crate::app::open_store;
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::domain::audit::verify_chain;
 use crate::domain::model::{FeatureKind, FeatureSchema, FeatureSpec};
 use crate::service::admin::{self as svc, Actor, AdminError};
 use crate::storage::Store;
@@ -75,7 +74,15 @@ pub enum ModelCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the hash chain; exit 1 and name the first broken entry if it does not hold.
-    Verify,
+    Verify {
+        /// Also check the trail against this signed checkpoint (JSON from `audit checkpoint`):
+        /// detects deleted newest entries up to it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print a checkpoint of the trail (entry count and head hash, signed with
+    /// `audit_checkpoint_key`) as JSON, for an external monitor to keep.
+    Checkpoint,
     /// Print the audit trail, oldest first.
     List,
 }
@@ -320,13 +327,10 @@ pub fn audit(settings: &Settings, cmd: AuditCommand) -> i32 {
                     );
                 }
             }
-            AuditCommand::Verify => match verify_chain(&entries) {
-                Ok(n) => println!("audit chain intact: {n} entries verified"),
-                Err(broken) => {
-                    println!("{broken}");
-                    code = 1;
-                }
-            },
+            AuditCommand::Verify { checkpoint } => {
+                code = super::audit_checkpoint::verify(settings, &entries, checkpoint.as_deref())
+            }
+            AuditCommand::Checkpoint => code = super::audit_checkpoint::print(settings, &entries),
         }
         Ok(())
     });

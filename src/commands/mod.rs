@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod alert;
+pub mod audit_checkpoint;
 pub mod demo;
 pub mod monitor;
 pub mod plan;

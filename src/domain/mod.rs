@@ -2,6 +2,7 @@
 //! values that already passed the checks. Pure: no framework, database or I/O imports.
 
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod credential;
 pub mod event;
 pub mod issue;

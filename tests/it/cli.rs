@@ -215,3 +215,49 @@ fn cli_changes_record_the_operator_never_unknown() {
         assert!(!list.contains("unknown"), "{list}");
     }
 }
+
+#[test]
+fn a_checkpoint_detects_deleted_newest_audit_entries() {
+    for db in databases() {
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_vigil"))
+                .args(args)
+                .env("DATABASE_URL", &db.url)
+                .env("VIGIL_AUDIT_CHECKPOINT_KEY", "checkpoint-secret")
+                .env_remove("VIGIL_CONFIG")
+                .output()
+                .unwrap()
+        };
+        for id in ["site-c1", "site-c2", "site-c3"] {
+            assert!(
+                run(&["site", "add", id, "--name", "C", "--country", "DE"])
+                    .status
+                    .success()
+            );
+        }
+        let cp = run(&["audit", "checkpoint"]);
+        assert!(
+            cp.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cp.stderr)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cp.json");
+        std::fs::write(&file, &cp.stdout).unwrap();
+        let file = file.to_str().unwrap();
+        assert!(
+            run(&["site", "add", "site-c4", "--name", "C", "--country", "DE"])
+                .status
+                .success()
+        );
+        let ok = run(&["audit", "verify", "--checkpoint", file]);
+        assert!(ok.status.success(), "{}", stdout(&ok));
+        // Deleting the two newest rows leaves a chain that verifies on its own ...
+        tamper(&db, "DELETE FROM audit_log WHERE seq >= 3");
+        assert!(run(&["audit", "verify"]).status.success(), "{}", db.label);
+        // ... but not against the checkpoint, which counted three entries.
+        let cut = run(&["audit", "verify", "--checkpoint", file]);
+        assert_eq!(cut.status.code(), Some(1), "{}: {}", db.label, stdout(&cut));
+        assert!(stdout(&cut).contains("deleted"), "{}", stdout(&cut));
+    }
+}
