@@ -196,4 +196,16 @@ async fn not_found_messages_name_the_resource_and_its_id() {
         msg.contains("alert") && msg.contains("a-missing-id"),
         "{msg}"
     );
+    for (path, what) in [
+        ("/api/v1/evaluations/e-missing", "evaluation"),
+        (
+            "/api/v1/retraining-requests/r-missing",
+            "retraining request",
+        ),
+    ] {
+        let (status, body) = app.get(path, &app.ml).await;
+        let msg = body["message"].as_str().unwrap_or_default();
+        assert_eq!(status, 404);
+        assert!(msg.contains(what) && msg.contains("-missing"), "{msg}");
+    }
 }
