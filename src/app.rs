@@ -239,6 +239,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(console.clone())
+                .wrap(from_fn(crate::http::roles::enforce))
                 .wrap(from_fn(observe))
                 .wrap(security::headers(secure))
                 .wrap(security::cors(&origins))

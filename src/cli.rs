@@ -18,6 +18,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "VIGIL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Who runs a command that changes data, as recorded in the audit trail
+    /// (`cli:<NAME>`); default the OS user ($USER or $LOGNAME). Required where neither is set.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

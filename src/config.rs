@@ -63,6 +63,10 @@ pub struct Settings {
     pub sqlite_busy_timeout_ms: u32,
     /// Most events or reviews in one ingest request.
     pub max_batch_items: usize,
+    /// Seconds a reported time may lie ahead of the server's clock (sites' clocks drift).
+    pub max_clock_skew_s: u64,
+    /// Reported times before this UTC date (`YYYY-MM-DD`) are refused.
+    pub earliest_event_date: String,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
     /// Largest accepted mask upload (both masks together), bytes.
@@ -144,6 +148,8 @@ pub struct Settings {
     pub vigilance_warning_days: u32,
     /// Vigilance: comma-separated e-mail addresses of the deadline warnings; empty: webhook only.
     pub vigilance_recipients: String,
+    /// Key of the HMAC-SHA256 on audit checkpoints (`vigil audit checkpoint`); empty: none.
+    pub audit_checkpoint_key: Secret,
 }
 
 impl Default for Settings {
@@ -154,6 +160,8 @@ impl Default for Settings {
             pool_size: 8,
             sqlite_busy_timeout_ms: 5_000,
             max_batch_items: 1_000,
+            max_clock_skew_s: 600,
+            earliest_event_date: "2000-01-01".into(),
             max_body_bytes: 8 * 1024 * 1024,
             max_mask_bytes: 256 * 1024 * 1024,
             max_mask_voxels: 1 << 28,
@@ -194,6 +202,7 @@ impl Default for Settings {
             blob_s3_secret_access_key: Secret::default(),
             vigilance_warning_days: 2,
             vigilance_recipients: String::new(),
+            audit_checkpoint_key: Secret::default(),
         }
     }
 }
@@ -253,6 +262,9 @@ impl Settings {
             if key == "DATABASE_URL" {
                 database_url = Some(value.clone());
             } else if let Some(name) = key.strip_prefix("VIGIL_") {
+                if CLI_VARIABLES.contains(&key.as_str()) || key.starts_with("VIGIL_TEST_") {
+                    continue;
+                }
                 self.set_from_env(key, &name.to_ascii_lowercase(), value)?;
             }
         }
@@ -265,23 +277,35 @@ impl Settings {
     fn set_from_env(&mut self, var: &str, name: &str, value: &str) -> Result<(), ConfigError> {
         // Route the value through TOML so each field keeps its one parser and its type checks.
         let mut table = toml::Table::try_from(&*self).map_err(|e| env_err(var, e))?;
-        if !table.contains_key(name) {
-            // VIGIL_CONFIG and similar variables belong to the CLI, not to the settings.
-            return Ok(());
-        }
-        let parsed = match &table[name] {
+        let Some(current) = table.get(name) else {
+            // A typo must not silently fall back to the default, as an unknown file key.
+            return Err(unknown_env(var, table.keys()));
+        };
+        let expected = match current {
+            toml::Value::Integer(_) => "a whole number",
+            toml::Value::Float(_) => "a number",
+            toml::Value::Boolean(_) => "true or false",
+            _ => "a string",
+        };
+        let parsed = match current {
             toml::Value::String(_) => toml::Value::String(value.to_string()),
-            _ => {
-                let doc: toml::Table = format!("v = {value}")
-                    .parse()
-                    .map_err(|e| env_err(var, e))?;
-                doc.get("v")
-                    .cloned()
-                    .ok_or_else(|| env_err(var, "no value"))?
-            }
+            _ => format!("v = {value}")
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|doc| doc.get("v").cloned())
+                .ok_or_else(|| env_err(var, format!("expected {expected}")))?,
         };
         table.insert(name.to_string(), parsed);
-        *self = table.try_into().map_err(|e| env_err(var, e))?;
+        *self = table.try_into().map_err(|e: toml::de::Error| {
+            // The parser's message without its position and quoted TOML source.
+            let message = e.message().trim().to_string();
+            let message = if message.is_empty() {
+                format!("expected {expected}")
+            } else {
+                message
+            };
+            env_err(var, message)
+        })?;
         Ok(())
     }
 
@@ -323,6 +347,7 @@ impl Settings {
                 }
             })?;
         }
+        self.earliest_event_at()?;
         let positive = [
             ("pool_size", self.pool_size as usize),
             ("max_batch_items", self.max_batch_items),
@@ -344,6 +369,51 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// `earliest_event_date` as the start of that UTC day.
+    pub fn earliest_event_at(&self) -> Result<chrono::DateTime<chrono::Utc>, ConfigError> {
+        chrono::NaiveDate::parse_from_str(&self.earliest_event_date, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .ok_or_else(|| ConfigError::Invalid {
+                field: "earliest_event_date",
+                message: "expected a date YYYY-MM-DD, e.g. 2000-01-01".into(),
+            })
+    }
+}
+
+/// `VIGIL_*` variables read by the command line, the build and the bench scripts rather than
+/// the settings (`VIGIL_TEST_*` are the test harness's). A new CLI option with an
+/// `env = "VIGIL_..."` belongs in this list.
+pub const CLI_VARIABLES: &[&str] = &[
+    "VIGIL_CONFIG",
+    "VIGIL_TOKEN",
+    "VIGIL_GIT_COMMIT",
+    "VIGIL_BIN",
+    "VIGIL_BENCH_DATA",
+    "VIGIL_REPEATS",
+    "VIGIL_SEG_BENCH_DIR",
+];
+
+/// Refuse an unknown `VIGIL_*` variable, naming the nearest valid one.
+fn unknown_env<'a>(var: &str, keys: impl Iterator<Item = &'a String>) -> ConfigError {
+    let asked = var.to_ascii_lowercase();
+    let candidates = keys
+        .map(|k| format!("vigil_{k}"))
+        .chain(CLI_VARIABLES.iter().map(|v| v.to_ascii_lowercase()));
+    let nearest = candidates
+        .map(|c| (strsim::levenshtein(&asked, &c), c))
+        .min()
+        .filter(|(d, _)| *d <= 4)
+        .map(|(_, c)| format!("; did you mean {}?", c.to_ascii_uppercase()))
+        .unwrap_or_default();
+    ConfigError::Env {
+        var: var.to_string(),
+        message: format!("not a Vigil setting{nearest}"),
     }
 }
 
@@ -421,6 +491,40 @@ mod tests {
         let ok = env(&[("VIGIL_CORS_ALLOWED_ORIGINS", r#"["https://a.example"]"#)]);
         let s = Settings::load_from(None, &ok).unwrap();
         assert_eq!(s.cors_allowed_origins, ["https://a.example"]);
+    }
+
+    #[test]
+    fn unknown_vigil_variables_are_refused_with_the_nearest_name() {
+        let err = Settings::load_from(None, &env(&[("VIGIL_POOL_SIZ", "3")])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("VIGIL_POOL_SIZ") && text.contains("did you mean VIGIL_POOL_SIZE?"),
+            "{text}"
+        );
+        let far = Settings::load_from(None, &env(&[("VIGIL_ZZZZZZZZZZZZ", "1")])).unwrap_err();
+        assert!(!far.to_string().contains("did you mean"), "{far}");
+        // Variables of the command line and the test harness are not settings.
+        let cli = env(&[
+            ("VIGIL_CONFIG", "x.toml"),
+            ("VIGIL_TOKEN", "t"),
+            ("VIGIL_TEST_PYTHON", "p"),
+        ]);
+        assert!(Settings::load_from(None, &cli).is_ok());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_without_parser_internals() {
+        for (var, value, says) in [
+            ("VIGIL_POOL_SIZE", "many", "expected a whole number"),
+            ("VIGIL_METRICS_OPEN", "yes please", "expected true or false"),
+            ("VIGIL_LOG_FORMAT", "xml", "text"),
+        ] {
+            let text = Settings::load_from(None, &env(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains(var) && text.contains(says), "{text}");
+            assert!(!text.contains("line") && !text.contains("v ="), "{text}");
+        }
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error("this route answers {allow} only")]
+    MethodNotAllowed { allow: String },
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("content type must be application/json")]
@@ -72,6 +74,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::IdempotencyConflict { .. } => "idempotency_conflict",
             AppError::Conflict(_) => "conflict",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation { .. } => "validation_failed",
@@ -114,6 +117,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRefused => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::InvalidMask { .. }
@@ -148,6 +152,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited { retry_after_s } = self {
             response.insert_header(("Retry-After", retry_after_s.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header(("Allow", allow.clone()));
         }
         response.json(body)
     }
@@ -191,6 +198,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "an id was already accepted with different content",
     ),
     ("conflict", 409, "the resource already exists"),
+    (
+        "method_not_allowed",
+        405,
+        "the route exists for other methods; see Allow",
+    ),
     (
         "payload_too_large",
         413,
@@ -240,6 +252,56 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "holiday_calendar_gap",
         422,
         "the holiday calendar does not cover the reporting country or year",
+    ),
+    (
+        "invalid_spec",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "invalid_profile",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "invalid_model",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "spec_mismatch",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "invalid_volume",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "free_text_in_header",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "affine_mismatch",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "no_passing_shadow_run",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "over_memory_budget",
+        422,
+        "shadow evaluation refused the upload or request; the message names the field or tensor",
+    ),
+    (
+        "runtime_unavailable",
+        503,
+        "ONNX Runtime could not be loaded (ORT_DYLIB_PATH); everything else keeps working",
     ),
     ("service_unavailable", 503, "database unreachable"),
     (

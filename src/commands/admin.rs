@@ -8,7 +8,6 @@ use clap::Subcommand;
 use crate::app::open_store;
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::domain::audit::verify_chain;
 use crate::domain::model::{FeatureKind, FeatureSchema, FeatureSpec};
 use crate::service::admin::{self as svc, Actor, AdminError};
 use crate::storage::diesel::DieselStore;
@@ -84,17 +83,70 @@ pub enum ModelCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the hash chain; exit 1 and name the first broken entry if it does not hold.
-    Verify,
+    Verify {
+        /// Also check the trail against this signed checkpoint (JSON from `audit checkpoint`):
+        /// detects deleted newest entries up to it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print a checkpoint of the trail (entry count and head hash, signed with
+    /// `audit_checkpoint_key`) as JSON, for an external monitor to keep.
+    Checkpoint,
     /// Print the audit trail, oldest first.
     List,
 }
 
-/// The audit actor of CLI commands: `cli:<os user>`.
+static OPERATOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Settle who runs this process's writing commands: `--actor`, else the OS user ($USER,
+/// $LOGNAME, or the process's uid looked up in /etc/passwd, as `uid:N` when it has no name).
+/// The audit trail never records an unknown operator, so without any of these this refuses,
+/// and so does a name that is empty, longer than 64 characters or holds spaces.
+pub(crate) fn set_operator(flag: Option<&str>) -> Result<(), String> {
+    let from_env = || {
+        ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+    };
+    let name = match flag {
+        Some(f) => f.to_string(),
+        None => from_env().or_else(os_user).ok_or(
+            "the operator is unknown (no $USER, $LOGNAME or user id); pass --actor NAME, \
+             which the audit trail records",
+        )?,
+    };
+    let valid = !name.is_empty()
+        && name.chars().count() <= 64
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !valid {
+        return Err("--actor must be 1-64 characters without spaces".into());
+    }
+    let _ = OPERATOR.set(name);
+    Ok(())
+}
+
+/// The name of the process's uid in /etc/passwd (containers often set no $USER).
+#[cfg(unix)]
+fn os_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let named = passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+    });
+    Some(named.unwrap_or_else(|| format!("uid:{uid}")))
+}
+
+#[cfg(not(unix))]
+fn os_user() -> Option<String> {
+    None
+}
+
+/// The audit actor of CLI commands: `cli:<operator>` (settled by `set_operator` at start).
 pub(crate) fn actor() -> Actor {
-    Actor(format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    ))
+    let name = OPERATOR.get().map_or("unset-operator", String::as_str);
+    Actor(format!("cli:{name}"))
 }
 
 fn with_store(settings: &Settings, f: impl FnOnce(&DieselStore) -> Result<(), AdminError>) -> i32 {
@@ -295,13 +347,10 @@ pub fn audit(settings: &Settings, cmd: AuditCommand) -> i32 {
                     );
                 }
             }
-            AuditCommand::Verify => match verify_chain(&entries) {
-                Ok(n) => println!("audit chain intact: {n} entries verified"),
-                Err(broken) => {
-                    println!("{broken}");
-                    code = 1;
-                }
-            },
+            AuditCommand::Verify { checkpoint } => {
+                code = super::audit_checkpoint::verify(settings, &entries, checkpoint.as_deref())
+            }
+            AuditCommand::Checkpoint => code = super::audit_checkpoint::print(settings, &entries),
         }
         Ok(())
     });

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod alert;
 pub mod archive;
+pub mod audit_checkpoint;
 pub mod demo;
 pub mod jobs;
 pub mod monitor;
@@ -36,6 +37,19 @@ pub fn dispatch(cli: Cli) -> i32 {
             return 0;
         }
         _ => {}
+    }
+    let writes = matches!(
+        command,
+        Command::Site(_)
+            | Command::User(_)
+            | Command::Model(_)
+            | Command::Plan(_)
+            | Command::Baseline(_)
+            | Command::Evaluate(_)
+    );
+    if writes && let Err(e) = admin::set_operator(cli.actor.as_deref()) {
+        eprintln!("usage error: {e}");
+        return 2;
     }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,

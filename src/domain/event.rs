@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+
+use super::wire_check::{Field, Kind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -140,28 +142,106 @@ pub struct EventItem {
     pub output: Output,
 }
 
-/// Largest clock skew tolerated for timestamps in the future.
-pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+const SCANNER: &[Field] = &[
+    Field::req("manufacturer", Kind::Text),
+    Field::req("model", Kind::Text),
+];
+const ACQUISITION: &[Field] = &[
+    Field::req("slice_thickness_mm", Kind::Number),
+    Field::req("pixel_spacing_mm", Kind::Number),
+    Field::opt("kvp", Kind::Number),
+    Field::opt("field_strength_t", Kind::Number),
+    Field::opt("contrast", Kind::Bool),
+];
+const AGE_BANDS: &[&str] = &[
+    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+",
+];
+const DEMOGRAPHICS: &[Field] = &[
+    Field::opt("age_band", Kind::OneOf(AGE_BANDS)),
+    Field::opt("sex", Kind::OneOf(&["F", "M", "O", "U"])),
+];
+const OUTPUT: &[Field] = &[
+    Field::req("status", Kind::OneOf(&["ok", "failed"])),
+    Field::req("latency_ms", Kind::Number),
+    Field::opt("features", Kind::NumberMap),
+];
+
+/// The wire shape of [`EventItem`], checked field by field before serde parses it.
+pub const EVENT_SHAPE: &[Field] = &[
+    Field::req("event_id", Kind::Uuid),
+    Field::req("model", Kind::Text),
+    Field::req("model_version", Kind::Text),
+    Field::req("occurred_at", Kind::Time),
+    Field::req("case_ref", Kind::Text),
+    Field::req("modality", Kind::OneOf(&["CT", "CBCT", "MR"])),
+    Field::req("scanner", Kind::Object(SCANNER)),
+    Field::req("acquisition", Kind::Object(ACQUISITION)),
+    Field::opt("demographics", Kind::Object(DEMOGRAPHICS)),
+    Field::req("input_features", Kind::NumberMap),
+    Field::req("output", Kind::Object(OUTPUT)),
+];
+
+/// Default clock skew tolerated for timestamps in the future (`max_clock_skew_s`).
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(10);
+
+/// The plausible window for reported times: not after `now + max_skew` (a site's clock may run
+/// a little ahead), not before `earliest` (a default or mistyped year, e.g. 1970 or 0202).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBounds {
+    pub now: DateTime<Utc>,
+    pub max_skew: Duration,
+    pub earliest: DateTime<Utc>,
+}
+
+impl TimeBounds {
+    /// Bounds at `now` with the default skew and no practical lower limit (year 2000).
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            max_skew: MAX_CLOCK_SKEW,
+            earliest: DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or(now),
+        }
+    }
+
+    /// The issue for `field` at `path` when `t` is implausible: codes `in_future` and
+    /// `before_earliest`.
+    pub fn check(&self, t: DateTime<Utc>, index: usize, path: String) -> Option<FieldIssue> {
+        let field = path.rsplit('.').next().unwrap_or("time").to_string();
+        if t > self.now + self.max_skew {
+            let skew = self.max_skew.num_seconds();
+            return Some(FieldIssue::new(
+                index,
+                path,
+                "in_future",
+                format!("{field} lies in the future (more than {skew} s after the server's clock)"),
+            ));
+        }
+        if t < self.earliest {
+            let day = self.earliest.format("%Y-%m-%d");
+            return Some(FieldIssue::new(
+                index,
+                path,
+                "before_earliest",
+                format!("{field} lies before the earliest accepted date {day}"),
+            ));
+        }
+        None
+    }
+}
 
 /// Semantic checks of one event against its model's schema.
 pub fn check_event(
     item: &EventItem,
     index: usize,
     schema: &FeatureSchema,
-    now: DateTime<Utc>,
+    bounds: &TimeBounds,
 ) -> Vec<FieldIssue> {
     let at = format!("events[{index}]");
     let mut issues = Vec::new();
+    issues.extend(bounds.check(item.occurred_at, index, format!("{at}.occurred_at")));
     let mut bad = |field: &str, code: &str, msg: &str| {
         issues.push(FieldIssue::new(index, format!("{at}.{field}"), code, msg));
     };
-    if item.occurred_at > now + MAX_CLOCK_SKEW {
-        bad(
-            "occurred_at",
-            "invalid_value",
-            "timestamp lies in the future",
-        );
-    }
     for (field, value) in [
         ("scanner.manufacturer", &item.scanner.manufacturer),
         ("scanner.model", &item.scanner.model),

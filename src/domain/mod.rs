@@ -2,6 +2,7 @@
 //! values that already passed the checks. Pure: no framework, database or I/O imports.
 
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod credential;
 pub mod event;
 pub mod issue;
@@ -10,6 +11,7 @@ pub mod review;
 pub mod role;
 pub mod site;
 pub mod user;
+pub mod wire_check;
 
 pub use issue::FieldIssue;
 pub use role::Role;

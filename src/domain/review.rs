@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::FieldIssue;
-use super::event::MAX_CLOCK_SKEW;
+use super::event::TimeBounds;
 use super::site::check_identifier;
+use super::wire_check::{Field, Kind};
 
 /// What the clinician did with the AI contour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -59,18 +60,48 @@ pub struct ReviewItem {
     pub metrics: Option<BTreeMap<String, LabelMetrics>>,
 }
 
+const LABEL_METRICS: &[Field] = &[
+    Field::opt("dice", Kind::Number),
+    Field::opt("hd95_mm", Kind::Number),
+    Field::opt("assd_mm", Kind::Number),
+    Field::opt("nsd", Kind::Number),
+];
+
+/// The wire shape of [`ReviewItem`], checked field by field before serde parses it.
+pub const REVIEW_SHAPE: &[Field] = &[
+    Field::req("review_id", Kind::Uuid),
+    Field::req("event_id", Kind::Uuid),
+    Field::req("reviewed_at", Kind::Time),
+    Field::req("outcome", Kind::OneOf(&["accepted", "edited", "rejected"])),
+    Field::req(
+        "severity",
+        Kind::OneOf(&["none", "minor", "major", "clinically_relevant"]),
+    ),
+    Field::opt("metrics", Kind::ObjectMap(LABEL_METRICS)),
+];
+
+/// A review dated before its event is refused (`review_before_event`): a clinician cannot
+/// correct an output that did not exist yet.
+pub fn check_review_after_event(
+    item: &ReviewItem,
+    index: usize,
+    event_at: DateTime<Utc>,
+) -> Option<FieldIssue> {
+    (item.reviewed_at < event_at).then(|| {
+        FieldIssue::new(
+            index,
+            format!("reviews[{index}].reviewed_at"),
+            "review_before_event",
+            "reviewed_at lies before the reviewed event's occurred_at",
+        )
+    })
+}
+
 /// Semantic checks of one review (existence of its event is checked against storage).
-pub fn check_review(item: &ReviewItem, index: usize, now: DateTime<Utc>) -> Vec<FieldIssue> {
+pub fn check_review(item: &ReviewItem, index: usize, bounds: &TimeBounds) -> Vec<FieldIssue> {
     let at = format!("reviews[{index}]");
     let mut issues = Vec::new();
-    if item.reviewed_at > now + MAX_CLOCK_SKEW {
-        issues.push(FieldIssue::new(
-            index,
-            format!("{at}.reviewed_at"),
-            "invalid_value",
-            "timestamp lies in the future",
-        ));
-    }
+    issues.extend(bounds.check(item.reviewed_at, index, format!("{at}.reviewed_at")));
     for (label, m) in item.metrics.iter().flatten() {
         let path = format!("{at}.metrics.{label}");
         if check_identifier("label", label).is_err() {

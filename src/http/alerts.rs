@@ -1,17 +1,19 @@
 //! `GET /api/v1/alerts`, `GET /api/v1/alerts/{id}` and the lifecycle moves
 //! `POST /api/v1/alerts/{id}/{acknowledge|resolve|escalate}` (quality managers).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
+use super::body::read_json_or_empty;
 use crate::alerting::rules::{AlertState, Transition};
 use crate::domain::Role;
+use crate::domain::wire_check::{Field, Kind, check_object};
 use crate::error::AppError;
 use crate::service::admin::Actor;
-use crate::service::alerts::{AlertMoveError, move_alert};
+use crate::service::alerts::{AlertMoveError, MoveRequest, move_alert};
 use crate::storage::AlertFilter;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -58,29 +60,60 @@ pub async fn get_alert(
 ) -> Result<HttpResponse, AppError> {
     caller.user_with(&[Role::Quality, Role::Regulatory])?;
     let (st, id) = (state.clone(), path.into_inner());
-    let alert = web::block(move || st.store.alert(&id)).await??;
+    let alert = web::block({
+        let id = id.clone();
+        move || st.store.alert(&id)
+    })
+    .await??;
     alert
         .map(|a| HttpResponse::Ok().json(a))
-        .ok_or_else(|| AppError::NotFound("alert".into()))
+        .ok_or_else(|| AppError::NotFound(format!("no alert with id {id:?}")))
 }
 
-/// Body of a lifecycle move.
+/// Body of a lifecycle move (every field optional; an empty body is `{}`).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertMove {
     /// Why (kept on the alert and in the audit trail).
     pub note: Option<String>,
-    /// Escalation only: when the manufacturer became aware; default now.
+    /// Escalation only: when the manufacturer became aware, RFC 3339 with a UTC offset; default
+    /// now; never in the future, never before the alert opened.
     pub awareness_at: Option<DateTime<Utc>>,
 }
 
+const ALERT_MOVE: &[Field] = &[
+    Field::opt("note", Kind::Text),
+    Field::opt("awareness_at", Kind::Time),
+];
+
+/// Parse a move's body strictly: every problem named at its field (422), nothing moved.
+fn parse_move(body: serde_json::Value) -> Result<AlertMove, AppError> {
+    let refuse = |details: Vec<crate::domain::FieldIssue>| AppError::Validation {
+        message: "the alert move is invalid; nothing was changed".into(),
+        details,
+    };
+    let issues = check_object(&body, ALERT_MOVE, "", None);
+    if !issues.is_empty() {
+        return Err(refuse(issues));
+    }
+    serde_json::from_value(body).map_err(|_| {
+        refuse(vec![crate::domain::FieldIssue {
+            index: None,
+            path: String::new(),
+            code: "invalid_value".into(),
+            message: "the body does not match the alert move's fields".into(),
+        }])
+    })
+}
+
 /// Acknowledge, resolve or escalate an alert (quality).
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", params(("id" = String, Path), ("action" = String, Path, description = "acknowledge, resolve or escalate")), request_body = AlertMove, responses((status = 200, body = crate::alerting::alert::Alert), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", params(("id" = String, Path), ("action" = String, Path, description = "acknowledge, resolve or escalate")), request_body = AlertMove, responses((status = 200, body = crate::alerting::alert::Alert), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn post_alert_move(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<AlertMove>>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let user = caller.user_with(&[Role::Quality])?;
     let (id, action) = path.into_inner();
@@ -88,27 +121,27 @@ pub async fn post_alert_move(
         "acknowledge" => Transition::Acknowledge,
         "resolve" => Transition::Resolve,
         "escalate" => Transition::Escalate,
-        _ => return Err(AppError::NotFound("route".into())),
+        _ => return Err(AppError::NotFound(format!("no alert action {action:?}"))),
     };
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let raw = read_json_or_empty(&req, payload, state.settings.max_body_bytes).await?;
+    let body = parse_move(raw)?;
     let actor = Actor(format!("user:{}", user.name));
     let st = state.clone();
-    let moved = web::block(move || {
-        move_alert(
-            &*st.store,
-            &actor,
-            &id,
-            t,
-            body.note,
-            body.awareness_at,
-            st.clock.now(),
-        )
-    })
-    .await?;
+    let request = MoveRequest {
+        transition: t,
+        note: body.note,
+        awareness_at: body.awareness_at,
+        now: st.clock.now(),
+    };
+    let moved = web::block(move || move_alert(&*st.store, &actor, &id, request)).await?;
     match moved {
         Ok(alert) => Ok(HttpResponse::Ok().json(alert)),
-        Err(AlertMoveError::NotFound) => Err(AppError::NotFound("alert".into())),
-        Err(e @ AlertMoveError::NotAllowed(_)) => Err(AppError::Conflict(e.to_string())),
+        Err(e @ AlertMoveError::NotFound(_)) => Err(AppError::NotFound(e.to_string())),
+        Err(e @ AlertMoveError::NotAllowed { .. }) => Err(AppError::Conflict(e.to_string())),
+        Err(AlertMoveError::Invalid(issue)) => Err(AppError::Validation {
+            message: "the alert move is invalid; nothing was changed".into(),
+            details: vec![issue],
+        }),
         Err(AlertMoveError::Store(e)) => Err(e.into()),
     }
 }

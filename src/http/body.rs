@@ -11,21 +11,47 @@ use crate::error::AppError;
 /// Read the whole body as JSON, refusing other content types and bodies above `limit` bytes.
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Value, AppError> {
-    let is_json = req
+    if !is_json(req) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    parse(&read_bytes(payload, limit).await?)
+}
+
+/// Like [`read_json`], but an empty body without a content type reads as `{}`: for actions
+/// whose every field is optional. A body that is there is held to the same rules.
+pub async fn read_json_or_empty(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Value, AppError> {
+    let buf = read_bytes(payload, limit).await?;
+    let has_type = req
         .headers()
+        .contains_key(actix_web::http::header::CONTENT_TYPE);
+    if buf.is_empty() && !has_type {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    if !is_json(req) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    parse(&buf)
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(';')
                 .next()
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(AppError::UnsupportedMediaType);
-    }
+        })
+}
+
+async fn read_bytes(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
@@ -35,8 +61,40 @@ pub async fn read_json(
         }
         buf.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&buf)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {}", e.classify_text())))
+    Ok(buf)
+}
+
+fn parse(buf: &[u8]) -> Result<Value, AppError> {
+    serde_json::from_slice(buf).map_err(|e| {
+        if e.to_string().starts_with("number out of range") {
+            return out_of_range_number(buf);
+        }
+        AppError::BadRequest(format!("malformed JSON: {}", e.classify_text()))
+    })
+}
+
+/// A number like `1e400` is well-formed JSON that no double holds: a 422 naming its field,
+/// not a syntax error. The second pass only runs on this rare refusal, to learn the path.
+fn out_of_range_number(buf: &[u8]) -> AppError {
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    let path = match serde_path_to_error::deserialize::<_, Value>(&mut de) {
+        Err(e) => e.path().to_string(),
+        Ok(_) => String::new(),
+    };
+    let index = path
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .and_then(|(n, _)| n.parse().ok());
+    let field = path.rsplit('.').next().unwrap_or("value").to_string();
+    AppError::Validation {
+        message: format!("{path} is not a finite number; nothing was stored"),
+        details: vec![FieldIssue {
+            index,
+            path,
+            code: "invalid_value".into(),
+            message: format!("{field} is not a finite number (beyond the range of a double)"),
+        }],
+    }
 }
 
 trait ClassifyText {
@@ -71,11 +129,16 @@ pub fn batch_items(body: Value, field: &str) -> Result<Vec<Value>, AppError> {
         )));
     };
     if let Some(extra) = map.keys().find(|k| k.as_str() != field) {
-        let _ = extra;
-        return Err(refuse(
-            "the envelope holds an unknown top-level field; the protocol refuses unknown fields"
-                .into(),
-        ));
+        // The refused key names itself (a key, like an item's keys, is no patient data field).
+        return Err(AppError::Validation {
+            message: "the batch envelope is invalid; nothing was stored".into(),
+            details: vec![FieldIssue {
+                index: None,
+                path: extra.clone(),
+                code: "unknown_field".into(),
+                message: format!("unknown field {extra:?}; the envelope holds only {field:?}"),
+            }],
+        });
     }
     match map.remove(field) {
         Some(Value::Array(items)) => Ok(items),

@@ -9,7 +9,9 @@ use super::auth::Caller;
 use super::body::{batch_items, read_json};
 use crate::domain::site::Site;
 use crate::error::AppError;
-use crate::service::ingest::{BatchOutcome, IngestError, ingest_events, ingest_reviews};
+use crate::service::ingest::{
+    BatchOutcome, IngestError, IngestLimits, ingest_events, ingest_reviews,
+};
 use crate::storage::Store;
 
 /// Report a batch of inference events (site key).
@@ -56,8 +58,13 @@ pub async fn post_reviews(
     ingest(caller, state, req, payload, "reviews", ingest_reviews).await
 }
 
-type IngestFn =
-    fn(&dyn Store, &Site, Vec<Value>, usize, DateTime<Utc>) -> Result<BatchOutcome, IngestError>;
+type IngestFn = fn(
+    &dyn Store,
+    &Site,
+    Vec<Value>,
+    &IngestLimits,
+    DateTime<Utc>,
+) -> Result<BatchOutcome, IngestError>;
 
 /// Shared body of both ingest routes: only sites may call them; `kind` names the envelope.
 async fn ingest(
@@ -80,7 +87,7 @@ async fn ingest(
             &*st.store,
             &site,
             items,
-            st.settings.max_batch_items,
+            &IngestLimits::from_settings(&st.settings),
             st.clock.now(),
         )
     })
@@ -128,9 +135,11 @@ fn to_app_error(kind: &str, e: IngestError) -> (&'static str, AppError) {
             ("invalid", AppError::Validation { message, details })
         }
         IngestError::Conflict(details) => {
-            let first = details.first().map(|d| d.path.clone()).unwrap_or_default();
-            let message =
-                format!("{first} was already accepted with different content; nothing was stored");
+            let first = details
+                .first()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .unwrap_or_default();
+            let message = format!("{first}; nothing was stored");
             (
                 "conflict",
                 AppError::IdempotencyConflict { message, details },

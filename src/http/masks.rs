@@ -137,7 +137,9 @@ async fn read_multipart(
 
 fn map_err(e: MaskUploadError) -> AppError {
     match e {
-        MaskUploadError::UnknownReview => AppError::NotFound("review".into()),
+        MaskUploadError::UnknownReview => {
+            AppError::NotFound("no review with this id was reported by this site".into())
+        }
         MaskUploadError::Mask(m) if m.code() == "too_large" => AppError::PayloadTooLarge,
         MaskUploadError::Mask(m) => AppError::InvalidMask {
             code: m.code(),

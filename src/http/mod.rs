@@ -15,6 +15,7 @@ mod ops;
 mod plans;
 mod read;
 mod retraining;
+pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod shadow;

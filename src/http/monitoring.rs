@@ -23,7 +23,9 @@ const MAX_REFERENCE_BYTES: usize = 32 * 1024 * 1024;
 
 fn baseline_err(e: BaselineError) -> AppError {
     match e {
-        BaselineError::UnknownModel(m) => AppError::NotFound(format!("model version {m}")),
+        BaselineError::UnknownModel(m) => {
+            AppError::NotFound(format!("no model version {m} is registered"))
+        }
         BaselineError::Store(s) => s.into(),
         other => AppError::Validation {
             message: other.to_string(),
@@ -116,8 +118,9 @@ pub async fn get_baseline(
     let id = format!("{model}@{version}");
     let st = state.clone();
     let found = web::block(move || baseline_in_force(&*st.store, &id)).await??;
-    let (stored, baseline) =
-        found.ok_or_else(|| AppError::NotFound(format!("baseline of {model}@{version}")))?;
+    let (stored, baseline) = found.ok_or_else(|| {
+        AppError::NotFound(format!("no baseline is frozen for {model}@{version}"))
+    })?;
     let columns = baseline.column_names();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "baseline": stored,
@@ -161,7 +164,9 @@ pub async fn post_evaluation(
     })
     .await?
     .map_err(|e| match e {
-        EvaluationError::NoPlan(m) => AppError::NotFound(format!("PMS plan of {m}")),
+        EvaluationError::NoPlan(m) => {
+            AppError::NotFound(format!("no PMS plan is set for model {m}"))
+        }
         EvaluationError::Store(s) => s.into(),
         other => AppError::Validation {
             message: other.to_string(),
@@ -222,7 +227,8 @@ pub async fn get_evaluation(
     let (st, id) = (state.clone(), path.into_inner());
     let wanted = id.clone();
     let job = web::block(move || st.store.evaluation(&wanted)).await??;
-    Ok(HttpResponse::Ok().json(job.ok_or_else(|| AppError::NotFound(format!("evaluation {id}")))?))
+    Ok(HttpResponse::Ok()
+        .json(job.ok_or_else(|| AppError::NotFound(format!("no evaluation with id {id:?}")))?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

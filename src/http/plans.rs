@@ -15,8 +15,12 @@ use crate::storage::StoredPlan;
 
 fn map_err(e: PlanServiceError) -> AppError {
     match e {
-        PlanServiceError::UnknownModel(m) => AppError::NotFound(format!("model {m}")),
-        PlanServiceError::NoSuchVersion(v) => AppError::NotFound(format!("plan {v}")),
+        PlanServiceError::UnknownModel(m) => {
+            AppError::NotFound(format!("no model {m:?} is registered"))
+        }
+        PlanServiceError::NoSuchVersion(v) => {
+            AppError::NotFound(format!("plan version {v} does not exist"))
+        }
         PlanServiceError::Store(s) => s.into(),
         other => AppError::Validation {
             message: other.to_string(),

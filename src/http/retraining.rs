@@ -20,8 +20,12 @@ fn map_err(e: RetrainingError) -> AppError {
             message: m,
             details: vec![],
         },
-        RetrainingError::UnknownModel(m) => AppError::NotFound(format!("model {m}")),
-        RetrainingError::NotFound => AppError::NotFound("retraining request".into()),
+        RetrainingError::UnknownModel(m) => {
+            AppError::NotFound(format!("no model {m:?} is registered"))
+        }
+        RetrainingError::NotFound => {
+            AppError::NotFound("no retraining request with this id".into())
+        }
         RetrainingError::Store(s) => s.into(),
     }
 }
@@ -100,10 +104,11 @@ pub async fn get_retraining(
 ) -> Result<HttpResponse, AppError> {
     caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory])?;
     let (st, id) = (state.clone(), path.into_inner());
+    let shown = id.clone();
     let record = web::block(move || st.store.retraining(&id)).await??;
     record
         .map(|r| HttpResponse::Ok().json(r))
-        .ok_or_else(|| AppError::NotFound("retraining request".into()))
+        .ok_or_else(|| AppError::NotFound(format!("no retraining request with id {shown:?}")))
 }
 
 /// A status callback from the training pipeline.

@@ -90,7 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound("route".into()))
+    Err(AppError::NotFound("no such route".into()))
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

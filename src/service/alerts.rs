@@ -8,7 +8,9 @@ use serde_json::json;
 use super::admin::Actor;
 use crate::alerting::alert::Alert;
 use crate::alerting::rules::{AlertState, Decision, Signal, Transition, decide, transition};
+use crate::domain::FieldIssue;
 use crate::domain::audit::AuditDraft;
+use crate::domain::event::MAX_CLOCK_SKEW;
 use crate::monitoring::plan::AlertPolicy;
 use crate::storage::{AlertStore, StoreError};
 
@@ -89,40 +91,66 @@ pub fn apply_signal(
 /// Why a lifecycle move was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AlertMoveError {
-    #[error("alert not found")]
-    NotFound,
-    #[error("an alert that is {0} cannot be moved that way")]
-    NotAllowed(&'static str),
+    #[error("no alert with id {0:?}")]
+    NotFound(String),
+    #[error("alert {id:?} is {state} and cannot be moved that way")]
+    NotAllowed { id: String, state: &'static str },
+    #[error("{}", .0.message)]
+    Invalid(FieldIssue),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// One lifecycle move as a quality manager asks for it.
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    pub transition: Transition,
+    /// Why; kept on the alert and in the audit entry.
+    pub note: Option<String>,
+    /// Escalation only: when the manufacturer became aware; default `now`.
+    pub awareness_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// Longest note kept on an alert.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
 /// Acknowledge, resolve or escalate an alert. Escalation needs no awareness date: it defaults
-/// to now, the moment the manufacturer became aware of a possible incident.
+/// to now, the moment the manufacturer became aware of a possible incident. A given date starts
+/// the legal vigilance clock, so it may lie neither in the future nor before the alert's first
+/// evidence (its opening signal).
 pub fn move_alert(
     store: &dyn AlertStore,
     actor: &Actor,
     id: &str,
-    t: Transition,
-    note: Option<String>,
-    awareness_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
+    request: MoveRequest,
 ) -> Result<Alert, AlertMoveError> {
-    let mut alert = store.alert(id)?.ok_or(AlertMoveError::NotFound)?;
-    let next =
-        transition(alert.state, t).ok_or(AlertMoveError::NotAllowed(alert.state.as_str()))?;
+    let MoveRequest {
+        transition: t,
+        note,
+        awareness_at,
+        now,
+    } = request;
+    let mut alert = store
+        .alert(id)?
+        .ok_or_else(|| AlertMoveError::NotFound(id.into()))?;
+    check_move(&alert, t, note.as_deref(), awareness_at, now)?;
+    let next = transition(alert.state, t).ok_or(AlertMoveError::NotAllowed {
+        id: id.into(),
+        state: alert.state.as_str(),
+    })?;
     alert.state = next;
     alert.updated_at = now;
     alert.handled_by = Some(actor.0.clone());
     if note.is_some() {
-        alert.note = note;
+        alert.note.clone_from(&note);
     }
     match next {
         AlertState::Resolved => alert.closed_at = Some(now),
         AlertState::Escalated => alert.awareness_at = Some(awareness_at.unwrap_or(now)),
         _ => {}
     }
-    let details = json!({"to": next.as_str(), "awareness_at": alert.awareness_at});
+    let details = json!({"to": next.as_str(), "awareness_at": alert.awareness_at, "note": note});
     let draft = AuditDraft {
         actor: actor.0.clone(),
         action: format!("alert.{}", next.as_str()),
@@ -131,4 +159,54 @@ pub fn move_alert(
     };
     store.update_alert(&alert, Some(&draft))?;
     Ok(alert)
+}
+
+fn check_move(
+    alert: &Alert,
+    t: Transition,
+    note: Option<&str>,
+    awareness_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), AlertMoveError> {
+    let invalid = |path: &str, message: String| {
+        AlertMoveError::Invalid(FieldIssue {
+            index: None,
+            path: path.into(),
+            code: "invalid_value".into(),
+            message,
+        })
+    };
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(invalid(
+            "note",
+            format!("note holds at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    let Some(at) = awareness_at else {
+        return Ok(());
+    };
+    if t != Transition::Escalate {
+        return Err(invalid(
+            "awareness_at",
+            "awareness_at belongs to an escalation only".into(),
+        ));
+    }
+    if at > now + MAX_CLOCK_SKEW {
+        return Err(invalid(
+            "awareness_at",
+            "awareness_at lies in the future".into(),
+        ));
+    }
+    if at < alert.opened_at {
+        return Err(invalid(
+            "awareness_at",
+            format!(
+                "awareness_at lies before the alert's first evidence ({})",
+                alert
+                    .opened_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -4,18 +4,20 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::item_parse::parse_item;
-use crate::domain::event::{EventItem, check_event};
+use super::ingest_batch::Batch;
+use super::item_parse::parse_checked;
+use crate::config::Settings;
+use crate::domain::event::{EVENT_SHAPE, EventItem, TimeBounds, check_event};
 use crate::domain::model::{ModelVersion, model_id};
-use crate::domain::review::{ReviewItem, check_review};
+use crate::domain::review::{REVIEW_SHAPE, ReviewItem, check_review, check_review_after_event};
 use crate::domain::site::Site;
 use crate::domain::{FieldIssue, wire_name};
-use crate::storage::{ItemFate, NewEvent, NewReview, Store, StoreError};
+use crate::storage::{NewEvent, NewReview, Store, StoreError};
 
 /// Counts answered for an accepted batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -44,25 +46,67 @@ pub enum IngestError {
 const EVENT_SKIP: &[&str] = &["event_id", "occurred_at", "case_ref"];
 const REVIEW_SKIP: &[&str] = &["review_id", "event_id", "reviewed_at"];
 
+/// What a batch may hold: its size and the plausible window for its times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestLimits {
+    pub max_items: usize,
+    /// How far ahead of the server's clock a reported time may lie.
+    pub max_clock_skew: Duration,
+    /// Reported times before this are refused.
+    pub earliest: DateTime<Utc>,
+}
+
+impl IngestLimits {
+    pub fn from_settings(s: &Settings) -> Self {
+        let defaults = Self::default();
+        Self {
+            max_items: s.max_batch_items,
+            max_clock_skew: Duration::seconds(i64::try_from(s.max_clock_skew_s).unwrap_or(0)),
+            earliest: s.earliest_event_at().unwrap_or(defaults.earliest),
+        }
+    }
+
+    fn bounds(&self, now: DateTime<Utc>) -> TimeBounds {
+        TimeBounds {
+            now,
+            max_skew: self.max_clock_skew,
+            earliest: self.earliest,
+        }
+    }
+}
+
+impl Default for IngestLimits {
+    /// The settings' defaults: 1000 items, 10 minutes of skew, nothing before 2000.
+    fn default() -> Self {
+        let b = TimeBounds::at(DateTime::<Utc>::UNIX_EPOCH);
+        Self {
+            max_items: 1000,
+            max_clock_skew: b.max_skew,
+            earliest: b.earliest,
+        }
+    }
+}
+
 /// Store a site's batch of inference events.
 pub fn ingest_events(
     store: &dyn Store,
     site: &Site,
     items: Vec<Value>,
-    max_items: usize,
+    limits: &IngestLimits,
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, IngestError> {
-    check_batch_size("events", items.len(), max_items)?;
+    check_batch_size("events", items.len(), limits.max_items)?;
     screen_batch(&items, "events", EVENT_SKIP)?;
+    let bounds = limits.bounds(now);
     let mut issues = Vec::new();
     let mut models: HashMap<(String, String), Option<ModelVersion>> = HashMap::new();
     let mut parsed = Vec::with_capacity(items.len());
     for (i, value) in items.into_iter().enumerate() {
         let at = format!("events[{i}]");
-        let item: EventItem = match parse_item(value, i, &at) {
+        let item: EventItem = match parse_checked(value, i, &at, EVENT_SHAPE) {
             Ok(item) => item,
-            Err(issue) => {
-                issues.push(issue);
+            Err(found) => {
+                issues.extend(found);
                 continue;
             }
         };
@@ -77,7 +121,7 @@ pub fn ingest_events(
                 "unknown_model",
                 "model name and version are not registered",
             )),
-            Some(model) => issues.extend(check_event(&item, i, &model.feature_schema, now)),
+            Some(model) => issues.extend(check_event(&item, i, &model.feature_schema, &bounds)),
         }
         parsed.push(item);
     }
@@ -88,12 +132,20 @@ pub fn ingest_events(
         .iter()
         .map(|item| new_event(item, &site.id, now))
         .collect();
-    store_idempotently(
-        "events",
-        "event_id",
+    let owner = |id: &str| {
+        let ids = [id.to_string()];
+        Ok(store.event_owners(&ids)?.remove(id).map(|o| o.site_id))
+    };
+    let batch = Batch {
+        what: "events",
+        id_field: "event_id",
+        site_id: &site.id,
+    };
+    batch.store(
         &rows,
         |r| (&r.event_id, &r.content_hash),
         |b| store.ingest_events(b),
+        owner,
     )
 }
 
@@ -102,20 +154,21 @@ pub fn ingest_reviews(
     store: &dyn Store,
     site: &Site,
     items: Vec<Value>,
-    max_items: usize,
+    limits: &IngestLimits,
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, IngestError> {
-    check_batch_size("reviews", items.len(), max_items)?;
+    check_batch_size("reviews", items.len(), limits.max_items)?;
     screen_batch(&items, "reviews", REVIEW_SKIP)?;
+    let bounds = limits.bounds(now);
     let mut issues = Vec::new();
     let mut parsed = Vec::with_capacity(items.len());
     for (i, value) in items.into_iter().enumerate() {
-        match parse_item::<ReviewItem>(value, i, &format!("reviews[{i}]")) {
+        match parse_checked::<ReviewItem>(value, i, &format!("reviews[{i}]"), REVIEW_SHAPE) {
             Ok(item) => {
-                issues.extend(check_review(&item, i, now));
+                issues.extend(check_review(&item, i, &bounds));
                 parsed.push((i, item));
             }
-            Err(issue) => issues.push(issue),
+            Err(found) => issues.extend(found),
         }
     }
     let ids: Vec<String> = parsed.iter().map(|(_, r)| r.event_id.to_string()).collect();
@@ -125,6 +178,7 @@ pub fn ingest_reviews(
         match owners.get(&item.event_id.to_string()) {
             // Another site's event is reported as unknown: sites learn nothing of each other.
             Some(owner) if owner.site_id == site.id => {
+                issues.extend(check_review_after_event(item, *i, owner.occurred_at));
                 rows.push(new_review(item, &site.id, &owner.model_id, now))
             }
             _ => issues.push(FieldIssue::new(
@@ -139,12 +193,16 @@ pub fn ingest_reviews(
         issues.sort_by_key(|x| x.index);
         return Err(IngestError::Invalid(issues));
     }
-    store_idempotently(
-        "reviews",
-        "review_id",
+    let batch = Batch {
+        what: "reviews",
+        id_field: "review_id",
+        site_id: &site.id,
+    };
+    batch.store(
         &rows,
         |r| (&r.review_id, &r.content_hash),
         |b| store.ingest_reviews(b),
+        |id| store.review_site(id),
     )
 }
 
@@ -173,60 +231,6 @@ fn screen_batch(items: &[Value], what: &str, skip: &[&str]) -> Result<(), Ingest
     } else {
         Err(IngestError::PersonalData(issues))
     }
-}
-
-/// Deduplicate within the batch, then let the store classify against what it holds.
-fn store_idempotently<R: Clone>(
-    what: &str,
-    id_field: &str,
-    rows: &[R],
-    key: impl Fn(&R) -> (&String, &String),
-    write: impl FnOnce(&[R]) -> Result<Vec<ItemFate>, StoreError>,
-) -> Result<BatchOutcome, IngestError> {
-    let mut first_seen: HashMap<&String, &String> = HashMap::new();
-    let mut unique = Vec::with_capacity(rows.len());
-    let mut unique_index = Vec::with_capacity(rows.len());
-    let mut conflicts = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let (id, hash) = key(r);
-        match first_seen.get(id) {
-            // A repeat inside the batch with the same content counts as a duplicate.
-            Some(h) if *h == hash => {}
-            Some(_) => conflicts.push(conflict_issue(what, id_field, i)),
-            None => {
-                first_seen.insert(id, hash);
-                unique.push(r.clone());
-                unique_index.push(i);
-            }
-        }
-    }
-    if !conflicts.is_empty() {
-        return Err(IngestError::Conflict(conflicts));
-    }
-    let fates = write(&unique)?;
-    let stored_conflicts: Vec<FieldIssue> = fates
-        .iter()
-        .zip(&unique_index)
-        .filter(|(f, _)| **f == ItemFate::Conflict)
-        .map(|(_, &i)| conflict_issue(what, id_field, i))
-        .collect();
-    if !stored_conflicts.is_empty() {
-        return Err(IngestError::Conflict(stored_conflicts));
-    }
-    let accepted = fates.iter().filter(|f| **f == ItemFate::Accepted).count();
-    Ok(BatchOutcome {
-        accepted,
-        duplicates: rows.len() - accepted,
-    })
-}
-
-fn conflict_issue(what: &str, id_field: &str, index: usize) -> FieldIssue {
-    FieldIssue::new(
-        index,
-        format!("{what}[{index}].{id_field}"),
-        "idempotency_conflict",
-        "this id was already accepted with different content",
-    )
 }
 
 fn content_hash(site_id: &str, item: &impl Serialize) -> String {

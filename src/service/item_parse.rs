@@ -5,6 +5,22 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::domain::FieldIssue;
+use crate::domain::wire_check::{Field, check_object};
+
+/// Check one item field by field against its wire shape (every problem, each at its own path),
+/// then deserialize it. serde's first error is the fallback should the two ever disagree.
+pub fn parse_checked<T: DeserializeOwned>(
+    value: Value,
+    index: usize,
+    at: &str,
+    shape: &[Field],
+) -> Result<T, Vec<FieldIssue>> {
+    let issues = check_object(&value, shape, at, Some(index));
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    parse_item(value, index, at).map_err(|issue| vec![issue])
+}
 
 /// Deserialize one item; on failure, the issue names the field path under `at`.
 pub fn parse_item<T: DeserializeOwned>(

@@ -12,6 +12,7 @@ pub mod evaluation_job;
 pub mod incident_reports;
 pub mod incidents;
 pub mod ingest;
+mod ingest_batch;
 mod item_parse;
 pub mod masks;
 pub mod monitor_run;

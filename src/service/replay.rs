@@ -92,6 +92,7 @@ pub fn replay(
         events: 0,
         reviews: 0,
     };
+    let limits = super::ingest::IngestLimits::default();
     for day in 0..setup.days {
         let date = setup.start + Duration::days(i64::from(day));
         // Items of the day, reviews possibly the next morning, are all in the past by then.
@@ -99,12 +100,12 @@ pub fn replay(
         for t in traffic(day) {
             let site = &sites[t.site];
             for chunk in t.events.chunks(1000) {
-                let r = ingest_events(store, site, chunk.to_vec(), 1000, received)
+                let r = ingest_events(store, site, chunk.to_vec(), &limits, received)
                     .map_err(|e| format!("day {day}: events refused: {e:?}"))?;
                 log.events += r.accepted as u64;
             }
             for chunk in t.reviews.chunks(1000) {
-                let r = ingest_reviews(store, site, chunk.to_vec(), 1000, received)
+                let r = ingest_reviews(store, site, chunk.to_vec(), &limits, received)
                     .map_err(|e| format!("day {day}: reviews refused: {e:?}"))?;
                 log.reviews += r.accepted as u64;
             }

@@ -107,12 +107,18 @@ fn generated_items_pass_the_ingest_checks() {
     assert!(schema.validate().is_ok());
     for sd in (0..3).flat_map(|d| f.day(d)) {
         for (i, e) in sd.events.iter().enumerate() {
-            assert_eq!(check_event(e, i, &schema, now), vec![]);
+            assert_eq!(
+                check_event(e, i, &schema, &crate::domain::event::TimeBounds::at(now)),
+                vec![]
+            );
             assert_eq!(e.case_ref.len(), 64);
             assert_eq!(e.occurred_at.date_naive(), sd.date);
         }
         for (i, r) in sd.reviews.iter().enumerate() {
-            assert_eq!(check_review(r, i, now), vec![]);
+            assert_eq!(
+                check_review(r, i, &crate::domain::event::TimeBounds::at(now)),
+                vec![]
+            );
             let event = sd.events.iter().find(|e| e.event_id == r.event_id).unwrap();
             let delay = r.reviewed_at - event.occurred_at;
             assert!(delay.num_minutes() >= 60 && delay.num_hours() < 8);

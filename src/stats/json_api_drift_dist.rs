@@ -17,7 +17,7 @@ use super::distance::{
 use super::fixture_sample::Sample;
 use super::json_api_drift::{check_keys, field_numeric, field_sample, opt_bool, opt_f64, opt_str};
 use super::json_num::{field_f64, field_vec, to_json};
-use super::sequential::{CusumParams, cusum as run_cusum, ewma as run_ewma};
+use super::sequential::{CusumParams, CusumRestart, cusum as run_cusum, ewma as run_ewma};
 
 fn nums(v: &[f64]) -> Value {
     Value::from(v.iter().map(|&x| to_json(x)).collect::<Vec<_>>())
@@ -163,8 +163,16 @@ pub fn cusum(req: &Value) -> Result<Value, StatsError> {
             "h",
             "headstart",
             "reset_after_alarm",
+            "reset_to",
         ],
     )?;
+    let reset_to = match req.get("reset_to") {
+        None | Some(Value::Null) => CusumRestart::Zero,
+        Some(v) => v
+            .as_str()
+            .and_then(CusumRestart::parse)
+            .ok_or_else(|| StatsError::input("reset_to must be \"zero\" or \"head_start\""))?,
+    };
     let p = CusumParams {
         mu0: field_f64(req, "mu0")?,
         sigma: field_f64(req, "sigma")?,
@@ -172,6 +180,7 @@ pub fn cusum(req: &Value) -> Result<Value, StatsError> {
         h: field_f64(req, "h")?,
         headstart: opt_f64(req, "headstart")?.unwrap_or(0.0),
         reset_after_alarm: opt_bool(req, "reset_after_alarm", false)?,
+        reset_to,
     };
     let r = run_cusum(&field_vec(req, "x")?, &p)?;
     Ok(json!({

@@ -2,11 +2,13 @@
 //! distribution (no tie correction), normal approximation with tie-corrected variance and
 //! optional continuity correction, and scipy's `auto` rule. Used to compare a model's score
 //! distribution between a reference and a surveillance window without assuming normality.
+//! Deliberate difference: the exact distribution is refused above 10^9 table cells (about
+//! n1 = n2 = 260; scipy would spend minutes), where the asymptotic method is accurate.
 
 use super::StatsError;
 use super::alternative::Alternative;
 use super::ranks::{average_ranks, tie_term};
-use super::special::{norm_cdf, norm_sf};
+use super::special::norm_sf;
 
 /// How the p-value is obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,9 @@ pub struct MwuResult {
     pub pvalue: f64,
 }
 
-/// Largest exact-distribution work (elements x subset size x statistic range) accepted;
-/// beyond it the exact method would take minutes, and the asymptotic one is accurate anyway.
+/// Largest exact-distribution work (table cells updated) accepted: n1 = n2 = 200 takes 4e8
+/// (scipy computes that size too); beyond the limit (about n1 = n2 = 270) the exact method
+/// would take many seconds, and the asymptotic one is accurate there anyway.
 const EXACT_WORK_LIMIT: f64 = 1e9;
 
 /// Mann-Whitney U test of `x` against `y`.
@@ -61,12 +64,17 @@ pub fn mannwhitneyu(
     } else {
         asymptotic_pvalue(u1, n1, n2, tie_term(&ties), use_continuity, alternative)
     };
+    // clamp keeps NaN: scipy's p without continuity correction when every value ties (0/0).
     Ok(MwuResult {
         statistic: u1,
         pvalue: pvalue.clamp(0.0, 1.0),
     })
 }
 
+/// scipy's form: the survival function of the statistic that points away from the
+/// alternative (U1, U2, or the larger for two-sided), less 0.5 with continuity correction.
+/// When every value ties the variance is 0: with the correction z = -inf and p = 1 (scipy's
+/// answer); without it 0/0 gives NaN, as in scipy.
 fn asymptotic_pvalue(
     u1: f64,
     n1: usize,
@@ -79,22 +87,17 @@ fn asymptotic_pvalue(
     let mu = n1 * n2 / 2.0;
     let n = n1 + n2;
     let s = (n1 * n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
-    let mut numerator = u1 - mu;
+    let u2 = n1 * n2 - u1;
+    let (u, factor) = match alternative {
+        Alternative::Greater => (u1, 1.0),
+        Alternative::Less => (u2, 1.0),
+        Alternative::TwoSided => (u1.max(u2), 2.0),
+    };
+    let mut numerator = u - mu;
     if continuity {
-        // The correction always moves the statistic toward the mean (raising p).
-        let sign = match alternative {
-            Alternative::Greater => 1.0,
-            Alternative::Less => -1.0,
-            Alternative::TwoSided => sign_of(numerator),
-        };
-        numerator -= 0.5 * sign;
+        numerator -= 0.5;
     }
-    let z = numerator / s;
-    match alternative {
-        Alternative::Less => norm_cdf(z),
-        Alternative::Greater => norm_sf(z),
-        Alternative::TwoSided => 2.0 * norm_sf(z.abs()),
-    }
+    factor * norm_sf(numerator / s)
 }
 
 /// numpy's `sign`: 0 for 0, NaN for NaN.
@@ -117,18 +120,40 @@ fn exact_pvalue(u1: f64, n1: usize, n2: usize, alt: Alternative) -> Result<f64, 
     };
     // scipy truncates a non-integral U (from ties) toward zero before the survival function.
     let k = u.trunc() as usize;
-    let pmf = u_distribution(n1.min(n2), n1.max(n2))?;
-    let sf: f64 = pmf.get(k..).map_or(0.0, |tail| tail.iter().sum());
+    let (m, n) = (n1.min(n2), n1.max(n2));
+    // As scipy: by symmetry only the lower half of the distribution is needed, P(U >= k) =
+    // P(U <= mn - k) in the upper half and 1 - P(U <= k - 1) in the lower one, so the table
+    // stops at min(k, mn - k).
+    let kc = m * n - k.min(m * n);
+    let counts = u_counts(m, n, k.min(kc))?;
+    let total = binomial(m + n, m);
+    let sf = if k >= kc {
+        counts[..=kc].iter().sum::<f64>() / total
+    } else {
+        1.0 - counts[..k].iter().sum::<f64>() / total
+    };
     Ok(sf * factor)
+}
+
+/// C(n, k) in floating point (relative error about k ulps).
+fn binomial(n: usize, k: usize) -> f64 {
+    (1..=k).fold(1.0, |acc, i| acc * (n - k + i) as f64 / i as f64)
 }
 
 /// Null distribution of U for sample sizes `m <= n`: the probability of each U in 0..=m*n.
 /// U is the sum of an m-subset of {0..m+n-1} minus m(m-1)/2, so the counts come from a
 /// subset-sum table filled with additions only (no cancellation at any size).
 pub fn u_distribution(m: usize, n: usize) -> Result<Vec<f64>, StatsError> {
-    let max_u = m * n;
-    let work = (m + n) as f64 * m as f64 * (max_u as f64 + 1.0);
-    if work > EXACT_WORK_LIMIT {
+    let counts = u_counts(m, n, m * n)?;
+    let total: f64 = counts.iter().sum();
+    Ok(counts.iter().map(|c| c / total).collect())
+}
+
+/// Counts of m-subsets with each U in 0..=limit (the recursion only moves counts upwards,
+/// so a truncated table is exact below its limit).
+fn u_counts(m: usize, n: usize, limit: usize) -> Result<Vec<f64>, StatsError> {
+    let max_u = limit.min(m * n);
+    if exact_work(m, n, max_u) > EXACT_WORK_LIMIT {
         return Err(StatsError::input(format!(
             "exact Mann-Whitney distribution for n1={m}, n2={n} is too large; use method \
              'asymptotic'"
@@ -140,27 +165,53 @@ pub fn u_distribution(m: usize, n: usize) -> Result<Vec<f64>, StatsError> {
     let mut counts = vec![0.0f64; (m + 1) * width];
     counts[0] = 1.0;
     for element in 0..(m + n) {
-        for j in (1..=m.min(element + 1)).rev() {
+        for j in (live_from(m, n, element)..=m.min(element + 1)).rev() {
             // Adding `element` as the j-th member raises the statistic by element - (j - 1).
             let shift = element + 1 - j;
-            if shift > max_u {
+            let top = reachable(j, element, max_u);
+            if shift > top {
                 continue;
             }
             let (before, after) = counts.split_at_mut(j * width);
             let prev = &before[(j - 1) * width..];
-            for u in shift..width {
-                after[u] += prev[u - shift];
+            for (to, from) in after[shift..=top].iter_mut().zip(&prev[..=top - shift]) {
+                *to += *from;
             }
         }
     }
-    let row = &counts[m * width..];
+    let row = counts.split_off(m * width);
     let total: f64 = row.iter().sum();
     if !total.is_finite() || total <= 0.0 {
         return Err(StatsError::input(
             "exact Mann-Whitney distribution overflowed",
         ));
     }
-    Ok(row.iter().map(|c| c / total).collect())
+    Ok(row)
+}
+
+/// Smallest subset size still worth tracking after `element`: a smaller subset cannot reach
+/// m members with the elements left.
+fn live_from(m: usize, n: usize, element: usize) -> usize {
+    m.saturating_sub(m + n - 1 - element).max(1)
+}
+
+/// Largest statistic a j-subset of {0..=element} reaches: j * (element + 1 - j).
+fn reachable(j: usize, element: usize, max_u: usize) -> usize {
+    (j * (element + 1 - j)).min(max_u)
+}
+
+/// Table cells the subset-sum recursion updates for sizes `m <= n` up to statistic `max_u`.
+fn exact_work(m: usize, n: usize, max_u: usize) -> f64 {
+    let mut work = 0.0;
+    for element in 0..(m + n) {
+        for j in live_from(m, n, element)..=m.min(element + 1) {
+            let (shift, top) = (element + 1 - j, reachable(j, element, max_u));
+            if top >= shift {
+                work += (top - shift + 1) as f64;
+            }
+        }
+    }
+    work
 }
 
 #[cfg(test)]
@@ -245,5 +296,37 @@ mod tests {
         let two = Alternative::TwoSided;
         assert!(mannwhitneyu(&[], &[1.0], true, two, MwuMethod::Auto).is_err());
         assert!(mannwhitneyu(&[f64::NAN], &[1.0], true, two, MwuMethod::Auto).is_err());
+    }
+
+    #[test]
+    fn every_value_tied_gives_scipys_p() {
+        // scipy 1.17: p = 1.0 with the continuity correction (z = -inf), NaN without (0/0).
+        let (x, y) = ([3.0; 4], [3.0; 5]);
+        for alt in [
+            Alternative::TwoSided,
+            Alternative::Less,
+            Alternative::Greater,
+        ] {
+            let c = mannwhitneyu(&x, &y, true, alt, MwuMethod::Asymptotic).unwrap();
+            assert_eq!((c.statistic, c.pvalue), (10.0, 1.0), "{alt:?}");
+            let n = mannwhitneyu(&x, &y, false, alt, MwuMethod::Asymptotic).unwrap();
+            assert!(n.pvalue.is_nan(), "{alt:?}");
+        }
+    }
+
+    #[test]
+    fn exact_distribution_reaches_200_by_200() {
+        // scipy 1.17.1: mannwhitneyu(x, y, method='exact') on the fixture's modseq samples
+        // (tests/fixtures/stats/mannwhitneyu.json, case mw_exact_200).
+        let seq = |n: i64, a: i64, c: i64, m: i64, off: f64| -> Vec<f64> {
+            (0..n)
+                .map(|i| ((a * i + c) % m) as f64 / m as f64 + off)
+                .collect()
+        };
+        let (x, y) = (seq(200, 37, 11, 1009, 0.0), seq(200, 53, 7, 1013, 0.05));
+        let r = mannwhitneyu(&x, &y, true, Alternative::TwoSided, MwuMethod::Exact).unwrap();
+        assert_eq!(r.statistic, 18103.0);
+        let want = 0.10096844787271003;
+        assert!((r.pvalue - want).abs() <= 1e-9 * want, "{}", r.pvalue);
     }
 }

@@ -1,6 +1,7 @@
 //! Sequential detectors for monitoring a metric stream (Montgomery, Introduction to Statistical
 //! Quality Control, ch. 9): the tabular two-sided CUSUM (reference value k, decision interval h,
-//! optional fast-initial-response head start, optional restart after an alarm) and the EWMA chart
+//! optional fast-initial-response head start, optional restart after an alarm at zero or at the
+//! head start) and the EWMA chart
 //! with exact time-varying limits. Alarms are strict (C > H, z outside the limits), so a
 //! statistic exactly on the boundary does not alarm. Arithmetic follows the textbook formulas in
 //! their written order, which the reference paths were computed with.
@@ -18,8 +19,32 @@ pub struct CusumParams {
     pub h: f64,
     /// Fast initial response: both statistics start at headstart·H (0 ≤ headstart < 1).
     pub headstart: f64,
-    /// After an alarm, restart both sides (at headstart·H) before the next observation.
+    /// After an alarm, restart both sides before the next observation, at `reset_to`.
     pub reset_after_alarm: bool,
+    /// Where a restart after an alarm begins: zero (default; the textbook convention and the
+    /// reference's) or the head start again.
+    pub reset_to: CusumRestart,
+}
+
+/// Where a CUSUM restarts after an alarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CusumRestart {
+    /// Both statistics and run counters at 0 (Montgomery's convention).
+    #[default]
+    Zero,
+    /// Both statistics at headstart·H again (a fresh fast initial response).
+    HeadStart,
+}
+
+impl CusumRestart {
+    /// Parse the wire spelling `zero` or `head_start`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "zero" => Some(Self::Zero),
+            "head_start" => Some(Self::HeadStart),
+            _ => None,
+        }
+    }
 }
 
 /// Full CUSUM paths and alarm indices (0-based).
@@ -64,7 +89,11 @@ pub fn cusum(x: &[f64], p: &CusumParams) -> Result<CusumPath, StatsError> {
             out.alarms_lower.push(i);
         }
         if p.reset_after_alarm && (up || lo) {
-            (cp, cm, np, nm) = (start, start, 0, 0);
+            let r = match p.reset_to {
+                CusumRestart::Zero => 0.0,
+                CusumRestart::HeadStart => start,
+            };
+            (cp, cm, np, nm) = (r, r, 0, 0);
         }
     }
     Ok(out)
@@ -140,6 +169,7 @@ mod tests {
             h: 4.0,
             headstart: 0.0,
             reset_after_alarm: false,
+            reset_to: CusumRestart::Zero,
         };
         let r = cusum(&[1.0, 1.0, 1.0, 1.0, 0.5], &p).unwrap();
         assert_eq!(r.c_plus[3], 4.0);
@@ -155,10 +185,30 @@ mod tests {
             h: 4.0,
             headstart: 0.5,
             reset_after_alarm: false,
+            reset_to: CusumRestart::Zero,
         };
         let r = cusum(&[0.0], &p).unwrap();
         // C+ = max(0, (0 − 1) + 4) = 3.
         assert_eq!(r.c_plus[0], 3.0);
         assert!(ewma(&[1.0], 0.0, 1.0, 0.0, 3.0).is_err());
+    }
+
+    #[test]
+    fn restart_after_an_alarm_is_at_zero_or_at_the_head_start() {
+        let mut p = CusumParams {
+            mu0: 0.0,
+            sigma: 1.0,
+            k: 0.0,
+            h: 2.0,
+            headstart: 0.5,
+            reset_after_alarm: true,
+            reset_to: CusumRestart::Zero,
+        };
+        // Starts at 1: 1 + 1.5 = 2.5 > 2 alarms at index 0, then restarts.
+        let zero = cusum(&[1.5, 0.5], &p).unwrap();
+        assert_eq!(zero.c_plus, vec![2.5, 0.5]);
+        p.reset_to = CusumRestart::HeadStart;
+        let head = cusum(&[1.5, 0.5], &p).unwrap();
+        assert_eq!(head.c_plus, vec![2.5, 1.5]);
     }
 }

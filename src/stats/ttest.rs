@@ -95,7 +95,10 @@ pub fn ttest_rel(
     let (mean, var) = mean_var(&d);
     let se = (var / n).sqrt();
     let t = mean / se;
+    // f64::min would turn a NaN p into 1.0; scipy's p is NaN whenever t is (n = 1, or
+    // identical samples: 0/0).
     let pvalue = match alternative {
+        _ if t.is_nan() => f64::NAN,
         Alternative::Less => t_sf(-t, df),
         Alternative::Greater => t_sf(t, df),
         Alternative::TwoSided => (2.0 * t_sf(t.abs(), df)).min(1.0),
@@ -168,5 +171,20 @@ mod tests {
         assert!(ttest_rel(&[1.0], &[1.0, 2.0], Alternative::TwoSided, 0.95).is_err());
         assert!(t_interval(&[], 0.95).is_err());
         assert!(t_interval(&[1.0, 2.0], 1.0).is_err());
+    }
+
+    #[test]
+    fn nan_statistic_gives_nan_p() {
+        // scipy 1.17: ttest_rel([1], [2]) and ttest_rel(a, a) give t = NaN and p = NaN.
+        for alt in [
+            Alternative::TwoSided,
+            Alternative::Less,
+            Alternative::Greater,
+        ] {
+            let one = ttest_rel(&[1.0], &[2.0], alt, 0.95).unwrap();
+            assert!(one.statistic.is_nan() && one.pvalue.is_nan(), "{alt:?}");
+            let same = ttest_rel(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0], alt, 0.95).unwrap();
+            assert!(same.pvalue.is_nan(), "{alt:?}");
+        }
     }
 }

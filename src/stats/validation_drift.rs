@@ -307,10 +307,20 @@ fn spc_cases(file: &str, case: &Value, out: &mut Vec<ValidationCase>) {
         push(out, file, id.to_owned(), &req, e, (REL_CLOSED, 1e-15));
         return;
     }
-    for (block, reset) in [("no_reset", false), ("reset_after_alarm", true)] {
-        let req = json!({"function": "cusum", "x": inp["x"], "mu0": inp["mu0"], "sigma": inp["sigma"], "k": inp["k"],
-                         "h": inp["h"], "headstart": inp["headstart_fraction_of_H"], "reset_after_alarm": reset});
+    let blocks = [
+        ("no_reset", false, "zero"),
+        ("reset_after_alarm", true, "zero"),
+        ("reset_to_head_start", true, "head_start"),
+    ];
+    for (block, reset, reset_to) in blocks {
         let b = &exp[block];
+        if b.is_null() {
+            // Only some cases carry the head-start restart.
+            continue;
+        }
+        let req = json!({"function": "cusum", "x": inp["x"], "mu0": inp["mu0"], "sigma": inp["sigma"], "k": inp["k"],
+                         "h": inp["h"], "headstart": inp["headstart_fraction_of_H"], "reset_after_alarm": reset,
+                         "reset_to": reset_to});
         let e = json!({"c_plus": b["C_plus"], "c_minus": b["C_minus"], "n_plus": b["N_plus"], "n_minus": b["N_minus"],
                        "alarms_upper": b["alarms_upper"], "alarms_lower": b["alarms_lower"],
                        "first_alarm_upper": b["first_alarm_upper"], "first_alarm_lower": b["first_alarm_lower"]});

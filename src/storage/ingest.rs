@@ -55,6 +55,8 @@ pub struct NewReview {
 pub struct EventOwner {
     pub site_id: String,
     pub model_id: String,
+    /// When the event happened: a review may not be dated before it.
+    pub occurred_at: DateTime<Utc>,
 }
 
 /// What became of one item of an idempotent batch.

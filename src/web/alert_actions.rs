@@ -15,7 +15,7 @@ use crate::console::alert_view::series;
 use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::service::alerts::{AlertMoveError, move_alert};
+use crate::service::alerts::{AlertMoveError, MoveRequest, move_alert};
 use crate::storage::FindingQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -86,7 +86,13 @@ async fn post_move(
     let (st, actor, alert_id) = (state.clone(), user.actor(), id.clone());
     let moved = web::block(move || {
         let now = st.clock.now();
-        move_alert(&*st.store, &actor, &alert_id, t, note, awareness_at, now)
+        let request = MoveRequest {
+            transition: t,
+            note,
+            awareness_at,
+            now,
+        };
+        move_alert(&*st.store, &actor, &alert_id, request)
     })
     .await?;
     match moved {
@@ -96,8 +102,13 @@ async fn post_move(
                 format!("/console/alerts/{}?moved={}", a.id, a.state.as_str()),
             ))
             .finish()),
-        Err(AlertMoveError::NotFound) => Err(AppError::NotFound("alert not found".into()).into()),
-        Err(e @ AlertMoveError::NotAllowed(_)) => Err(AppError::Conflict(e.to_string()).into()),
+        Err(e @ AlertMoveError::NotFound(_)) => Err(AppError::NotFound(e.to_string()).into()),
+        Err(e @ AlertMoveError::NotAllowed { .. }) => Err(AppError::Conflict(e.to_string()).into()),
+        Err(AlertMoveError::Invalid(issue)) => Err(AppError::Validation {
+            message: "the alert move is invalid; nothing was changed".into(),
+            details: vec![issue],
+        }
+        .into()),
         Err(AlertMoveError::Store(e)) => Err(e.into()),
     }
 }

@@ -101,17 +101,12 @@ async fn signals_open_one_alert_and_people_move_it() {
                 .0,
             409
         );
-        let (status, body) = app
-            .post(
-                &path("escalate"),
-                &app.quality,
-                &json!({"awareness_at": "2026-11-28T09:00:00Z"}),
-            )
-            .await;
+        let (status, body) = app.post(&path("escalate"), &app.quality, &json!({})).await;
         assert_eq!(status, 200, "{body}");
+        // No awareness date given: the request time (the test clock) is recorded.
         assert_eq!(
             (body["state"].clone(), body["awareness_at"].clone()),
-            (json!("escalated"), json!("2026-11-28T09:00:00Z"))
+            (json!("escalated"), json!("2026-11-20T12:00:00Z"))
         );
         assert_eq!(body["severity"], "critical");
         // Escalated alerts absorb clear evaluations: only a person closes them.
@@ -190,5 +185,102 @@ async fn the_daily_digest_lists_new_and_active_alerts_once_a_day() {
         assert_eq!(later, 1);
         let m = store.outbox_messages().unwrap().pop().unwrap();
         assert!(m.subject.contains("0 new, 1 active"), "{}", m.subject);
+    }
+}
+
+/// POST a raw body with an optional content type.
+async fn post_raw(
+    app: &crate::support::TestApp,
+    path: &str,
+    content_type: Option<&str>,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .bearer_auth(&app.quality)
+        .body(body.to_string());
+    if let Some(ct) = content_type {
+        req = req.header("Content-Type", ct);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[actix_web::test]
+async fn alert_moves_parse_their_body_strictly_and_keep_awareness_and_note() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store = &*app.store;
+        let (_, alert) = apply_signal(
+            store,
+            &report(true, -3, Severity::High),
+            &AlertPolicy::default(),
+        )
+        .unwrap();
+        let id = alert.unwrap().id;
+        let esc = format!("/api/v1/alerts/{id}/escalate");
+        let json = Some("application/json");
+        let refused: [(Option<&str>, &str, u16, &str); 8] = [
+            (json, "{\"note\": ", 400, ""),
+            (Some("text/plain"), "{}", 415, ""),
+            (json, r#"{"reason": "x"}"#, 422, "reason"),
+            (
+                json,
+                r#"{"awareness_at": "2026-11-18"}"#,
+                422,
+                "awareness_at",
+            ),
+            (
+                json,
+                r#"{"awareness_at": "2026-11-18T09:00:00"}"#,
+                422,
+                "awareness_at",
+            ),
+            (
+                json,
+                r#"{"awareness_at": "2026-11-21T00:00:00Z"}"#,
+                422,
+                "awareness_at",
+            ),
+            (
+                json,
+                r#"{"awareness_at": "2026-11-16T00:00:00Z"}"#,
+                422,
+                "awareness_at",
+            ),
+            (json, r#"{"note": 7}"#, 422, "note"),
+        ];
+        for (ct, body, status, field) in refused {
+            let (got, err) = post_raw(&app, &esc, ct, body).await;
+            assert_eq!(got, status, "{}: {body}: {err}", app.label);
+            if !field.is_empty() {
+                assert_eq!(err["details"][0]["path"], field, "{body}: {err}");
+            }
+        }
+        // awareness_at belongs to an escalation only.
+        let ack = format!("/api/v1/alerts/{id}/acknowledge");
+        let body = r#"{"awareness_at": "2026-11-18T09:00:00Z"}"#;
+        assert_eq!(post_raw(&app, &ack, json, body).await.0, 422);
+        // Nothing moved.
+        let (_, now) = app.get(&format!("/api/v1/alerts/{id}"), &app.quality).await;
+        assert_eq!(now["state"], "open", "{}: {now}", app.label);
+        // An empty body still acknowledges; the escalation keeps its date and note.
+        assert_eq!(post_raw(&app, &ack, None, "").await.0, 200);
+        let body =
+            r#"{"note": "dice drop at site A", "awareness_at": "2026-11-18T09:00:00+01:00"}"#;
+        let (status, moved) = post_raw(&app, &esc, json, body).await;
+        assert_eq!(status, 200, "{moved}");
+        assert_eq!(moved["awareness_at"], "2026-11-18T08:00:00Z");
+        assert_eq!(moved["note"], "dice drop at site A");
+        let (_, stored) = app.get(&format!("/api/v1/alerts/{id}"), &app.quality).await;
+        assert_eq!(stored["awareness_at"], "2026-11-18T08:00:00Z", "{stored}");
+        assert_eq!(stored["note"], "dice drop at site A");
+        let entry = store.audit_entries().unwrap().pop().unwrap();
+        let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap();
+        assert_eq!(entry.action, "alert.escalated");
+        assert_eq!(details["note"], "dice drop at site A", "{details}");
+        assert_eq!(details["awareness_at"], "2026-11-18T08:00:00Z", "{details}");
     }
 }

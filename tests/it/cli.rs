@@ -144,3 +144,120 @@ fn disabled_user_and_missing_site_give_clear_errors() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let db = sqlite_db();
+    // An address that cannot be bound makes serve log its failure and exit at once.
+    let out = vigil(&db, &["serve", "--listen", "256.0.0.1:80"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("could not start"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escape in piped logs: {err:?}"
+    );
+}
+
+#[test]
+fn an_unknown_vigil_variable_is_refused_at_start_with_the_nearest_name() {
+    let db = sqlite_db();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("check-config")
+        .env("DATABASE_URL", &db.url)
+        .env("VIGIL_LOG_LEVL", "debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("VIGIL_LOG_LEVL") && err.contains("VIGIL_LOG_LEVEL"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_changes_record_the_operator_never_unknown() {
+    for db in databases() {
+        let run = |args: &[&str], user: Option<&str>| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+            cmd.args(args)
+                .env("DATABASE_URL", &db.url)
+                .env_remove("VIGIL_CONFIG")
+                .env_remove("USER")
+                .env_remove("LOGNAME");
+            if let Some(u) = user {
+                cmd.env("USER", u);
+            }
+            cmd.output().unwrap()
+        };
+        let site = ["site", "add", "site-q", "--name", "Q", "--country", "DE"];
+        let ok = run(&[&["--actor", "qm.meyer"][..], &site[..]].concat(), None);
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let user = ["user", "add", "ra.k", "--role", "regulatory"];
+        assert!(run(&user, Some("opsuser")).status.success());
+        let bad = run(&[&["--actor", "two words"][..], &user[..]].concat(), None);
+        assert_eq!(bad.status.code(), Some(2));
+        // Without $USER and $LOGNAME the process's user id names the operator.
+        let model = ["model", "add", "m", "1.0.0", "--feature", "a:input:0:1"];
+        assert!(run(&model, None).status.success());
+        let list = stdout(&run(&["audit", "list"], None));
+        let actors: Vec<&str> = list.lines().filter_map(|l| l.split('\t').nth(2)).collect();
+        assert_eq!(actors[..2], ["cli:qm.meyer", "cli:opsuser"], "{list}");
+        assert!(
+            actors[2].starts_with("cli:") && actors[2].len() > 4,
+            "{list}"
+        );
+        assert!(!list.contains("unknown"), "{list}");
+    }
+}
+
+#[test]
+fn a_checkpoint_detects_deleted_newest_audit_entries() {
+    for db in databases() {
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_vigil"))
+                .args(args)
+                .env("DATABASE_URL", &db.url)
+                .env("VIGIL_AUDIT_CHECKPOINT_KEY", "checkpoint-secret")
+                .env_remove("VIGIL_CONFIG")
+                .output()
+                .unwrap()
+        };
+        for id in ["site-c1", "site-c2", "site-c3"] {
+            assert!(
+                run(&["site", "add", id, "--name", "C", "--country", "DE"])
+                    .status
+                    .success()
+            );
+        }
+        let cp = run(&["audit", "checkpoint"]);
+        assert!(
+            cp.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cp.stderr)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cp.json");
+        std::fs::write(&file, &cp.stdout).unwrap();
+        let file = file.to_str().unwrap();
+        assert!(
+            run(&["site", "add", "site-c4", "--name", "C", "--country", "DE"])
+                .status
+                .success()
+        );
+        let ok = run(&["audit", "verify", "--checkpoint", file]);
+        assert!(ok.status.success(), "{}", stdout(&ok));
+        // Deleting the two newest rows leaves a chain that verifies on its own ...
+        tamper(&db, "DELETE FROM audit_log WHERE seq >= 3");
+        assert!(run(&["audit", "verify"]).status.success(), "{}", db.label);
+        // ... but not against the checkpoint, which counted three entries.
+        let cut = run(&["audit", "verify", "--checkpoint", file]);
+        assert_eq!(cut.status.code(), Some(1), "{}: {}", db.label, stdout(&cut));
+        assert!(stdout(&cut).contains("deleted"), "{}", stdout(&cut));
+    }
+}

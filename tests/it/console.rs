@@ -223,13 +223,15 @@ async fn escalation_records_the_awareness_date_and_bad_dates_are_refused() {
             app.store.alert(&alert.id).unwrap().unwrap().state,
             AlertState::Open
         );
-        let res = post("2026-11-19T08:30").await.unwrap();
+        // Not before the alert's first evidence (it opened at the test clock's now), not later
+        // than now.
+        let res = post("2026-11-20T12:00").await.unwrap();
         assert_eq!(res.status().as_u16(), 303);
         let a = app.store.alert(&alert.id).unwrap().unwrap();
         assert_eq!(a.state, AlertState::Escalated);
         assert_eq!(
             a.awareness_at.map(|t| t.to_rfc3339()).as_deref(),
-            Some("2026-11-19T08:30:00+00:00")
+            Some("2026-11-20T12:00:00+00:00")
         );
         assert_eq!(a.note.as_deref(), Some("possible serious incident"));
     }

@@ -17,7 +17,7 @@ const FAMILIES: [(&str, usize); 6] = [
     ("psi_evidently", 8),
     ("jensenshannon", 10),
     ("wasserstein", 5),
-    ("spc_cusum_ewma", 6),
+    ("spc_cusum_ewma", 7),
 ];
 
 fn fixture(name: &str) -> Value {
@@ -485,14 +485,15 @@ mod column_drift {
 #[test]
 fn validation_case_counts_per_family() {
     // KS: 26 reference calls × {statistic, p}; chi2: 20 calls × {statistic, p} + 4 refusals;
-    // JS: 8 binned × {ln, log2} + 2 plain vectors; CUSUM: 4 × {no reset, reset}; EWMA: 2.
+    // JS: 8 binned × {ln, log2} + 2 plain vectors; CUSUM: 4 × {no reset, reset} + 1 × {no
+    // reset, reset to zero, reset to the head start}; EWMA: 2.
     let want = [
         ("ks_2samp", 52),
         ("chi2_homogeneity", 44),
         ("psi_evidently", 8),
         ("jensenshannon", 18),
         ("wasserstein", 5),
-        ("spc_cusum_ewma", 10),
+        ("spc_cusum_ewma", 13),
     ];
     for (name, n) in want {
         let got = cases(name, &fixture(name)).map_or(0, |c| c.len());

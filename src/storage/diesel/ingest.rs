@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -109,15 +109,30 @@ impl DieselStore {
         ids: &[String],
     ) -> Result<HashMap<String, EventOwner>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<(String, String, String)>> =
+        let rows: QueryResult<Vec<(String, String, String, NaiveDateTime)>> =
             with_conn!(&mut *conn, |c| events::table
                 .filter(events::event_id.eq_any(ids))
-                .select((events::event_id, events::site_id, events::model_id))
+                .select((
+                    events::event_id,
+                    events::site_id,
+                    events::model_id,
+                    events::occurred_at
+                ))
                 .load(c));
         let rows = rows.map_err(map_err("events"))?;
         Ok(rows
             .into_iter()
-            .map(|(id, site_id, model_id)| (id, EventOwner { site_id, model_id }))
+            .map(|(id, site_id, model_id, at)| {
+                let occurred_at = at.and_utc();
+                (
+                    id,
+                    EventOwner {
+                        site_id,
+                        model_id,
+                        occurred_at,
+                    },
+                )
+            })
             .collect())
     }
 
