@@ -23,6 +23,7 @@ mod seg_props;
 mod simulate;
 mod simulate_evaluate;
 mod sites;
+mod smtp_sink;
 mod stats_cli;
 mod stats_drift;
 mod support;
