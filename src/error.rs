@@ -15,6 +15,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("missing or invalid credential")]
     Unauthenticated,
+    /// 401 whose message says how to get in (e.g. which setting opens `/metrics`).
+    #[error("{0}")]
+    UnauthenticatedHint(String),
     #[error("this credential may not call this route")]
     Forbidden,
     #[error("{0}")]
@@ -52,7 +55,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthenticated => "unauthenticated",
+            AppError::Unauthenticated | AppError::UnauthenticatedHint(_) => "unauthenticated",
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::IdempotencyConflict { .. } => "idempotency_conflict",
@@ -92,7 +95,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::UnauthenticatedHint(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -92,7 +92,7 @@ fn with_store(settings: &Settings, f: impl FnOnce(&DieselStore) -> Result<(), Ad
     let store = match open_store(settings) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("database error: {e}");
+            eprintln!("error: {e}");
             return 1;
         }
     };
@@ -109,11 +109,26 @@ fn with_store(settings: &Settings, f: impl FnOnce(&DieselStore) -> Result<(), Ad
     }
 }
 
+/// Apply pending migrations and list them by name, so the operator sees what changed.
 pub fn migrate(settings: &Settings) -> i32 {
-    with_store(settings, |_| {
-        println!("database is up to date");
-        Ok(())
-    })
+    match crate::app::open_store_migrated(settings) {
+        Ok((_, applied)) if applied.is_empty() => {
+            println!("database is up to date: no pending migrations");
+            0
+        }
+        Ok((_, applied)) => {
+            println!("applied {} migration(s):", applied.len());
+            for name in applied {
+                println!("  {name}");
+            }
+            println!("database is up to date");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }
 
 pub fn site(settings: &Settings, cmd: SiteCommand) -> i32 {

@@ -13,6 +13,7 @@ mod monitoring;
 mod monitoring_support;
 mod ops;
 mod plans;
+mod process;
 mod retraining;
 mod scenario_e2e;
 mod seg_fixtures;
