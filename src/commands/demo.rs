@@ -76,6 +76,7 @@ pub async fn run_demo(state: AppState, listen: String) {
         no_baseline: false,
         reference_cases: 2000,
         plan: None,
+        allow_existing_model: false,
         replay: Default::default(),
     };
     println!("demo: feeding 6 sites x {days} days through the API ...");

@@ -68,6 +68,10 @@ pub struct SimulateArgs {
     /// PMS plan TOML to upload; default: the demo plan.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
+    /// Allow changing a model `liver-seg` the target already has: add version 1.0.0 to it and
+    /// replace its plan in force. Without this flag the simulator refuses and names the model.
+    #[arg(long)]
+    pub allow_existing_model: bool,
     #[command(flatten)]
     pub replay: evaluate::ReplayOptions,
 }
@@ -189,6 +193,8 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
         return Err(SimError::Usage("--target and --token are needed".into()));
     };
     let api = Api::new(target)?;
+    api.probe().await?;
+    setup::refuse_existing_model(&api, token, &plan, args.allow_existing_model).await?;
     let mut report = SetupReport {
         model_registered: setup::register_model(&api, token).await?,
         ..SetupReport::default()

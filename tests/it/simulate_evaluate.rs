@@ -32,6 +32,7 @@ fn args(scenario: std::path::PathBuf) -> SimulateArgs {
         no_baseline: false,
         reference_cases: 0,
         plan: None,
+        allow_existing_model: false,
         replay: ReplayOptions {
             evaluate: true,
             database: None,
