@@ -14,6 +14,7 @@ mod monitoring_support;
 mod ops;
 mod plans;
 mod process;
+mod readme;
 mod retraining;
 mod scenario_e2e;
 mod seg_fixtures;
