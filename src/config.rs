@@ -168,6 +168,16 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    /// The base of links in e-mails from a process that does not serve (the CLI): the
+    /// configured `public_url`, or `http://` and the configured `listen` address.
+    pub fn public_url_or_listen(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.clone()
+        }
+    }
+
     /// Load with the documented precedence from a file (optional) and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();

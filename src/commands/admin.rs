@@ -30,11 +30,20 @@ pub enum SiteCommand {
     /// List sites.
     List,
     /// Issue a new key for a site; the old key stops working at once.
-    RotateKey { id: String },
+    RotateKey {
+        /// Site id, e.g. site-de-014 (`vigil site list` shows them).
+        id: String,
+    },
     /// Disable a site: its key is refused; its data is kept.
-    Disable { id: String },
+    Disable {
+        /// Site id, e.g. site-de-014.
+        id: String,
+    },
     /// Re-enable a disabled site.
-    Enable { id: String },
+    Enable {
+        /// Site id, e.g. site-de-014.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,7 +59,10 @@ pub enum UserCommand {
     /// List users.
     List,
     /// Disable a user: their token is refused.
-    Disable { name: String },
+    Disable {
+        /// User name, e.g. qm.meyer (`vigil user list` shows them).
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

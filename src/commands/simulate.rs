@@ -288,7 +288,7 @@ pub fn run(args: &SimulateArgs) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
+            eprintln!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };

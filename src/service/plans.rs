@@ -36,7 +36,7 @@ fn declared_features(store: &dyn Store, model: &str) -> Result<Vec<String>, Plan
     if versions.is_empty() {
         return Err(PlanServiceError::UnknownModel(model.to_string()));
     }
-    let mut names: Vec<String> = versions
+    let names: Vec<String> = versions
         .iter()
         .flat_map(|m| m.feature_schema.features.iter().map(|f| f.name.clone()))
         .collect();

@@ -3,6 +3,7 @@
 mod alerts;
 mod auth;
 mod cli;
+mod cli_help;
 mod crash;
 mod demo;
 mod email;
