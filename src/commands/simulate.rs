@@ -162,14 +162,15 @@ pub fn fleet_of(args: &SimulateArgs) -> Result<Fleet, SimError> {
     )?)
 }
 
-pub(crate) fn progress_bar(len: u64, visible: bool) -> ProgressBar {
+/// A progress bar on stderr counting `len` of `unit` (e.g. "site-days", "days"), or a
+/// hidden one when not `visible`.
+pub(crate) fn progress_bar(len: u64, unit: &str, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let style =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:24}] {pos}/{len} site-days  {msg}")
-            .map(|s| s.progress_chars("=> "));
+    let template = format!("{{elapsed_precise}} [{{bar:24}}] {{pos}}/{{len}} {unit}  {{msg}}");
+    let style = ProgressStyle::with_template(&template).map(|s| s.progress_chars("=> "));
     if let Ok(style) = style {
         bar.set_style(style);
     }
@@ -216,6 +217,7 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
     }
     let bar = progress_bar(
         u64::from(args.sites) * u64::from(args.days),
+        "site-days",
         progress && std::io::stderr().is_terminal(),
     );
     let opts = PostOptions {
