@@ -93,6 +93,11 @@ pub struct Application {
 
 /// Open the database (applying migrations) from the settings.
 pub fn open_store(settings: &Settings) -> Result<DieselStore, StoreError> {
+    open_store_migrated(settings).map(|(store, _)| store)
+}
+
+/// Open the database and apply pending migrations; also returns the names applied.
+pub fn open_store_migrated(settings: &Settings) -> Result<(DieselStore, Vec<String>), StoreError> {
     let store = DieselStore::open(
         settings.database_url.expose(),
         settings.pool_size,
@@ -102,7 +107,24 @@ pub fn open_store(settings: &Settings) -> Result<DieselStore, StoreError> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
     }
-    Ok(store)
+    Ok((store, applied))
+}
+
+/// `http://` and the address a listener is bound to; an unspecified address (`0.0.0.0`,
+/// `[::]`) becomes the loopback one, which at least works on the machine itself.
+fn bound_url(listener: &TcpListener) -> String {
+    match listener.local_addr() {
+        Ok(mut addr) => {
+            if addr.ip().is_unspecified() {
+                addr.set_ip(match addr {
+                    std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            format!("http://{addr}")
+        }
+        Err(_) => "http://127.0.0.1:8080".into(),
+    }
 }
 
 impl Application {
@@ -223,6 +245,10 @@ impl Application {
             sessions: Arc::new(store.clone()),
         });
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let mut settings = settings;
+        if settings.public_url.is_empty() {
+            settings.public_url = bound_url(&listener);
+        }
         let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
         if !settings.blob_url.is_empty() {
@@ -245,7 +271,10 @@ impl Application {
                 .wrap(security::cors(&origins))
                 .configure(|cfg| configure(cfg, max_body))
         })
-        .shutdown_timeout(settings.shutdown_timeout_s);
+        .shutdown_timeout(settings.shutdown_timeout_s)
+        // `serve` handles SIGINT and SIGTERM itself, both as a graceful stop (actix would
+        // treat SIGINT as a forced one).
+        .disable_signals();
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }

@@ -89,7 +89,8 @@ pub struct Settings {
     pub shutdown_timeout_s: u64,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
-    /// Base URL people use to reach Vigil; alert e-mails link to it.
+    /// Base URL people use to reach Vigil; alert e-mails link to it. Empty: `http://` and the
+    /// address the server actually bound (so `serve --listen` and the demo link to themselves).
     pub public_url: String,
     /// SMTP server for alert e-mails; empty writes `.eml` files into `mail_dir` instead.
     pub smtp_host: String,
@@ -173,7 +174,7 @@ impl Default for Settings {
             log_level: "info".into(),
             shutdown_timeout_s: 30,
             workers: 0,
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: String::new(),
             smtp_host: String::new(),
             smtp_port: 587,
             smtp_security: SmtpSecurity::Starttls,
@@ -227,6 +228,16 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    /// The base of links in e-mails from a process that does not serve (the CLI): the
+    /// configured `public_url`, or `http://` and the configured `listen` address.
+    pub fn public_url_or_listen(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.clone()
+        }
+    }
+
     /// Load with the documented precedence from a file (optional) and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();

@@ -15,6 +15,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("missing or invalid credential")]
     Unauthenticated,
+    /// 401 whose message says how to get in (e.g. which setting opens `/metrics`).
+    #[error("{0}")]
+    UnauthenticatedHint(String),
     #[error("this credential may not call this route")]
     Forbidden,
     /// A console form arrived without this session's CSRF token (a forged or stale form).
@@ -68,7 +71,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthenticated => "unauthenticated",
+            AppError::Unauthenticated | AppError::UnauthenticatedHint(_) => "unauthenticated",
             AppError::Forbidden => "forbidden",
             AppError::CsrfRefused => "csrf_refused",
             AppError::NotFound(_) => "not_found",
@@ -113,7 +116,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::UnauthenticatedHint(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden | AppError::CsrfRefused => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IdempotencyConflict { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,

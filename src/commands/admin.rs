@@ -29,11 +29,20 @@ pub enum SiteCommand {
     /// List sites.
     List,
     /// Issue a new key for a site; the old key stops working at once.
-    RotateKey { id: String },
+    RotateKey {
+        /// Site id, e.g. site-de-014 (`vigil site list` shows them).
+        id: String,
+    },
     /// Disable a site: its key is refused; its data is kept.
-    Disable { id: String },
+    Disable {
+        /// Site id, e.g. site-de-014.
+        id: String,
+    },
     /// Re-enable a disabled site.
-    Enable { id: String },
+    Enable {
+        /// Site id, e.g. site-de-014.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,7 +58,10 @@ pub enum UserCommand {
     /// List users.
     List,
     /// Disable a user: their token is refused.
-    Disable { name: String },
+    Disable {
+        /// User name, e.g. qm.meyer (`vigil user list` shows them).
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,10 +83,14 @@ pub enum ModelCommand {
     List,
     /// Upload a version's ONNX file and inference spec (checked with ONNX Runtime).
     Upload {
+        /// Model name.
         name: String,
+        /// Model version (semver).
         version: String,
+        /// The ONNX file.
         #[arg(long, value_name = "FILE")]
         onnx: std::path::PathBuf,
+        /// The inference spec (JSON): tensors, layout, patch, preprocessing, labels.
         #[arg(long, value_name = "FILE")]
         spec: std::path::PathBuf,
     },
@@ -153,7 +169,7 @@ fn with_store(settings: &Settings, f: impl FnOnce(&DieselStore) -> Result<(), Ad
     let store = match open_store(settings) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("database error: {e}");
+            eprintln!("error: {e}");
             return 1;
         }
     };
@@ -170,11 +186,26 @@ fn with_store(settings: &Settings, f: impl FnOnce(&DieselStore) -> Result<(), Ad
     }
 }
 
+/// Apply pending migrations and list them by name, so the operator sees what changed.
 pub fn migrate(settings: &Settings) -> i32 {
-    with_store(settings, |_| {
-        println!("database is up to date");
-        Ok(())
-    })
+    match crate::app::open_store_migrated(settings) {
+        Ok((_, applied)) if applied.is_empty() => {
+            println!("database is up to date: no pending migrations");
+            0
+        }
+        Ok((_, applied)) => {
+            println!("applied {} migration(s):", applied.len());
+            for name in applied {
+                println!("  {name}");
+            }
+            println!("database is up to date");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }
 
 pub fn site(settings: &Settings, cmd: SiteCommand) -> i32 {

@@ -23,11 +23,14 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
     let mailer = match mailer_from_settings(settings) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("e-mail configuration error: {e}");
+            eprintln!(
+                "error: e-mail configuration: {e} (check the smtp_* settings with `vigil check-config`)"
+            );
             return 2;
         }
     };
     let now = Utc::now();
+    let public_url = settings.public_url_or_listen();
     let draft = Draft {
         channel: Channel::Email,
         dedup_key: format!("test:{now}"),
@@ -35,11 +38,11 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
         subject: "[Vigil] test e-mail".into(),
         body_text: format!(
             "This is a test e-mail from Vigil at {}.\nAlert e-mails will reach you this way.\n",
-            console_url(&settings.public_url)
+            console_url(&public_url)
         ),
         body_html: format!(
             "<p>This is a test e-mail from Vigil at <a href=\"{0}\">{0}</a>.</p>",
-            console_url(&settings.public_url)
+            console_url(&public_url)
         ),
         chart_png: None,
     };
@@ -55,7 +58,9 @@ pub fn run(settings: &Settings, cmd: AlertCommand) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("test e-mail failed: {e}");
+            eprintln!(
+                "error: test e-mail failed: {e} (check smtp_host, smtp_port and smtp_security; `vigil check-config` shows them)"
+            );
             1
         }
     }

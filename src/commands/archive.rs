@@ -27,8 +27,10 @@ use crate::storage::Store;
 pub enum ArchiveCommand {
     /// Archive a reviewed case: de-identified volume, reference mask, JSON metadata.
     Add {
+        /// The de-identified image volume (NIfTI-1).
         #[arg(long)]
         image: PathBuf,
+        /// The reference mask (NIfTI-1), same shape and affine.
         #[arg(long)]
         mask: PathBuf,
         /// {"case_ref", "modality", "scanner", "stratum"?, "labels_present", "review_id"?}
@@ -37,11 +39,15 @@ pub enum ArchiveCommand {
     },
     /// Archived cases (metadata only), optionally of one stratum.
     List {
+        /// Only this stratum.
         #[arg(long)]
         stratum: Option<String>,
     },
     /// Erase a case by case_ref (audited); blobs nothing else uses are deleted.
-    Erase { case_ref: String },
+    Erase {
+        /// The case's pseudonymous case_ref.
+        case_ref: String,
+    },
 }
 
 type Outcome = Result<(), String>;
@@ -169,21 +175,26 @@ pub fn model_upload(
 /// Arguments of `vigil shadow run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// Model name.
     pub model: String,
     /// The candidate version.
     pub version: String,
     /// Baseline version (default: the deployed one).
     #[arg(long)]
     pub baseline: Option<String>,
+    /// Only archived cases of this stratum.
     #[arg(long)]
     pub stratum: Option<String>,
+    /// Non-inferiority margin on the metric (e.g. 0.05 Dice).
     #[arg(long, default_value_t = 0.05)]
     pub margin: f64,
+    /// One-sided significance level.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
     /// Hardware profile (JSON file).
     #[arg(long)]
     pub profile: PathBuf,
+    /// The retraining request the candidate came from, for the provenance.
     #[arg(long)]
     pub retraining_request: Option<String>,
 }

@@ -16,11 +16,24 @@ use crate::service::evaluation::{request_evaluation, run_queued};
 /// The demo scenario (also shipped as `deploy/scenarios/demo.toml`).
 pub const DEMO_SCENARIO: &str = include_str!("../../deploy/scenarios/demo.toml");
 
-/// Point the settings at a fresh SQLite file next to the configured data.
+/// Point the settings at a fresh data directory `./data/demo-<time>/` holding the SQLite file
+/// and the mail folder: the demo writes nowhere else.
 pub fn demo_settings(mut settings: Settings) -> Settings {
     let stamp = Utc::now().format("%Y%m%d-%H%M%S");
-    settings.database_url = crate::config::Secret::new(format!("sqlite://./data/demo-{stamp}.db"));
+    let dir = format!("./data/demo-{stamp}");
+    settings.database_url = crate::config::Secret::new(format!("sqlite://{dir}/vigil.db"));
+    settings.mail_dir = format!("{dir}/mail");
     settings
+}
+
+/// The demo's own data directory: the folder of its SQLite file.
+fn demo_dir(settings: &Settings) -> std::path::PathBuf {
+    let url = settings.database_url.expose();
+    let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
+    match path.parent() {
+        Some(dir) if url.starts_with("sqlite://") && !dir.as_os_str().is_empty() => dir.into(),
+        _ => std::path::PathBuf::from(&settings.mail_dir),
+    }
 }
 
 /// Create the admin token, feed the demo fleet, evaluate; logs and prints what happened.
@@ -44,7 +57,7 @@ pub async fn run_demo(state: AppState, listen: String) {
         }
     };
     println!("demo: admin token {token}");
-    let scenario = std::env::temp_dir().join(format!("vigil-demo-{}.toml", std::process::id()));
+    let scenario = demo_dir(&state.settings).join("demo-scenario.toml");
     if let Err(e) = std::fs::write(&scenario, DEMO_SCENARIO) {
         tracing::error!(error = %e, "demo: cannot write the scenario");
         return;
@@ -63,6 +76,7 @@ pub async fn run_demo(state: AppState, listen: String) {
         no_baseline: false,
         reference_cases: 2000,
         plan: None,
+        allow_existing_model: false,
         replay: Default::default(),
     };
     println!("demo: feeding 6 sites x {days} days through the API ...");

@@ -19,18 +19,27 @@ pub enum JobsCommand {
         /// Only this state: queued, running, succeeded, failed, cancelled.
         #[arg(long)]
         state: Option<String>,
+        /// At most this many, newest first.
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
     /// One job as JSON: state, progress, attempts, lease, result or error.
-    Show { id: String },
+    Show {
+        /// The job id.
+        id: String,
+    },
     /// Cancel a queued job, or ask a running one to stop at its next step.
-    Cancel { id: String },
+    Cancel {
+        /// The job id.
+        id: String,
+    },
     /// Queue a probe job (STEPS steps of STEP_MS each, checkpointed) to check that a runner
     /// picks jobs up and finishes them; prints its id.
     Probe {
+        /// Number of checkpointed steps.
         #[arg(long, default_value_t = 10)]
         steps: u64,
+        /// Milliseconds each step takes.
         #[arg(long, default_value_t = 100)]
         step_ms: u64,
     },

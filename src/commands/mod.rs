@@ -54,7 +54,9 @@ pub fn dispatch(cli: Cli) -> i32 {
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("configuration error: {e}");
+            eprintln!(
+                "error: configuration: {e} (`vigil print-config` shows every key with its default)"
+            );
             return 2;
         }
     };
@@ -103,7 +105,7 @@ fn check_config(settings: &Settings) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("cannot print configuration: {e}");
+            eprintln!("error: cannot print configuration: {e}");
             1
         }
     }

@@ -10,7 +10,9 @@ use crate::service::SystemClock;
 use crate::service::baselines::{
     FreezeSpec, UploadFormat, baseline_in_force, freeze_baseline, upload_baseline,
 };
-use crate::service::evaluation::{EvaluatorEnv, process_runner_id, request_evaluation, run_queued};
+use crate::service::evaluation::{
+    EvaluationError, EvaluatorEnv, process_runner_id, request_evaluation, run_queued,
+};
 use crate::storage::diesel::DieselStore;
 
 #[derive(Debug, Subcommand)]
@@ -18,26 +20,37 @@ pub enum BaselineCommand {
     /// Freeze a reference sample (CSV with a header row, or JSON {"columns": {...}}) as the
     /// baseline of a model version.
     Set {
+        /// Model name, e.g. liver-seg.
         model: String,
+        /// Model version, e.g. 2.3.0.
         version: String,
         /// `.csv` or `.json`.
         file: std::path::PathBuf,
     },
     /// Freeze the first days or events after go-live as the baseline.
     Freeze {
+        /// Model name, e.g. liver-seg.
         model: String,
+        /// Model version, e.g. 2.3.0.
         version: String,
+        /// Freeze the first N whole UTC days with events of this version.
         #[arg(
             long,
             conflicts_with = "first_events",
             required_unless_present = "first_events"
         )]
         first_days: Option<u32>,
+        /// Freeze the version's first N events.
         #[arg(long)]
         first_events: Option<u32>,
     },
     /// Show the baseline in force: source, rows, columns, quality references, strata.
-    Show { model: String, version: String },
+    Show {
+        /// Model name, e.g. liver-seg.
+        model: String,
+        /// Model version, e.g. 2.3.0.
+        version: String,
+    },
 }
 
 /// Arguments of `vigil evaluate`.
@@ -45,14 +58,14 @@ pub enum BaselineCommand {
 pub struct EvaluateArgs {
     /// Model name.
     pub model: String,
-    /// Evaluate the days before this one (default: today, UTC).
-    #[arg(long)]
+    /// Evaluate the whole UTC days before this one, as YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<NaiveDate>,
 }
 
 fn open(settings: &Settings) -> Result<DieselStore, i32> {
     open_store(settings).map_err(|e| {
-        eprintln!("database error: {e}");
+        eprintln!("error: {e}");
         1
     })
 }
@@ -72,7 +85,7 @@ pub fn baseline(settings: &Settings, cmd: BaselineCommand) -> i32 {
             let text = match std::fs::read_to_string(&file) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("cannot read {}: {e}", file.display());
+                    eprintln!("error: cannot read {}: {e}", file.display());
                     return 2;
                 }
             };
@@ -148,12 +161,41 @@ fn show(store: &DieselStore, model_id: &str) -> i32 {
             0
         }
         Ok(None) => {
-            eprintln!("no baseline for {model_id}");
+            eprintln!(
+                "error: no baseline for {model_id}; freeze one with `vigil baseline set` or `vigil baseline freeze`"
+            );
             1
         }
         Err(e) => {
             eprintln!("error: {e}");
             1
+        }
+    }
+}
+
+/// Exit 1 with a clear message when no version of `model` is registered (a not-found, which
+/// would otherwise surface as "has no PMS plan").
+fn refuse_unknown_model(store: &DieselStore, model: &str) -> Option<i32> {
+    use crate::storage::ModelStore;
+    match store.list_models() {
+        Ok(models) if models.iter().any(|m| m.name == model) => None,
+        Ok(models) => {
+            let mut names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+            names.dedup();
+            eprintln!(
+                "error: unknown model {model:?}: no version of it is registered (registered: {}); \
+                 `vigil model add` registers one",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            );
+            Some(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Some(1)
         }
     }
 }
@@ -164,6 +206,9 @@ pub fn evaluate(settings: &Settings, args: &EvaluateArgs) -> i32 {
         Err(code) => return code,
     };
     let actor = super::admin::actor();
+    if let Some(code) = refuse_unknown_model(&store, &args.model) {
+        return code;
+    }
     if let Err(e) = request_evaluation(
         &store,
         &actor,
@@ -172,20 +217,38 @@ pub fn evaluate(settings: &Settings, args: &EvaluateArgs) -> i32 {
         "request",
         Utc::now(),
     ) {
-        eprintln!("error: {e}");
-        return 2;
+        return match e {
+            EvaluationError::NoPlan(_) => {
+                eprintln!(
+                    "error: {e} with `vigil plan set {} FILE` (examples in deploy/plans/)",
+                    args.model
+                );
+                1
+            }
+            EvaluationError::FutureDay(_) => {
+                eprintln!("error: --as-of {e}");
+                2
+            }
+            EvaluationError::Store(_) => {
+                eprintln!("error: {e}");
+                1
+            }
+        };
     }
     let clock = SystemClock;
+    let public_url = settings.public_url_or_listen();
     let env = EvaluatorEnv {
         store: &store,
         clock: &clock,
         runner: process_runner_id(),
-        public_url: &settings.public_url,
+        public_url: &public_url,
         webhook_url: &settings.alert_webhook_url,
     };
     match run_queued(&env) {
         Ok(jobs) if jobs.is_empty() => {
-            eprintln!("another evaluator holds the lease; the job stays queued");
+            eprintln!(
+                "error: another evaluator holds the lease; the job stays queued and runs when it is free (GET /api/v1/evaluations)"
+            );
             1
         }
         Ok(jobs) => {

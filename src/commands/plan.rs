@@ -14,24 +14,30 @@ pub enum PlanCommand {
     Set {
         /// Model name, e.g. liver-seg.
         model: String,
-        /// The plan in TOML.
+        /// The plan in TOML (examples: deploy/plans/minimal.toml, deploy/plans/reference.toml).
         file: std::path::PathBuf,
     },
     /// Print the plan in force, or a given version, exactly as uploaded.
     Show {
+        /// Model name, e.g. liver-seg.
         model: String,
+        /// Plan version number (1, 2, ...; `vigil plan history` lists them); default: the
+        /// version in force.
         #[arg(long)]
         version: Option<i64>,
     },
     /// List every version with its author, time and SHA-256.
-    History { model: String },
+    History {
+        /// Model name, e.g. liver-seg.
+        model: String,
+    },
 }
 
 pub fn run(settings: &Settings, cmd: PlanCommand) -> i32 {
     let store = match open_store(settings) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("database error: {e}");
+            eprintln!("error: {e}");
             return 1;
         }
     };
@@ -46,7 +52,7 @@ pub fn run(settings: &Settings, cmd: PlanCommand) -> i32 {
                     )
                 }),
                 Err(e) => {
-                    eprintln!("cannot read {}: {e}", file.display());
+                    eprintln!("error: cannot read {}: {e}", file.display());
                     return 2;
                 }
             },
@@ -72,6 +78,13 @@ pub fn run(settings: &Settings, cmd: PlanCommand) -> i32 {
         Ok(()) => 0,
         Err(PlanServiceError::Store(e)) => {
             eprintln!("error: {e}");
+            1
+        }
+        // Not found is a runtime failure (1), like a missing site; bad plans are usage (2).
+        Err(e @ (PlanServiceError::UnknownModel(_) | PlanServiceError::NoSuchVersion(_))) => {
+            eprintln!(
+                "error: {e} (`vigil model list` shows the models, `vigil plan history` the versions)"
+            );
             1
         }
         Err(e) => {

@@ -68,7 +68,7 @@ pub fn run(args: &SegMetricsArgs) -> i32 {
                     serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}});
                 println!("{body}");
             } else {
-                eprintln!("error [{}]: {e}", e.code());
+                eprintln!("error: [{}] {e}", e.code());
             }
             2
         }

@@ -36,7 +36,10 @@ pub enum ShadowCommand {
     /// Queue a shadow run of an uploaded candidate on the archive and work it here.
     Run(super::archive::RunArgs),
     /// A shadow run's state, verdict and dossier hash.
-    Show { id: String },
+    Show {
+        /// The shadow run (job) id.
+        id: String,
+    },
 }
 
 impl ShadowArgs {
@@ -60,8 +63,10 @@ pub fn run_with(settings: &crate::config::Settings, args: &ShadowArgs) -> i32 {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// The ONNX file.
     #[arg(long)]
     pub onnx: PathBuf,
+    /// The inference spec (JSON).
     #[arg(long)]
     pub spec: PathBuf,
     /// Hardware profile (JSON); a one-thread CPU profile when omitted.
@@ -71,12 +76,16 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
+    /// The candidate ONNX file.
     #[arg(long)]
     pub candidate: PathBuf,
+    /// The baseline (deployed) ONNX file.
     #[arg(long)]
     pub baseline: PathBuf,
+    /// The inference spec both models share (JSON).
     #[arg(long)]
     pub spec: PathBuf,
+    /// Hardware profile (JSON): threads, memory limit, latency budget.
     #[arg(long)]
     pub profile: PathBuf,
     /// JSON list of cases: `[{"case_ref", "stratum", "image", "mask"}]`, paths relative to it.
@@ -88,12 +97,16 @@ pub struct EvaluateArgs {
     /// NSD tolerance in mm (with --metric nsd).
     #[arg(long, default_value_t = 1.0)]
     pub nsd_tolerance: f64,
+    /// Non-inferiority margin on the metric (e.g. 0.05 Dice).
     #[arg(long, default_value_t = 0.05)]
     pub margin: f64,
+    /// One-sided significance level.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
+    /// Bootstrap resamples of the mean difference.
     #[arg(long, default_value_t = 10_000)]
     pub bootstrap_resamples: usize,
+    /// Seed of the bootstrap.
     #[arg(long, default_value_t = 14)]
     pub seed: u64,
     /// The retraining request the candidate came from, for the provenance.
@@ -102,6 +115,7 @@ pub struct EvaluateArgs {
     /// Directory for dossier.json and dossier.png.
     #[arg(long)]
     pub out: PathBuf,
+    /// Refuse volumes with more voxels than this.
     #[arg(long, default_value_t = DecodeLimits::default().max_voxels)]
     pub max_voxels: u64,
     /// No progress bar.

@@ -68,6 +68,10 @@ pub struct SimulateArgs {
     /// PMS plan TOML to upload; default: the demo plan.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
+    /// Allow changing a model `liver-seg` the target already has: add version 1.0.0 to it and
+    /// replace its plan in force. Without this flag the simulator refuses and names the model.
+    #[arg(long)]
+    pub allow_existing_model: bool,
     #[command(flatten)]
     pub replay: evaluate::ReplayOptions,
 }
@@ -158,14 +162,15 @@ pub fn fleet_of(args: &SimulateArgs) -> Result<Fleet, SimError> {
     )?)
 }
 
-pub(crate) fn progress_bar(len: u64, visible: bool) -> ProgressBar {
+/// A progress bar on stderr counting `len` of `unit` (e.g. "site-days", "days"), or a
+/// hidden one when not `visible`.
+pub(crate) fn progress_bar(len: u64, unit: &str, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let style =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:24}] {pos}/{len} site-days  {msg}")
-            .map(|s| s.progress_chars("=> "));
+    let template = format!("{{elapsed_precise}} [{{bar:24}}] {{pos}}/{{len}} {unit}  {{msg}}");
+    let style = ProgressStyle::with_template(&template).map(|s| s.progress_chars("=> "));
     if let Ok(style) = style {
         bar.set_style(style);
     }
@@ -189,6 +194,8 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
         return Err(SimError::Usage("--target and --token are needed".into()));
     };
     let api = Api::new(target)?;
+    api.probe().await?;
+    setup::refuse_existing_model(&api, token, &plan, args.allow_existing_model).await?;
     let mut report = SetupReport {
         model_registered: setup::register_model(&api, token).await?,
         ..SetupReport::default()
@@ -210,6 +217,7 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
     }
     let bar = progress_bar(
         u64::from(args.sites) * u64::from(args.days),
+        "site-days",
         progress && std::io::stderr().is_terminal(),
     );
     let opts = PostOptions {
@@ -282,7 +290,7 @@ pub fn run(args: &SimulateArgs) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
+            eprintln!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };

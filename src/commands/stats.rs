@@ -13,11 +13,24 @@ use crate::stats::json_api::dispatch;
 
 /// Arguments of `vigil stats`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = STATS_EXAMPLE)]
 pub struct StatsArgs {
     /// Read the request from this file instead of stdin.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
 }
+
+/// Shown under `vigil stats --help`: a request and its answer.
+const STATS_EXAMPLE: &str = r#"Example (scipy.stats.ks_2samp with scipy's keywords):
+  echo '{"function": "ks_2samp", "data1": [0.1, 0.4, 0.7, 1.2], "data2": [0.5, 0.9, 1.3, 1.8, 2.2]}' | vigil stats
+  {"method_used":"exact","pvalue":0.2857142857142857,"statistic":0.6,...}
+
+Functions: ks_2samp, chi2_contingency, mannwhitneyu, wilcoxon, ttest_rel, t_interval,
+noninferiority, proportion_confint, binomtest, poisson_test, poisson_2indep, garwood_interval,
+false_discovery_control, bootstrap_ci, wasserstein_distance, jensenshannon, psi, js_drift,
+cusum, ewma, cusum_design, cusum_arl. Keywords and result fields are scipy's (statsmodels' for
+proportion_confint and the Poisson tests); omitted options take their defaults and unknown keys
+are refused. A refused request prints {"error": {"code", "message"}} and exits 2."#;
 
 /// Run the command; returns the exit code.
 pub fn run(args: &StatsArgs) -> i32 {

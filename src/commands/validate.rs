@@ -37,7 +37,9 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let suite = match suite {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("vigil validate: cannot load fixtures: {e}");
+            eprintln!(
+                "error: cannot load fixtures: {e} (point --fixtures at the folder of reference vectors)"
+            );
             return 2;
         }
     };

@@ -26,20 +26,28 @@ use crate::vigilance::stage::{ReportStage, StageFields};
 pub enum DeviceCommand {
     /// Register a device from a JSON file (the body of `POST /api/v1/devices`).
     Add {
+        /// The device as JSON (Basic UDI-DI, UDI-DIs, trade name, class, EMDN, ...).
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },
     /// List registered devices.
     List,
     /// Show one device and the model versions it ran.
-    Show { basic_udi_di: String },
+    Show {
+        /// The device's Basic UDI-DI.
+        basic_udi_di: String,
+    },
     /// Record that the device runs a model version (`name@version`) from a date.
     Software {
+        /// The device's Basic UDI-DI.
         basic_udi_di: String,
+        /// The model version, `name@version`.
         #[arg(long)]
         model: String,
+        /// First day the device ran it (YYYY-MM-DD).
         #[arg(long)]
         from: chrono::NaiveDate,
+        /// Last day, if it no longer runs it (YYYY-MM-DD).
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
     },
@@ -49,6 +57,7 @@ pub enum DeviceCommand {
 pub enum IncidentCommand {
     /// Open an incident from a JSON file (the body of `POST /api/v1/incidents`).
     Create {
+        /// The incident as JSON (the body of POST /api/v1/incidents).
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },
@@ -59,14 +68,19 @@ pub enum IncidentCommand {
         state: Option<String>,
     },
     /// Show an incident with its clock, history and reports.
-    Show { id: String },
+    Show {
+        /// The incident id.
+        id: String,
+    },
     /// Classify, re-classify, assess as not reportable, or re-assess.
     Classify {
+        /// The incident id.
         id: String,
         /// serious_public_health_threat, death, unanticipated_serious_deterioration,
         /// other_reportable or not_reportable.
         #[arg(long)]
         class: String,
+        /// Why this class (kept in the clock's history).
         #[arg(long)]
         reason: String,
         /// Re-assessment only: when the new information arrived (YYYY-MM-DD).
@@ -75,6 +89,7 @@ pub enum IncidentCommand {
     },
     /// Add a report stage and write its MIR XML.
     Report {
+        /// The incident id.
         id: String,
         /// initial, follow_up, final_reportable, final_non_reportable, combined_initial_final.
         #[arg(long)]

@@ -33,8 +33,19 @@ pub async fn metrics(
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if expected.is_empty() || !constant_time_eq(presented.unwrap_or(""), expected) {
-            return Err(AppError::Unauthenticated);
+        if expected.is_empty() {
+            return Err(AppError::UnauthenticatedHint(
+                "/metrics is closed: set metrics_token (VIGIL_METRICS_TOKEN) and send it as \
+                 `Authorization: Bearer <token>`, or set metrics_open = true (VIGIL_METRICS_OPEN)"
+                    .into(),
+            ));
+        }
+        if !constant_time_eq(presented.unwrap_or(""), expected) {
+            return Err(AppError::UnauthenticatedHint(
+                "/metrics needs `Authorization: Bearer <token>` with the metrics_token setting \
+                 (VIGIL_METRICS_TOKEN); metrics_open = true serves it without one"
+                    .into(),
+            ));
         }
     }
     // Rendering reads the database gauges, so it runs on the blocking pool.

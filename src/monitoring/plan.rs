@@ -4,37 +4,9 @@
 //! for publication, and alert routing. Written in TOML by the quality team, uploaded as a new
 //! version each time (never edited in place), and parsed strictly: unknown keys are refused.
 //!
-//! ```toml
-//! model = "liver-seg"
-//! description = "PMS plan for liver segmentation"
-//! [windows]
-//! tumbling_days = 7
-//! rolling_days = 30
-//! min_samples = 50
-//! fdr_q = 0.05
-//! strata = ["site", "scanner", "modality"]
-//! min_cell_k = 5
-//! min_effect = 0.1          # KS drift also needs D >= this (practical, not only statistical)
-//! [[features]]
-//! name = "hu_mean"          # a declared input or output feature
-//! test = "ks"               # ks | chi2 | psi | js | wasserstein; omitted: ks
-//! threshold = 0.2           # distance tests only: drift when the distance exceeds it
-//! [[quality]]
-//! indicator = "mean_dice"   # mean_dice | below_floor | edit_rate | rejection_rate
-//! label = "liver"
-//! limit = 0.90              # alert when the 95% CI of the mean lies wholly below it
-//! [sequential]
-//! chart = "cusum"           # cusum | ewma
-//! arl0 = 2000.0             # in-control ARL in days (false alarms per stream-year: 365/arl0)
-//! shift_sd = 2.5            # shift to detect, in standard errors of the daily mean
-//! [alerts]
-//! cooldown_hours = 24
-//! clear_after = 2           # consecutive clear evaluations before an alert resolves
-//! daily_digest = true       # one summary e-mail a day to every recipient
-//! [[alerts.recipients]]
-//! severity = "high"         # low | medium | high | critical: this level and above
-//! emails = ["qm@example.org"]
-//! ```
+//! The full reference with every key, its default and its allowed values is
+//! `deploy/plans/reference.toml` (a test uploads it and checks that it sets every key);
+//! `deploy/plans/minimal.toml` is the smallest useful plan.
 
 use serde::{Deserialize, Serialize};
 

@@ -25,7 +25,8 @@ pub enum PlanServiceError {
     Store(#[from] StoreError),
 }
 
-/// Feature names declared by any registered version of `model`.
+/// Column names a plan of `model` may monitor: the features declared by any registered
+/// version, plus the columns every event carries (acquisition, latency, the scanner).
 fn declared_features(store: &dyn ModelStore, model: &str) -> Result<Vec<String>, PlanServiceError> {
     let versions: Vec<_> = store
         .list_models()?
@@ -35,13 +36,11 @@ fn declared_features(store: &dyn ModelStore, model: &str) -> Result<Vec<String>,
     if versions.is_empty() {
         return Err(PlanServiceError::UnknownModel(model.to_string()));
     }
-    let mut names: Vec<String> = versions
+    let names: Vec<String> = versions
         .iter()
         .flat_map(|m| m.feature_schema.features.iter().map(|f| f.name.clone()))
         .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
+    Ok(crate::monitoring::columns::monitorable(&names))
 }
 
 /// Validate and append a new plan version; returns the stored version.

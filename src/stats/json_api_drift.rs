@@ -95,10 +95,22 @@ pub fn field_numeric(req: &Value, name: &str) -> Result<Vec<f64>, StatsError> {
     }
 }
 
+/// A sample under scipy's keyword `name`, or under the short `alias` earlier versions of
+/// `vigil stats` took (`x`/`y` for `ks_2samp`'s `data1`/`data2`); both at once is refused.
+fn field_numeric_alias(req: &Value, name: &str, alias: &str) -> Result<Vec<f64>, StatsError> {
+    match (req.get(name).is_some(), req.get(alias).is_some()) {
+        (true, true) => Err(StatsError::invalid(format!(
+            "give {name:?} or {alias:?}, not both"
+        ))),
+        (false, true) => field_numeric(req, alias),
+        _ => field_numeric(req, name),
+    }
+}
+
 fn ks(req: &Value) -> Result<Value, StatsError> {
-    check_keys(req, &["x", "y", "alternative", "method"])?;
-    let x = field_numeric(req, "x")?;
-    let y = field_numeric(req, "y")?;
+    check_keys(req, &["data1", "data2", "x", "y", "alternative", "method"])?;
+    let x = field_numeric_alias(req, "data1", "x")?;
+    let y = field_numeric_alias(req, "data2", "y")?;
     let alternative = match opt_str(req, "alternative", "two-sided")? {
         "two-sided" => Alternative::TwoSided,
         "less" => Alternative::Less,

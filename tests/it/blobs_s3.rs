@@ -32,7 +32,9 @@ impl Drop for Moto {
 impl Moto {
     pub fn start(bucket: &str) -> Self {
         let port = free_port();
-        let child = Command::new("python3")
+        // scripts/test names the venv that has moto; otherwise the machine's python3.
+        let python = std::env::var("VIGIL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let child = Command::new(python)
             .args([
                 "-m",
                 "moto.server",

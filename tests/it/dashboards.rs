@@ -228,6 +228,7 @@ async fn feed_and_evaluate(port: u16, admin: &str, quality: &str) {
         batch: 500,
         concurrency: 2,
         no_baseline: false,
+        allow_existing_model: false,
         reference_cases: 1000,
         plan: None,
         replay: Default::default(),

@@ -1,10 +1,9 @@
-//! Alert e-mail over real SMTP: an aiosmtpd server on 127.0.0.1 (PyPI; `.ci/run` installs
-//! it) receives the messages into a maildir, and the tests read what arrived. Also the outage
+//! Alert e-mail over real SMTP: an SMTP sink on 127.0.0.1 (`smtp_sink.rs`, in-process, no
+//! Python needed) receives the messages, and the tests read what arrived. Also the outage
 //! case: while SMTP is down the outbox keeps the alert and retries with back-off, then delivers
 //! it exactly once.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use chrono::Duration;
 use vigil::alerting::chart::SignalSeries;
@@ -16,66 +15,8 @@ use vigil::monitoring::plan::{AlertPolicy, Severity};
 use vigil::service::alerts::{SignalReport, apply_signal};
 use vigil::service::notify::{dispatch_due, enqueue_alert};
 
+pub use crate::smtp_sink::SmtpSink;
 use crate::support::{databases, spawn_app, test_now};
-
-/// A real SMTP server writing every message it accepts into a maildir.
-pub struct SmtpSink {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    pub fn start(port: u16) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let python = std::env::var("VIGIL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let mut child = Command::new(&python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(dir.path().join("box"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd) is needed for the SMTP tests");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { child, dir };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("aiosmtpd did not start; install it with `pip install aiosmtpd`");
-    }
-
-    /// Received messages with quoted-printable soft line breaks undone.
-    pub fn messages(&self) -> Vec<String> {
-        let new: PathBuf = self.dir.path().join("box").join("new");
-        let mut out: Vec<String> = std::fs::read_dir(new)
-            .map(|d| {
-                d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.sort();
-        out.into_iter()
-            .map(|m| m.replace("=\r\n", "").replace("=\n", ""))
-            .collect()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -44,6 +44,7 @@ fn args(scenario: std::path::PathBuf, url: &str) -> SimulateArgs {
         batch: 500,
         concurrency: 1,
         no_baseline: false,
+        allow_existing_model: false,
         reference_cases: 0,
         plan: None,
         replay: ReplayOptions {

@@ -46,6 +46,8 @@ fn args(app: &TestApp, scenario: std::path::PathBuf) -> SimulateArgs {
         no_baseline: false,
         reference_cases: 2000,
         plan: None,
+        // The test server registers its own liver-seg 2.3.0, which the simulator may extend.
+        allow_existing_model: true,
         replay: Default::default(),
     }
 }

@@ -24,6 +24,8 @@ fn args(app: &TestApp) -> SimulateArgs {
         no_baseline: true,
         reference_cases: 100,
         plan: None,
+        // The test server registers its own liver-seg 2.3.0, which the simulator may extend.
+        allow_existing_model: true,
         replay: Default::default(),
     }
 }
@@ -157,4 +159,60 @@ async fn simulate_names_what_is_missing_or_refused() {
         "{err}"
     );
     assert!(err.to_string().contains("future"), "{err}");
+}
+
+#[actix_web::test]
+async fn simulate_refuses_to_change_an_existing_model_unless_told_to() {
+    for db in databases() {
+        // The test server already holds liver-seg 2.3.0 (no plan).
+        let app = spawn_app(&db).await;
+        let mut a = args(&app);
+        a.days = 1;
+        a.allow_existing_model = false;
+        let err = simulate(&a, false).await.unwrap_err();
+        let m = err.to_string();
+        assert!(matches!(err, SimError::Usage(_)), "{m}");
+        assert!(
+            m.contains("liver-seg") && m.contains("2.3.0") && m.contains("--allow-existing-model"),
+            "{m}"
+        );
+        let (_, models) = app.get("/api/v1/models", &app.quality).await;
+        assert_eq!(models.as_array().unwrap().len(), 1, "nothing registered");
+        a.allow_existing_model = true;
+        simulate(&a, false).await.expect("allowed");
+        // A rerun with the simulator's own version and plan changes nothing: no flag needed.
+        a.allow_existing_model = false;
+        simulate(&a, false).await.expect("rerun");
+        // Another plan would replace the one in force: refused, naming the plan version.
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("plan.toml");
+        let text = format!("{}\n# another plan\n", vigil::simulator::demo::DEFAULT_PLAN);
+        std::fs::write(&plan, text).unwrap();
+        a.plan = Some(plan);
+        let m = simulate(&a, false).await.unwrap_err().to_string();
+        assert!(m.contains("plan in force (version 1)"), "{m}");
+        let (_, current) = app.get("/api/v1/models/liver-seg/plan", &app.quality).await;
+        assert_eq!(current["plan"]["version"], 1, "{}", app.label);
+    }
+}
+
+#[test]
+fn simulate_names_an_unreachable_target_and_exits_1() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["simulate", "--target", &target, "--token", "vut_x"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!("error: cannot reach {target}")),
+        "{err}"
+    );
+    assert!(err.contains("is Vigil running there?"), "{err}");
 }

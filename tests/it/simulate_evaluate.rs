@@ -32,6 +32,7 @@ fn args(scenario: std::path::PathBuf) -> SimulateArgs {
         no_baseline: false,
         reference_cases: 0,
         plan: None,
+        allow_existing_model: false,
         replay: ReplayOptions {
             evaluate: true,
             database: None,
@@ -69,4 +70,42 @@ fn freeze_days_must_leave_days_to_monitor() {
     a.replay.freeze_days = 40;
     let e = evaluate(&a, false).unwrap_err();
     assert!(e.to_string().contains("freeze-days"), "{e}");
+}
+
+/// Through the binary with stderr on a pipe (not a terminal): progress comes as plain lines
+/// counting days, and the report is for people (no debug values such as `[("drift", 1)]`).
+#[test]
+fn replay_off_a_terminal_prints_progress_lines_and_a_readable_report() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["simulate", "--evaluate", "--sites", "2", "--days", "20"])
+        .args([
+            "--freeze-days",
+            "14",
+            "--seed",
+            "3",
+            "--reference-cases",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("replay: "))
+        .collect();
+    assert_eq!(lines.len(), 10, "{stderr}");
+    assert!(lines[0].starts_with("replay: 2/20 days (10%)"), "{stderr}");
+    assert!(
+        lines[9].starts_with("replay: 20/20 days (100%)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("per stream-year"), "{stdout}");
+    assert!(
+        !stdout.contains("[(") && !stdout.contains("Some("),
+        "{stdout}"
+    );
 }

@@ -169,3 +169,39 @@ fn validate_fails_on_a_doctored_reference() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL binom_k0_n1_p0.5[0].p"));
 }
+
+/// scipy's own keyword names work (`ks_2samp(data1, data2)`), and `--help` shows a request
+/// that works as written. Reference: scipy 1.17 `ks_2samp([0.1, 0.4, 0.7, 1.2],
+/// [0.5, 0.9, 1.3, 1.8, 2.2])` = (statistic 0.6, pvalue 0.2857142857142857).
+#[test]
+fn scipy_keywords_and_the_help_example_work() {
+    let request = r#"{"function": "ks_2samp", "data1": [0.1, 0.4, 0.7, 1.2], "data2": [0.5, 0.9, 1.3, 1.8, 2.2]}"#;
+    let (code, out) = vigil_stats(request);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["statistic"], 0.6);
+    assert_eq!(out["pvalue"], 0.2857142857142857);
+    let short = request.replace("data1", "x").replace("data2", "y");
+    assert_eq!(vigil_stats(&short), (0, out));
+    let both = request.replace(r#""data2""#, r#""x""#);
+    let (code, err) = vigil_stats(&both);
+    assert_eq!(code, 2);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not both"),
+        "{err}"
+    );
+    let help = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["stats", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains(&format!("echo '{request}' | vigil stats")),
+        "{help}"
+    );
+    assert!(
+        help.contains(r#"{"method_used":"exact","pvalue":0.2857142857142857,"statistic":0.6,"#)
+    );
+}

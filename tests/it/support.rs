@@ -22,6 +22,27 @@ pub struct TestDb {
     pub url: String,
     pub label: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL only: the server URL and the schema this test created, dropped on drop.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    /// Drop the test's PostgreSQL schema so that test runs leave nothing behind. Best effort:
+    /// a lock held by a connection the server has not closed yet must not hang the test, so
+    /// the drop waits at most a few seconds and a failure is only reported.
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.pg_schema.take() else {
+            return;
+        };
+        let dropped = PgConnection::establish(&base).map(|mut conn| {
+            conn.batch_execute(&format!(
+                "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
+            ))
+        });
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test schema {schema}: {dropped:?}");
+        }
+    }
 }
 
 /// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set (CI sets it).
@@ -40,6 +61,7 @@ pub fn sqlite_db() -> TestDb {
         url,
         label: "sqlite",
         _dir: Some(dir),
+        pg_schema: None,
     }
 }
 
@@ -54,6 +76,7 @@ pub fn postgres_db(base: &str) -> TestDb {
         url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
         label: "postgres",
         _dir: None,
+        pg_schema: Some((base.to_string(), schema)),
     }
 }
 

@@ -87,9 +87,36 @@ impl Api {
         }
         let client = Client::builder()
             .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| SimError::Transport(format!("HTTP client: {e}")))?;
         Ok(Self { client, base })
+    }
+
+    /// The target's base URL, for messages.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// One request to `/healthz` without retries, before anything else: a wrong address or a
+    /// server that is not running fails at once, named with the likely cause, instead of after
+    /// the retries meant for a server that goes away in the middle of a run.
+    pub async fn probe(&self) -> Result<(), SimError> {
+        let url = self.url("/healthz");
+        match self.client.get(&url).send().await {
+            Ok(res) if res.status().is_success() => Ok(()),
+            Ok(res) => Err(SimError::Transport(format!(
+                "{} answered GET /healthz with HTTP {}: is this a Vigil server? Fix --target",
+                self.base,
+                res.status().as_u16()
+            ))),
+            Err(e) => Err(SimError::Transport(format!(
+                "cannot reach {}: {} (is Vigil running there? start it with `vigil serve`, or \
+                 fix --target)",
+                self.base,
+                error_chain(&e)
+            ))),
+        }
     }
 
     /// `base` + `path`.
@@ -146,4 +173,15 @@ impl Api {
             }
         }
     }
+}
+
+/// An error with its causes ("error sending request: ... Connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }

@@ -67,11 +67,10 @@ pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, 
         days: args.days,
         freeze_days: o.freeze_days,
     };
-    let bar = progress_bar(
-        u64::from(args.days),
-        progress && std::io::stderr().is_terminal(),
-    );
-    bar.set_message("days replayed");
+    let terminal = std::io::stderr().is_terminal();
+    let bar = progress_bar(u64::from(args.days), "days replayed", progress && terminal);
+    // Off a terminal (CI logs, `nohup`), a line per tenth of the run instead of the bar.
+    let mut lines = (progress && !terminal).then(|| LineProgress::new(args.days));
     let traffic = |day: u32| {
         fleet
             .day(day)
@@ -91,7 +90,12 @@ pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, 
             })
             .collect()
     };
-    let result = replay(&store, &setup, traffic, |_| bar.inc(1));
+    let result = replay(&store, &setup, traffic, |_| {
+        bar.inc(1);
+        if let Some(lines) = lines.as_mut() {
+            lines.tick();
+        }
+    });
     bar.finish_and_clear();
     drop(store);
     if o.database.is_none() {
@@ -118,13 +122,48 @@ pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, 
     ))
 }
 
+/// Progress as plain lines on stderr: one each time another tenth of the days is done.
+struct LineProgress {
+    done: u32,
+    total: u32,
+    started: std::time::Instant,
+}
+
+impl LineProgress {
+    fn new(total: u32) -> Self {
+        Self {
+            done: 0,
+            total,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        let tenth = |d: u32| u64::from(d) * 10 / u64::from(self.total.max(1));
+        if tenth(self.done) > tenth(self.done - 1) {
+            eprintln!(
+                "replay: {}/{} days ({}%), {:.0} s",
+                self.done,
+                self.total,
+                u64::from(self.done) * 100 / u64::from(self.total.max(1)),
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 /// The report for people.
 pub fn render(args: &SimulateArgs, r: &DetectionReport) -> String {
     let mut out = format!(
         "replayed {} sites x {} days (seed {}), baseline frozen from the first {} days\n\n",
         args.sites, args.days, args.seed, args.replay.freeze_days
     );
-    out.push_str("injected change            site          from        detected after\n");
+    if r.detections.is_empty() {
+        out.push_str("no injected change in this run (see --scenario)\n");
+    } else {
+        out.push_str("injected change            site          from        detected after\n");
+    }
     for d in &r.detections {
         let delay = d.delay_days.map_or("not detected".to_string(), |v| {
             format!("{v} days ({})", d.rule.as_deref().unwrap_or(""))
@@ -140,9 +179,18 @@ pub fn render(args: &SimulateArgs, r: &DetectionReport) -> String {
         }
     }
     let f = &r.false_alarms;
+    let by_rule: Vec<String> = f.by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
     out.push_str(&format!(
-        "\nunchanged site streams: {} ({:.1} stream-years); false alarms: {} = {:.3} per stream-year {:?}\n",
-        f.streams, f.stream_years, f.alarms, f.per_stream_year, f.by_rule
+        "\nunchanged site streams: {} ({:.1} stream-years); false alarms: {} = {:.3} per stream-year{}\n",
+        f.streams,
+        f.stream_years,
+        f.alarms,
+        f.per_stream_year,
+        if by_rule.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_rule.join(", "))
+        }
     ));
     out
 }

@@ -34,6 +34,59 @@ pub enum BaselineStep {
     AlreadyFrozen,
 }
 
+/// Refuse, unless `allow`, to change a model the target already has: adding the simulator's
+/// version to a model of the same name, or replacing its plan in force with another text.
+/// A rerun against the simulator's own model and plan changes nothing, so it passes.
+pub async fn refuse_existing_model(
+    api: &Api,
+    token: &str,
+    plan: &str,
+    allow: bool,
+) -> Result<(), SimError> {
+    if allow {
+        return Ok(());
+    }
+    let url = api.url("/api/v1/models");
+    let answer = api
+        .send("list the models", |c| c.get(&url).bearer_auth(token))
+        .await?;
+    if answer.status != StatusCode::OK {
+        return Err(answer.refused("GET /api/v1/models"));
+    }
+    let versions: Vec<String> = answer
+        .json()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["name"] == MODEL_NAME)
+        .filter_map(|m| m["version"].as_str().map(str::to_string))
+        .collect();
+    let refuse = |what: String| {
+        SimError::Usage(format!(
+            "the target {} already has model {MODEL_NAME}: {what}. Point --target at a test              server, or pass --allow-existing-model to change it",
+            api.base()
+        ))
+    };
+    if !versions.is_empty() && !versions.iter().any(|v| v == MODEL_VERSION) {
+        return Err(refuse(format!(
+            "versions {}; simulate would add version {MODEL_VERSION} and its own plan",
+            versions.join(", ")
+        )));
+    }
+    let url = api.url(&format!("/api/v1/models/{MODEL_NAME}/plan"));
+    let current = api
+        .send("read the plan", |c| c.get(&url).bearer_auth(token))
+        .await?;
+    let body = current.json();
+    if current.status == StatusCode::OK && body["plan"]["body"].as_str() != Some(plan) {
+        return Err(refuse(format!(
+            "its plan in force (version {}) differs from the simulator's, which would replace it",
+            body["plan"]["version"].as_i64().unwrap_or(0)
+        )));
+    }
+    Ok(())
+}
+
 /// Register the demo model version; `Ok(false)` if it already exists.
 pub async fn register_model(api: &Api, token: &str) -> Result<bool, SimError> {
     let body =

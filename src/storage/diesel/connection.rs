@@ -32,7 +32,7 @@ impl ConnectionSettings {
                 create_parent_dir(&path)?;
                 path
             }
-            DatabaseKind::Postgres => url.to_string(),
+            DatabaseKind::Postgres => with_connect_timeout(url),
         };
         Ok(Self {
             kind,
@@ -44,6 +44,67 @@ impl ConnectionSettings {
     pub fn kind(&self) -> DatabaseKind {
         self.kind
     }
+
+    fn target_url(&self) -> String {
+        match self.kind {
+            DatabaseKind::Sqlite => format!("sqlite://{}", self.target),
+            DatabaseKind::Postgres => self.target.clone(),
+        }
+    }
+}
+
+/// libpq waits for the operating system's TCP timeout (minutes) on an unreachable host;
+/// unless the URL sets its own, give up after 5 s so that a wrong address fails fast.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout=5")
+}
+
+/// Where a database URL points, without credentials or options, for error messages.
+pub fn describe_target(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparsable URL>".into();
+    };
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
+/// The likely cause of a failed first connection, said in words a person can act on.
+fn likely_cause(kind: DatabaseKind, error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    match kind {
+        DatabaseKind::Sqlite => "check that the path is writable",
+        DatabaseKind::Postgres if e.contains("does not exist") && e.contains("database") => {
+            "the server answers but has no such database: create it (createdb NAME) or fix the URL"
+        }
+        DatabaseKind::Postgres if e.contains("authentication") || e.contains("password") => {
+            "the server refused the credentials in the URL"
+        }
+        DatabaseKind::Postgres => {
+            "no PostgreSQL server answers there: is it running, and are host and port right?"
+        }
+    }
+}
+
+/// Open one connection before the pool is built, so that a wrong URL fails at once with the
+/// address and the likely cause instead of after the pool's retries. On SQLite this also
+/// switches a fresh file to WAL alone: several pooled connections doing it at the same time
+/// would collide on the file lock ("database is locked").
+pub fn check_first_connection(settings: &ConnectionSettings) -> Result<(), StoreError> {
+    use r2d2::ManageConnection;
+    settings.connect().map(drop).map_err(|e| {
+        let error = e.to_string();
+        StoreError::Unavailable(format!(
+            "cannot connect to {}: {} ({})",
+            describe_target(&settings.target_url()),
+            error.trim(),
+            likely_cause(settings.kind, &error)
+        ))
+    })
 }
 
 fn create_parent_dir(path: &str) -> Result<(), StoreError> {
@@ -66,10 +127,11 @@ impl r2d2::ManageConnection for ConnectionSettings {
             DatabaseKind::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target)?;
                 // WAL lets readers run beside the writer; NORMAL sync is durable against
-                // process crashes (SIGKILL), which is what the ingest guarantee needs.
+                // process crashes (SIGKILL), which is what the ingest guarantee needs. The busy
+                // timeout comes first so that every later pragma waits for the file lock.
                 let pragmas = format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                     self.busy_timeout_ms
                 );
                 c.batch_execute(&pragmas)

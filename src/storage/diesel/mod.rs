@@ -37,6 +37,7 @@ mod store_sites;
 
 use std::time::Duration;
 
+use diesel::migration::MigrationSource;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -89,6 +90,7 @@ impl DieselStore {
     ) -> Result<Self, StoreError> {
         let settings = ConnectionSettings::from_url(url, sqlite_busy_timeout_ms)?;
         let kind = settings.kind();
+        connection::check_first_connection(&settings)?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
@@ -107,8 +109,12 @@ impl DieselStore {
     pub fn run_migrations(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn()?;
         let applied = match &mut *conn {
-            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
-            AnyConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names),
+            AnyConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| names::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS, v)),
+            AnyConnection::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| names::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS, v)),
         };
         applied.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
     }
@@ -154,8 +160,24 @@ impl DieselStore {
     }
 }
 
-fn names(v: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
-    v.into_iter().map(|m| m.to_string()).collect()
+/// The applied migrations by folder name (`2026-11-26-000001_ingest_foundation`), which is
+/// what a person finds under `migrations/`; diesel returns only the version digits.
+fn names<DB: diesel::backend::Backend>(
+    source: &EmbeddedMigrations,
+    applied: Vec<diesel::migration::MigrationVersion<'_>>,
+) -> Vec<String>
+where
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let all = MigrationSource::<DB>::migrations(source).unwrap_or_default();
+    applied
+        .into_iter()
+        .map(|v| {
+            all.iter()
+                .find(|m| m.name().version() == v)
+                .map_or_else(|| v.to_string(), |m| m.name().to_string())
+        })
+        .collect()
 }
 
 /// Map a diesel error onto the port's error, naming what conflicted.
