@@ -5,7 +5,7 @@
 //! blob under a key).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -85,22 +85,9 @@ impl BlobStore for DirBlobStore {
 /// Copy `reader` into a new file at `path` while hashing, then fsync it.
 fn write_temp(path: &Path, reader: &mut dyn Read) -> io::Result<(BlobKey, u64)> {
     let mut file = File::create_new(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])?;
-        size += n as u64;
-    }
+    let written = super::copy_hashing(reader, &mut file)?;
     file.sync_all()?;
-    Ok((BlobKey::from_digest(&hasher.finalize()), size))
+    Ok(written)
 }
 
 /// Reads a blob's file and, at its end, checks the bytes against the key (once).

@@ -7,7 +7,9 @@
 mod dir;
 
 use std::fmt;
-use std::io::Read;
+use std::io::{self, Read, Write};
+
+use sha2::{Digest, Sha256};
 
 pub use dir::DirBlobStore;
 
@@ -95,4 +97,27 @@ fn unwrap_corrupt(e: std::io::Error, key: &BlobKey) -> BlobError {
     } else {
         BlobError::Io(e)
     }
+}
+
+/// Copy `reader` into `out` while hashing: the blob's key and size. Every implementation
+/// writes through this, so the key always names exactly the bytes that were stored.
+pub(crate) fn copy_hashing(
+    reader: &mut dyn Read,
+    out: &mut dyn Write,
+) -> io::Result<(BlobKey, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok((BlobKey::from_digest(&hasher.finalize()), size))
 }

@@ -26,7 +26,13 @@ pub enum AdminError {
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);
 
-fn draft(actor: &Actor, action: &str, target: &str, details: serde_json::Value) -> AuditDraft {
+/// The audit entry of one action by `actor`; every service that audits builds it here.
+pub(crate) fn audit_draft(
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> AuditDraft {
     AuditDraft {
         actor: actor.0.clone(),
         action: action.into(),
@@ -63,7 +69,7 @@ pub fn add_site(
     store.insert_site(
         &site,
         &credential::hash(&key),
-        &draft(actor, "site.add", id, json!({"country": country})),
+        &audit_draft(actor, "site.add", id, json!({"country": country})),
     )?;
     Ok((site, key))
 }
@@ -80,7 +86,7 @@ pub fn rotate_site_key(
         id,
         &credential::hash(&key),
         now,
-        &draft(actor, "site.rotate_key", id, json!({})),
+        &audit_draft(actor, "site.rotate_key", id, json!({})),
     )?;
     Ok(key)
 }
@@ -97,7 +103,7 @@ pub fn set_site_disabled(
     } else {
         "site.enable"
     };
-    Ok(store.set_site_disabled(id, disabled, &draft(actor, action, id, json!({})))?)
+    Ok(store.set_site_disabled(id, disabled, &audit_draft(actor, action, id, json!({})))?)
 }
 
 /// Register a user; returns it with its token (shown once).
@@ -120,7 +126,7 @@ pub fn add_user(
     store.insert_user(
         &user,
         &credential::hash(&token),
-        &draft(actor, "user.add", name, json!({"role": role})),
+        &audit_draft(actor, "user.add", name, json!({"role": role})),
     )?;
     Ok((user, token))
 }
@@ -137,7 +143,7 @@ pub fn set_user_disabled(
     } else {
         "user.enable"
     };
-    Ok(store.set_user_disabled(name, disabled, &draft(actor, action, name, json!({})))?)
+    Ok(store.set_user_disabled(name, disabled, &audit_draft(actor, action, name, json!({})))?)
 }
 
 /// Register a model version with its feature schema.
@@ -160,7 +166,7 @@ pub fn add_model(
         created_at: now,
     };
     let details = json!({"features": model.feature_schema.features.len()});
-    store.insert_model(&model, &draft(actor, "model.add", &model.id, details))?;
+    store.insert_model(&model, &audit_draft(actor, "model.add", &model.id, details))?;
     Ok(model)
 }
 

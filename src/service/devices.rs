@@ -11,19 +11,10 @@ use serde_json::json;
 
 use super::admin::Actor;
 use super::vigilance::{Vigilance, VigilanceError, invalid};
-use crate::domain::audit::AuditDraft;
+use crate::service::admin::audit_draft as draft;
 use crate::storage::{CountFilter, Store};
 use crate::vigilance::device::{Device, DeviceSoftware, device_issues};
 use crate::vigilance::similar::in_eea_ch_tr;
-
-fn draft(actor: &Actor, action: &str, target: &str, details: serde_json::Value) -> AuditDraft {
-    AuditDraft {
-        actor: actor.0.clone(),
-        action: action.into(),
-        target: target.into(),
-        details: details.to_string(),
-    }
-}
 
 /// Register a device (all fields checked; nothing stored when one is invalid).
 pub fn add_device(

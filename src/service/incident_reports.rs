@@ -12,7 +12,7 @@ use super::admin::Actor;
 use super::devices::site_days;
 use super::incidents::show_incident;
 use super::vigilance::{Vigilance, VigilanceError, screen_free_text};
-use crate::domain::audit::AuditDraft;
+use crate::service::admin::audit_draft as draft;
 use crate::storage::{Store, StoreError};
 use crate::vigilance::deadline::{ClockView, clock_view};
 use crate::vigilance::incident::{Incident, IncidentReport, Submission};
@@ -29,15 +29,6 @@ pub struct NewReport {
     pub stage: ReportStage,
     #[serde(default)]
     pub fields: StageFields,
-}
-
-fn draft(actor: &Actor, action: &str, target: &str, details: serde_json::Value) -> AuditDraft {
-    AuditDraft {
-        actor: actor.0.clone(),
-        action: action.into(),
-        target: target.into(),
-        details: details.to_string(),
-    }
 }
 
 /// Check everything a person supplied, before anything is derived or written.

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::admin::Actor;
 use super::vigilance::{Vigilance, VigilanceError, invalid, screen_free_text};
-use crate::domain::audit::AuditDraft;
 use crate::domain::site::check_country;
+use crate::service::admin::audit_draft as draft;
 use crate::storage::Store;
 use crate::vigilance::deadline::{
     ClockEvent, ClockEventKind, ClockState, ClockView, Seriousness, clock_view, due_date,
@@ -39,15 +39,6 @@ pub struct NewIncident {
     /// Seriousness chosen now (optional: classify later).
     pub seriousness: Option<Seriousness>,
     pub reason: Option<String>,
-}
-
-fn draft(actor: &Actor, action: &str, target: &str, details: serde_json::Value) -> AuditDraft {
-    AuditDraft {
-        actor: actor.0.clone(),
-        action: action.into(),
-        target: target.into(),
-        details: details.to_string(),
-    }
 }
 
 /// Fill defaults from the alert; refuse an alert that already has an incident.

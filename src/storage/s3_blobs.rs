@@ -137,20 +137,9 @@ impl Drop for Spool {
 fn spool(reader: &mut dyn Read) -> io::Result<(Spool, BlobKey, u64)> {
     let spool = Spool(std::env::temp_dir().join(format!("vigil-blob-{}", uuid::Uuid::new_v4())));
     let mut file = File::create(&spool.0)?;
-    let (mut hasher, mut size, mut buf) = (Sha256::new(), 0u64, vec![0u8; 64 * 1024]);
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])?;
-        size += n as u64;
-    }
+    let (key, size) = crate::blobs::copy_hashing(reader, &mut file)?;
     file.flush()?;
-    Ok((spool, BlobKey::from_digest(&hasher.finalize()), size))
+    Ok((spool, key, size))
 }
 
 async fn upload(

@@ -15,22 +15,8 @@ use crate::support::databases;
 /// Recorded with the evaluation-specific queue (before the move), SQLite and PostgreSQL alike.
 const BEFORE: &str = "ba01697acd16f110abc3f9e4acfd84a45c10b27b3686e59e642b1b7b46f13e53";
 
-const SCENARIO: &str = r#"
-[fleet]
-cases_per_day = 100
-review_rate = 0.2
-[[changes]]
-kind = "intensity_shift"
-site = 2
-from_day = 28
-shift_sd = 0.5
-[[changes]]
-kind = "dice_drop"
-site = 3
-from_day = 28
-label = "liver"
-drop = 0.05
-"#;
+// The end-to-end test's fleet scenario: one place to change it.
+use crate::scenario_e2e::SCENARIO;
 
 fn args(scenario: std::path::PathBuf, url: &str) -> SimulateArgs {
     SimulateArgs {

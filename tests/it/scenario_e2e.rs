@@ -15,7 +15,8 @@ use crate::email::{SmtpSink, free_port};
 use crate::monitoring_support::evaluate_via_api;
 use crate::support::{TestApp, databases, settings_for, spawn_app_with, test_now};
 
-const SCENARIO: &str = r#"
+/// The fleet scenario of the end-to-end test (`jobs_fleet` replays it too).
+pub const SCENARIO: &str = r#"
 [fleet]
 cases_per_day = 100
 review_rate = 0.2
