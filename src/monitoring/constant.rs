@@ -131,8 +131,14 @@ mod tests {
         assert_eq!(same.status, FindingStatus::Ok);
         let one = [0.78, 0.5, 0.5, 0.6];
         let f = constant_finding(c, key, &one, std::iter::empty()).unwrap();
-        assert_eq!((f.status, f.rule.as_str()), (FindingStatus::Signal, "constant:pixel_spacing_mm"));
-        assert_eq!(f.note.as_deref(), Some("value changed from 0.78 to 0.5 (3 of 4 cases)"));
+        assert_eq!(
+            (f.status, f.rule.as_str()),
+            (FindingStatus::Signal, "constant:pixel_spacing_mm")
+        );
+        assert_eq!(
+            f.note.as_deref(),
+            Some("value changed from 0.78 to 0.5 (3 of 4 cases)")
+        );
         assert!(constant_finding(c, key, &[], std::iter::empty()).is_none());
     }
 }

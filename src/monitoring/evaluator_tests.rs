@@ -187,7 +187,8 @@ fn a_constant_feature_gets_no_chart_and_its_change_is_caught_on_the_first_day() 
     let plan = PmsPlan::parse(&plan_text, &names).unwrap();
     let mut b = baseline();
     let mut t = Table::default();
-    t.numeric.insert("slice_thickness_mm".into(), vec![1.25; 2000]);
+    t.numeric
+        .insert("slice_thickness_mm".into(), vec![1.25; 2000]);
     t.rows = 2000;
     let constant = from_upload(t).unwrap().pooled.features.columns.remove(0);
     b.pooled.features.columns.push(constant);
@@ -205,7 +206,11 @@ fn a_constant_feature_gets_no_chart_and_its_change_is_caught_on_the_first_day() 
         }
         let refs: Vec<&CaseObs> = c.iter().collect();
         let findings = monitor.day(&mut state, day, &refs, &[]);
-        assert!(!findings.iter().any(|f| f.rule == "drift:slice_thickness_mm"));
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.rule == "drift:slice_thickness_mm")
+        );
         let f = findings
             .iter()
             .find(|f| f.stratum == "site=a" && f.rule == "constant:slice_thickness_mm")

@@ -90,11 +90,15 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
         if store.plans(&name)?.is_empty() {
             continue;
         }
-        let last = store.evaluations(Some(&name), 1)?;
-        let covered = match last.first() {
-            Some(j) if j.as_of >= today => !waited_for_a_baseline_now_frozen(store, j)?,
-            _ => false,
-        };
+        // Today is done when a recent job covers it, unless that job found no baseline and
+        // one has been frozen since (jobs queued in the same instant come in either order).
+        let mut covered = false;
+        for j in store.evaluations(Some(&name), 5)? {
+            if j.as_of >= today && !waited_for_a_baseline_now_frozen(store, &j)? {
+                covered = true;
+                break;
+            }
+        }
         if covered {
             continue;
         }

@@ -113,7 +113,11 @@ pub fn expected_over(
     // Three-point Gauss-Hermite in ln(σ̂/σ): nodes 0, ±√3 with weights 2/3, 1/6, 1/6.
     let s = e.log_scale_sd * 3f64.sqrt();
     let scales: Vec<(f64, f64)> = if e.log_scale_sd > 0.0 {
-        vec![(1.0, 2.0 / 3.0), (s.exp(), 1.0 / 6.0), ((-s).exp(), 1.0 / 6.0)]
+        vec![
+            (1.0, 2.0 / 3.0),
+            (s.exp(), 1.0 / 6.0),
+            ((-s).exp(), 1.0 / 6.0),
+        ]
     } else {
         vec![(1.0, 1.0)]
     };

@@ -6,8 +6,8 @@
 
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
-use vigil::service::evaluation::{EvaluatorEnv, run_queued, schedule_due};
 use vigil::service::FixedClock;
+use vigil::service::evaluation::{EvaluatorEnv, run_queued, schedule_due};
 use vigil::storage::{FindingQuery, Store};
 
 use crate::monitoring_support::{Day, PLAN, post_day, put_text};
@@ -67,7 +67,10 @@ async fn an_evaluation_without_a_baseline_runs_again_once_one_is_frozen() {
         ten_days(&app).await;
         assert_eq!(schedule_due(store, test_now()).unwrap(), 1);
         let first = run_jobs(store);
-        assert_eq!(first[0]["versions"][0]["status"], "no_baseline", "{first:?}");
+        assert_eq!(
+            first[0]["versions"][0]["status"], "no_baseline",
+            "{first:?}"
+        );
         let (s, body) = app.post(FREEZE, &app.ml, &json!({"first_days": 7})).await;
         assert_eq!(s, 201, "{}: {body}", db.label);
         // Freezing queued the evaluation; it covers the days the first one skipped.
@@ -92,7 +95,10 @@ async fn plans_monitor_the_built_in_columns_the_baseline_keeps() {
         let (_, shown) = app.get(path, &app.quality).await;
         for column in ["scanner_manufacturer", "scanner_model", "output_status"] {
             assert!(
-                shown["columns"].as_array().unwrap().contains(&json!(column)),
+                shown["columns"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(column)),
                 "{}: {shown}",
                 db.label
             );

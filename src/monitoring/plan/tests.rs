@@ -129,7 +129,12 @@ fn built_in_columns_get_the_test_that_fits_their_type() {
     let tests: Vec<DriftTest> = plan.features.iter().map(|f| f.test).collect();
     assert_eq!(
         tests,
-        [DriftTest::Chi2, DriftTest::Chi2, DriftTest::Ks, DriftTest::Psi]
+        [
+            DriftTest::Chi2,
+            DriftTest::Chi2,
+            DriftTest::Ks,
+            DriftTest::Psi
+        ]
     );
     let ks = "model = \"liver-seg\"\n[[features]]\nname = \"output_status\"\ntest = \"ks\"\n";
     let e = PmsPlan::parse(ks, &names).unwrap_err();
@@ -142,7 +147,8 @@ fn unknown_features_and_labels_are_refused_with_the_known_ones() {
     let e = PmsPlan::parse(&FULL.replace("\"hu_mean\"", "\"hu_max\""), &names).unwrap_err();
     assert_eq!(e.field, "features[0].name");
     assert!(
-        e.message.contains("known: hu_mean, kvp, latency_ms, output_status"),
+        e.message
+            .contains("known: hu_mean, kvp, latency_ms, output_status"),
         "{e}"
     );
     let plan = PmsPlan::parse(&FULL.replace("\"liver\"", "\"Liver\""), &names).unwrap();
@@ -150,7 +156,10 @@ fn unknown_features_and_labels_are_refused_with_the_known_ones() {
         .validate_labels(&["liver".into(), "tumor".into()])
         .unwrap_err();
     assert_eq!(e.field, "quality[0].label");
-    assert!(e.message.contains("\"Liver\"") && e.message.contains("known: liver, tumor"), "{e}");
+    assert!(
+        e.message.contains("\"Liver\"") && e.message.contains("known: liver, tumor"),
+        "{e}"
+    );
     // No baseline yet: nothing to check the labels against.
     assert!(plan.validate_labels(&[]).is_ok());
 }
