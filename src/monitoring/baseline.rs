@@ -203,6 +203,7 @@ mod tests {
             numeric: [("hu_mean".to_string(), hu)].into(),
             scanner: "GE Revolution".into(),
             content_hash: String::new(),
+            output_status: "ok".into(),
         }
     }
 

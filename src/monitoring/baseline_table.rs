@@ -1,13 +1,14 @@
 //! A reference sample as uploaded (the validation set's feature vectors, CSV or JSON) or as
 //! collected from the first events after go-live, before it is frozen. Column names are
-//! checked against what the model declares: numeric features, the built-in columns, the
-//! `scanner` category, and `dice.<label>` for per-case Dice of the validation set.
+//! checked against what the model declares: numeric features, the built-in numeric and
+//! categorical columns (`scanner`, `scanner_manufacturer`, `scanner_model`, `output_status`),
+//! and `dice.<label>` for per-case Dice of the validation set.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::columns::{CaseObs, DICE_PREFIX, ReviewObs, SCANNER};
+use super::columns::{BUILTIN_CATEGORICAL, CaseObs, DICE_PREFIX, ReviewObs, is_categorical};
 
 /// Why a reference sample was refused; `column` names where, when it is one column.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,7 +44,7 @@ enum Kind {
 }
 
 fn classify(name: &str, numeric: &[String]) -> Result<Kind, TableError> {
-    if name == SCANNER {
+    if is_categorical(name) {
         return Ok(Kind::Categorical);
     }
     if let Some(label) = name.strip_prefix(DICE_PREFIX) {
@@ -62,7 +63,15 @@ fn classify(name: &str, numeric: &[String]) -> Result<Kind, TableError> {
     }
     Err(err(
         Some(name),
-        "not a declared feature, built-in column, scanner or dice.<label>",
+        format!(
+            "not a declared feature, built-in column or dice.<label>; known: {}, dice.<label>",
+            numeric
+                .iter()
+                .map(String::as_str)
+                .chain(BUILTIN_CATEGORICAL)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     ))
 }
 
@@ -199,8 +208,13 @@ impl Table {
             table.numeric.insert(name.clone(), col);
         }
         if !cases.is_empty() {
-            let scanners = cases.iter().map(|c| c.scanner.clone()).collect();
-            table.categorical.insert(SCANNER.to_string(), scanners);
+            for name in BUILTIN_CATEGORICAL {
+                let values = cases
+                    .iter()
+                    .map(|c| c.category(name).unwrap_or_default().to_string())
+                    .collect();
+                table.categorical.insert(name.to_string(), values);
+            }
         }
         for r in reviews {
             for (label, v) in &r.dice {

@@ -1,27 +1,37 @@
 //! Sequential charts on daily points. Each day's point is a standardised mean,
-//! `z = (mean - mu0) / (sd0 / sqrt(n))`, in-control N(0, 1) whatever the day's volume, so the
+//! `z = (mean - mu0) / (sd0 / sqrt(n))` with `mu0` and `sd0` from the frozen reference, so the
 //! chart's design holds for busy and quiet sites alike. Designs come from the plan's target
 //! in-control ARL (in days, so the false-alarm rate per stream-year is 365 / arl0) and the shift
 //! to detect (in SDs of the daily point):
-//! - CUSUM: reference value k = shift / 2 and the decision interval h that reaches ARL0
-//!   exactly (the statistics engine's integral-equation design);
-//! - EWMA: lambda = 0.2 and the limit width L that reaches ARL0 by the Brook-Evans Markov
-//!   chain approximation.
+//! - CUSUM: reference value k = shift / 2 and the decision interval h;
+//! - EWMA: lambda = 0.2 and the asymptotic limit h (Brook-Evans Markov chain for its ARL).
+//!
+//! The reference is a sample, not the truth: its mean's error shifts every point of a day
+//! with n cases by about sqrt(n / m) SDs for a reference of m cases, the same shift day after
+//! day. Limits are therefore designed for the reference actually in force: h is the smallest
+//! limit whose false-alarm rate, averaged over that sampling error, is 1 / arl0
+//! (`stats::arl_estimated`). Designs are cached per (plan chart, n/m, m) bucket; the buckets
+//! round towards the wider limit, so the stated rate is an upper bound.
 //!
 //! The state is carried from run to run; a chart stays crossing while its statistic is
 //! beyond the limit (no reset), so one shift gives one alert, and it decays back by itself.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Chart, Sequential};
-use crate::stats::arl::design_cusum;
+use crate::stats::arl_estimated::{
+    ReferenceError, design_cusum_estimated, expected_over, limit_for_rate,
+};
 use crate::stats::special::norm_cdf;
 
 /// Smoothing weight of the EWMA chart.
 pub const EWMA_LAMBDA: f64 = 0.2;
 
 /// Which way a chart looks for a shift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Both,
@@ -38,36 +48,115 @@ pub struct ChartDesign {
     pub k: f64,
     /// CUSUM decision interval (h) or EWMA asymptotic limit L * sqrt(lambda / (2 - lambda)).
     pub h: f64,
+    /// In-control ARL the limit keeps, averaged over the reference's sampling error.
     pub arl0: f64,
+    /// Reference size the limit was designed for (`None`: parameters taken as known).
+    pub reference_n: Option<f64>,
+    /// Points' size (cases a day) the limit was designed for.
+    pub point_n: Option<f64>,
 }
 
-/// Design the plan's chart for one side.
+impl ChartDesign {
+    /// The design in words, as findings state it.
+    pub fn describe(&self) -> String {
+        let chart = match self.chart {
+            Chart::Cusum => format!("CUSUM k={:.3} h={:.3}", self.k, self.h),
+            Chart::Ewma => format!("EWMA lambda={:.2} limit={:.3}", self.k, self.h),
+        };
+        let basis = match (self.reference_n, self.point_n) {
+            (Some(m), Some(n)) => format!(
+                "limits corrected for an estimated reference ({m:.0} reference cases, \
+                 {n:.0} a day)"
+            ),
+            _ => "limits for known parameters".to_string(),
+        };
+        format!(
+            "{chart}, {basis}: in-control ARL {:.0} days, {:.2} false alarms per stream-year \
+             expected",
+            self.arl0,
+            365.0 / self.arl0
+        )
+    }
+}
+
+/// Design the plan's chart for one side, taking the parameters as known.
 pub fn design(seq: &Sequential, side: Side) -> Result<ChartDesign, String> {
-    match seq.chart {
+    design_for(seq, side, ReferenceError::none())
+}
+
+/// Design the plan's chart for one side and a reference with sampling error `e`.
+pub fn design_for(seq: &Sequential, side: Side, e: ReferenceError) -> Result<ChartDesign, String> {
+    let two_sided = side == Side::Both;
+    let (k, h) = match seq.chart {
         Chart::Cusum => {
             let k = seq.shift_sd / 2.0;
-            let d = design_cusum(k, seq.arl0, seq.shift_sd, side == Side::Both)
-                .map_err(|e| e.to_string())?;
-            Ok(ChartDesign {
-                chart: Chart::Cusum,
-                side,
-                k,
-                h: d.h,
-                arl0: d.arl0,
-            })
+            (k, design_cusum_estimated(k, seq.arl0, two_sided, e))
         }
-        Chart::Ewma => {
-            let l = ewma_width(EWMA_LAMBDA, seq.arl0, side)?;
-            let h = l * (EWMA_LAMBDA / (2.0 - EWMA_LAMBDA)).sqrt();
-            Ok(ChartDesign {
-                chart: Chart::Ewma,
-                side,
-                k: EWMA_LAMBDA,
-                h,
-                arl0: ewma_arl(EWMA_LAMBDA, h, side),
-            })
-        }
+        Chart::Ewma => (
+            EWMA_LAMBDA,
+            limit_for_rate(seq.arl0, |h| {
+                expected_over(e, |c, d| Ok(1.0 / ewma_arl(EWMA_LAMBDA, h / c, side, d)))
+            }),
+        ),
+    };
+    Ok(ChartDesign {
+        chart: seq.chart,
+        side,
+        k,
+        h: h.map_err(|e| e.message)?,
+        arl0: seq.arl0,
+        reference_n: None,
+        point_n: None,
+    })
+}
+
+type DesignKey = (Chart, Side, u64, u64, i64, i64);
+
+fn cache() -> &'static Mutex<HashMap<DesignKey, Result<ChartDesign, String>>> {
+    static CACHE: OnceLock<Mutex<HashMap<DesignKey, Result<ChartDesign, String>>>> =
+        OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The design for a daily point of `n` cases against a reference of `m`: n/m rounded up and m
+/// rounded down on a grid of about 5% (so the limit is never narrower than the exact one),
+/// computed once per process.
+pub fn design_estimated(
+    seq: &Sequential,
+    side: Side,
+    n: usize,
+    m: usize,
+) -> Result<ChartDesign, String> {
+    if m < 2 || n == 0 {
+        return Err(format!("a reference of {m} cannot carry a chart"));
     }
+    let ratio_bucket = ((n as f64 / m as f64).ln() * 20.0).ceil() as i64;
+    let m_bucket = ((m as f64).ln() * 20.0).floor() as i64;
+    let key = (
+        seq.chart,
+        side,
+        seq.arl0.to_bits(),
+        seq.shift_sd.to_bits(),
+        ratio_bucket,
+        m_bucket,
+    );
+    if let Some(found) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let m_grid = (m_bucket as f64 / 20.0).exp().max(2.0);
+    let n_grid = (ratio_bucket as f64 / 20.0).exp() * m_grid;
+    let designed = ReferenceError::of(n_grid.max(1.0), m_grid)
+        .map_err(|e| e.message)
+        .and_then(|e| design_for(seq, side, e))
+        .map(|d| ChartDesign {
+            reference_n: Some(m as f64),
+            point_n: Some(n as f64),
+            ..d
+        });
+    if let Ok(mut c) = cache().lock() {
+        c.insert(key, designed.clone());
+    }
+    designed
 }
 
 /// State of one chart between runs.
@@ -116,9 +205,9 @@ impl ChartState {
     }
 }
 
-/// In-control ARL of an EWMA started at 0 with asymptotic limit `h` (Brook-Evans Markov
-/// chain on 81 states).
-fn ewma_arl(lambda: f64, h: f64, side: Side) -> f64 {
+/// ARL of an EWMA started at 0 with asymptotic limit `h` when the points' mean is `delta`
+/// (Brook-Evans Markov chain on 81 states).
+fn ewma_arl(lambda: f64, h: f64, side: Side, delta: f64) -> f64 {
     let m = 81usize;
     // A lower-sided chart reflects at a generous upper bound instead of signalling there.
     let (lo, hi) = match side {
@@ -133,9 +222,10 @@ fn ewma_arl(lambda: f64, h: f64, side: Side) -> f64 {
         let from = (1.0 - lambda) * centre(i);
         for (j, cell) in row.iter_mut().take(m).enumerate() {
             let (x0, x1) = (lo + j as f64 * w, lo + (j + 1) as f64 * w);
-            let mut p = norm_cdf((x1 - from) / lambda) - norm_cdf((x0 - from) / lambda);
+            let cdf = |x: f64| norm_cdf((x - from) / lambda - delta);
+            let mut p = cdf(x1) - cdf(x0);
             if side == Side::Lower && j == m - 1 {
-                p += 1.0 - norm_cdf((hi - from) / lambda);
+                p += 1.0 - cdf(hi);
             }
             *cell = if i == j { 1.0 - p } else { -p };
         }
@@ -170,25 +260,6 @@ fn solve(mut a: Vec<Vec<f64>>) -> Vec<f64> {
         .collect()
 }
 
-/// Smallest L (to 1e-4) whose EWMA ARL0 reaches `target`.
-fn ewma_width(lambda: f64, target: f64, side: Side) -> Result<f64, String> {
-    let factor = (lambda / (2.0 - lambda)).sqrt();
-    let arl = |l: f64| ewma_arl(lambda, l * factor, side);
-    let (mut lo, mut hi) = (0.5, 6.0);
-    if arl(hi) < target {
-        return Err("EWMA target ARL0 is out of reach".into());
-    }
-    while hi - lo > 1e-4 {
-        let mid = 0.5 * (lo + hi);
-        if arl(mid) < target {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    Ok(hi)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,14 +277,16 @@ mod tests {
         // Two-sided CUSUM, k = 0.5, ARL0 = 370 (Montgomery: h close to 4.77 with 465 ->
         // the usual h = 5 gives ARL0 ~ 465 two-sided/2); check the design reaches its target.
         let d = design(&seq(Chart::Cusum, 370.0), Side::Both).unwrap();
-        assert!((d.arl0 - 370.0).abs() < 1.0, "{d:?}");
+        let arl0 = crate::stats::arl::arl_two_sided(d.k, d.h, 0.0, 0.0).unwrap();
+        assert!((arl0 - 370.0).abs() < 1.0, "{d:?}: {arl0}");
         assert!(d.h > 4.0 && d.h < 5.0, "{d:?}");
     }
 
     #[test]
     fn ewma_width_matches_lucas_saccucci() {
         // Lucas & Saccucci (1990): lambda 0.2, L = 2.962 gives ARL0 = 500 (two-sided).
-        let l = ewma_width(0.2, 500.0, Side::Both).unwrap();
+        let d = design(&seq(Chart::Ewma, 500.0), Side::Both).unwrap();
+        let l = d.h / (0.2f64 / 1.8).sqrt();
         assert!((l - 2.962).abs() < 0.02, "{l}");
     }
 

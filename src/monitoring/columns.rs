@@ -1,6 +1,7 @@
 //! What the monitor sees of each case and each review: the numeric columns (the model's
-//! declared features plus three acquisition and runtime columns every event carries), the
-//! scanner as a categorical column, and the values of the strata it can be split by.
+//! declared features plus the acquisition and runtime columns every event carries), the
+//! built-in categorical columns (scanner, its manufacturer and model, the output status), and
+//! the values of the strata it can be split by.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +9,29 @@ use chrono::NaiveDate;
 
 use super::plan::Stratum;
 
-/// Numeric columns every event carries besides its declared features.
-pub const BUILTIN_NUMERIC: [&str; 3] = ["slice_thickness_mm", "pixel_spacing_mm", "latency_ms"];
+/// Numeric columns events carry besides their declared features (`kvp` when sent).
+pub const BUILTIN_NUMERIC: [&str; 4] = [
+    "slice_thickness_mm",
+    "pixel_spacing_mm",
+    "kvp",
+    "latency_ms",
+];
 
 /// The categorical column `"<manufacturer> <model>"` of the scanner.
 pub const SCANNER: &str = "scanner";
+
+/// Categorical columns every event carries (tested with chi-square, PSI or JS).
+pub const BUILTIN_CATEGORICAL: [&str; 4] = [
+    SCANNER,
+    "scanner_manufacturer",
+    "scanner_model",
+    "output_status",
+];
+
+/// Whether a column is one of the built-in categorical columns.
+pub fn is_categorical(name: &str) -> bool {
+    BUILTIN_CATEGORICAL.contains(&name)
+}
 
 /// The stratum holding every case.
 pub const ALL: &str = "all";
@@ -24,7 +43,7 @@ pub const DICE_PREFIX: &str = "dice.";
 pub fn monitorable(declared: &[String]) -> Vec<String> {
     let mut names: Vec<String> = declared.to_vec();
     names.extend(BUILTIN_NUMERIC.iter().map(|s| s.to_string()));
-    names.push(SCANNER.to_string());
+    names.extend(BUILTIN_CATEGORICAL.iter().map(|s| s.to_string()));
     names.sort();
     names.dedup();
     names
@@ -88,6 +107,21 @@ pub struct CaseObs {
     pub scanner: String,
     /// The stored content hash: what the data fingerprint of a finding is built from.
     pub content_hash: String,
+    /// `ok` or `failed`.
+    pub output_status: String,
+}
+
+impl CaseObs {
+    /// The value of a built-in categorical column; `None` for any other name.
+    pub fn category(&self, name: &str) -> Option<&str> {
+        match name {
+            SCANNER => Some(&self.scanner),
+            "scanner_manufacturer" => Some(&self.strata.manufacturer),
+            "scanner_model" => Some(&self.strata.scanner_model),
+            "output_status" => Some(&self.output_status),
+            _ => None,
+        }
+    }
 }
 
 /// One clinician review as the monitor reads it (with the strata of its event).
@@ -179,9 +213,13 @@ mod tests {
             cols,
             [
                 "hu_mean",
+                "kvp",
                 "latency_ms",
+                "output_status",
                 "pixel_spacing_mm",
                 "scanner",
+                "scanner_manufacturer",
+                "scanner_model",
                 "slice_thickness_mm"
             ]
         );

@@ -7,6 +7,8 @@
 //! - `drift:<feature>`: the daily-mean chart, or drift in the last tumbling window (KS or
 //!   chi-square after BH across the window's family, or a distance beyond its threshold).
 //!   Tumbling windows do not overlap, so the false-alarm rate of the tests is calculable.
+//! - `constant:<feature>`: a feature constant in the baseline, any value away from it (no
+//!   chart, no window test: its spread is none).
 //! - `mean_dice:<label>`: the lower-sided daily chart of mean Dice, or the 95% interval of the
 //!   last rolling window lying wholly below the plan's limit.
 //! - `below_floor:<label>`, `edit_rate`, `rejection_rate`: the Wilson interval of the last
@@ -18,8 +20,9 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
-use super::charts::{ChartDesign, ChartState, Side, design};
-use super::columns::{CaseObs, ReviewObs, SCANNER, split};
+use super::charts::{ChartState, Side, design, design_estimated};
+use super::columns::{CaseObs, ReviewObs, StratumData, is_categorical, split};
+use super::constant::{constant_finding, constant_of};
 use super::findings::{Finding, FindingStatus, WindowKind, fingerprint};
 use super::plan::{PmsPlan, QualityIndicator, Severity};
 use super::window_tests::{WindowInput, drift_findings, monitored_features, quality_findings};
@@ -59,22 +62,19 @@ pub struct StreamSignal {
     pub summary: String,
 }
 
-/// A plan and a baseline, with their charts designed.
+/// A plan and a baseline. Each chart point gets the limits designed for its own size against
+/// the size of the reference it is compared with (see `charts`).
 pub struct Monitor<'a> {
     pub plan: &'a PmsPlan,
     pub baseline: &'a Baseline,
-    feature_chart: ChartDesign,
-    dice_chart: ChartDesign,
 }
 
 impl<'a> Monitor<'a> {
+    /// Refuses a plan whose chart cannot be designed even with known parameters.
     pub fn new(plan: &'a PmsPlan, baseline: &'a Baseline) -> Result<Self, String> {
-        Ok(Self {
-            plan,
-            baseline,
-            feature_chart: design(&plan.sequential, Side::Both)?,
-            dice_chart: design(&plan.sequential, Side::Lower)?,
-        })
+        design(&plan.sequential, Side::Both)?;
+        design(&plan.sequential, Side::Lower)?;
+        Ok(Self { plan, baseline })
     }
 
     /// Whether a tumbling window ends where `day_end` (exclusive) is.
@@ -97,67 +97,93 @@ impl<'a> Monitor<'a> {
             cases.iter().copied(),
             reviews.iter().copied(),
         ) {
-            let reference = self.baseline.for_stratum(&stratum);
-            for f in monitored_features(self.plan, &reference.features) {
-                let Some(ColumnReference::Numeric(r)) = reference
-                    .features
-                    .columns
-                    .iter()
-                    .find(|c| c.name == f.name && f.name != SCANNER)
-                    .map(|c| &c.reference)
-                else {
-                    continue;
-                };
-                let values: Vec<f64> = data
-                    .cases
-                    .iter()
-                    .filter_map(|c| c.numeric.get(&f.name).copied())
-                    .filter(|v| !v.is_nan())
-                    .collect();
-                let hashes = data.cases.iter().map(|c| c.content_hash.as_str());
-                let point = Point {
-                    mean0: r.mean,
-                    sd0: r.std,
-                    design: &self.feature_chart,
-                };
-                out.extend(self.chart_point(
-                    state,
-                    &stratum,
-                    window,
-                    format!("drift:{}", f.name),
-                    &values,
-                    point,
-                    hashes,
-                ));
+            out.extend(self.feature_points(state, &stratum, window, &data));
+            out.extend(self.dice_points(state, &stratum, window, &data));
+        }
+        out
+    }
+
+    /// A chart point per monitored numeric feature; a feature constant in the baseline is
+    /// watched for any change instead (`constant`).
+    fn feature_points(
+        &self,
+        state: &mut MonitorState,
+        stratum: &str,
+        window: (WindowKind, NaiveDate, NaiveDate),
+        data: &StratumData<'_>,
+    ) -> Vec<Finding> {
+        let reference = self.baseline.for_stratum(stratum);
+        let mut out = Vec::new();
+        for f in monitored_features(self.plan, &reference.features) {
+            let Some(ColumnReference::Numeric(r)) = reference
+                .features
+                .columns
+                .iter()
+                .find(|c| c.name == f.name && !is_categorical(&f.name))
+                .map(|c| &c.reference)
+            else {
+                continue;
+            };
+            let values: Vec<f64> = data
+                .cases
+                .iter()
+                .filter_map(|c| c.numeric.get(&f.name).copied())
+                .filter(|v| !v.is_nan())
+                .collect();
+            let hashes = data.cases.iter().map(|c| c.content_hash.as_str());
+            if let Some(constant) = constant_of(r) {
+                let at = (stratum, window.1, f.name.as_str());
+                let found = constant_finding(constant, at, &values, hashes);
+                if let Some(found) = found {
+                    let s = state.entry(key(stratum, &found.rule)).or_default();
+                    s.chart_crossing = found.status == FindingStatus::Signal;
+                    out.push(found);
+                }
+                continue;
             }
-            for q in &self.plan.quality {
-                let QualityIndicator::MeanDice { label, .. } = q else {
-                    continue;
-                };
-                let Some(r) = reference.quality.get(label) else {
-                    continue;
-                };
-                let values: Vec<f64> = data
-                    .reviews
-                    .iter()
-                    .filter_map(|v| v.dice.get(label).copied())
-                    .collect();
-                let hashes = data.reviews.iter().map(|c| c.content_hash.as_str());
-                let point = Point {
-                    mean0: r.mean,
-                    sd0: r.sd,
-                    design: &self.dice_chart,
-                };
-                out.extend(self.chart_point(
-                    state,
-                    &stratum,
-                    window,
-                    format!("mean_dice:{label}"),
-                    &values,
-                    point,
-                    hashes,
-                ));
-            }
+            let point = Point {
+                mean0: r.mean,
+                sd0: r.std,
+                reference_n: r.sorted.len(),
+                side: Side::Both,
+            };
+            let rule = format!("drift:{}", f.name);
+            out.extend(self.chart_point(state, stratum, window, rule, &values, point, hashes));
+        }
+        out
+    }
+
+    /// A lower-sided chart point per mean-Dice indicator.
+    fn dice_points(
+        &self,
+        state: &mut MonitorState,
+        stratum: &str,
+        window: (WindowKind, NaiveDate, NaiveDate),
+        data: &StratumData<'_>,
+    ) -> Vec<Finding> {
+        let reference = self.baseline.for_stratum(stratum);
+        let mut out = Vec::new();
+        for q in &self.plan.quality {
+            let QualityIndicator::MeanDice { label, .. } = q else {
+                continue;
+            };
+            let Some(r) = reference.quality.get(label) else {
+                continue;
+            };
+            let values: Vec<f64> = data
+                .reviews
+                .iter()
+                .filter_map(|v| v.dice.get(label).copied())
+                .collect();
+            let hashes = data.reviews.iter().map(|c| c.content_hash.as_str());
+            let point = Point {
+                mean0: r.mean,
+                sd0: r.sd,
+                reference_n: r.n as usize,
+                side: Side::Lower,
+            };
+            let rule = format!("mean_dice:{label}");
+            out.extend(self.chart_point(state, stratum, window, rule, &values, point, hashes));
         }
         out
     }
@@ -170,7 +196,7 @@ impl<'a> Monitor<'a> {
         window: (WindowKind, NaiveDate, NaiveDate),
         rule: String,
         values: &[f64],
-        point: Point<'_>,
+        point: Point,
         hashes: impl Iterator<Item = &'h str>,
     ) -> Option<Finding> {
         if values.len() < MIN_DAILY || point.sd0.is_nan() || point.sd0 <= 0.0 {
@@ -178,11 +204,7 @@ impl<'a> Monitor<'a> {
         }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
-        let z = (mean - point.mean0) / (point.sd0 / n.sqrt());
-        let s = state.entry(key(stratum, &rule)).or_default();
-        let (chart, stat, crossing) = s.chart.unwrap_or_default().step(point.design, z);
-        (s.chart, s.chart_crossing) = (Some(chart), crossing);
-        let method = format!("{:?}", point.design.chart).to_lowercase();
+        let method = format!("{:?}", self.plan.sequential.chart).to_lowercase();
         let mut f = Finding::new(
             stratum,
             window,
@@ -191,7 +213,21 @@ impl<'a> Monitor<'a> {
             values.len() as u64,
             fingerprint(hashes),
         );
-        (f.statistic, f.estimate, f.limit) = (Some(stat), Some(mean), Some(point.design.h));
+        let design = match design_estimated(
+            &self.plan.sequential,
+            point.side,
+            values.len(),
+            point.reference_n,
+        ) {
+            Ok(d) => d,
+            Err(why) => return Some(f.insufficient(why)),
+        };
+        let z = (mean - point.mean0) / (point.sd0 / n.sqrt());
+        let s = state.entry(key(stratum, &f.rule)).or_default();
+        let (chart, stat, crossing) = s.chart.unwrap_or_default().step(&design, z);
+        (s.chart, s.chart_crossing) = (Some(chart), crossing);
+        (f.statistic, f.estimate, f.limit) = (Some(stat), Some(mean), Some(design.h));
+        f.note = Some(design.describe());
         f.status = if crossing {
             FindingStatus::Signal
         } else {
@@ -288,10 +324,12 @@ impl<'a> Monitor<'a> {
     }
 }
 
-struct Point<'d> {
+struct Point {
     mean0: f64,
     sd0: f64,
-    design: &'d ChartDesign,
+    /// Size of the reference `mean0` and `sd0` were estimated from.
+    reference_n: usize,
+    side: Side,
 }
 
 /// Severity by rule: quality losses are high, distribution drift medium.
@@ -305,6 +343,7 @@ pub fn severity_of(rule: &str) -> Severity {
 fn title_of(rule: &str, stratum: &str) -> String {
     let what = match rule.split_once(':') {
         Some(("drift", f)) => format!("Data drift in {f}"),
+        Some(("constant", f)) => format!("{f} changed from its constant baseline value"),
         Some(("mean_dice", l)) => format!("Mean Dice of {l} below its acceptance limit"),
         Some(("below_floor", l)) => format!("Too many {l} cases below the Dice floor"),
         _ if rule == "edit_rate" => "Edit rate above its limit".to_string(),

@@ -53,6 +53,7 @@ fn day_data(
             numeric: BTreeMap::from([("hu_mean".to_string(), normal(rng, 50.0 + shift, 10.0))]),
             scanner: "GE Revolution".into(),
             content_hash: format!("{day}-{site}-{i}"),
+            output_status: "ok".into(),
         })
         .collect();
     let reviews = (0..n / 5)
@@ -149,4 +150,92 @@ fn a_day_below_the_minimum_adds_no_chart_point() {
     let (c, r): (Vec<&CaseObs>, Vec<&ReviewObs>) = (c.iter().collect(), r.iter().collect());
     assert!(monitor.day(&mut state, day, &c, &r).is_empty());
     assert!(state.is_empty());
+}
+
+#[test]
+fn chart_limits_are_widened_for_the_reference_size_and_say_so() {
+    let plan = PmsPlan::parse(PLAN, &["hu_mean".into()]).unwrap();
+    let b = baseline();
+    let monitor = Monitor::new(&plan, &b).unwrap();
+    let mut state = MonitorState::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let (c, r) = day_data(day, "a", 100, 0.0, &mut rng);
+    let (c, r): (Vec<&CaseObs>, Vec<&ReviewObs>) = (c.iter().collect(), r.iter().collect());
+    let findings = monitor.day(&mut state, day, &c, &r);
+    let point = findings
+        .iter()
+        .find(|f| f.stratum == "site=a" && f.rule == "drift:hu_mean")
+        .unwrap();
+    let known = design(&plan.sequential, Side::Both).unwrap();
+    assert!(point.limit.unwrap() > known.h, "{point:?} vs {known:?}");
+    let note = point.note.as_deref().unwrap();
+    assert!(
+        note.contains("estimated reference (2000 reference cases, 100 a day)")
+            && note.contains("0.18 false alarms per stream-year"),
+        "{note}"
+    );
+}
+
+#[test]
+fn a_constant_feature_gets_no_chart_and_its_change_is_caught_on_the_first_day() {
+    let plan_text = PLAN.replace(
+        "name = \"hu_mean\"\n",
+        "name = \"hu_mean\"\n[[features]]\nname = \"slice_thickness_mm\"\n",
+    );
+    let names = ["hu_mean".into(), "slice_thickness_mm".into()];
+    let plan = PmsPlan::parse(&plan_text, &names).unwrap();
+    let mut b = baseline();
+    let mut t = Table::default();
+    t.numeric
+        .insert("slice_thickness_mm".into(), vec![1.25; 2000]);
+    t.rows = 2000;
+    let constant = from_upload(t).unwrap().pooled.features.columns.remove(0);
+    b.pooled.features.columns.push(constant);
+    let monitor = Monitor::new(&plan, &b).unwrap();
+    let mut state = MonitorState::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let mut week = Vec::new();
+    let mut seen = Vec::new();
+    for (d, thickness) in [1.25, 1.25, 0.625].into_iter().enumerate() {
+        let day = start + Duration::days(d as i64);
+        let (mut c, _) = day_data(day, "a", 60, 0.0, &mut rng);
+        for case in &mut c {
+            case.numeric.insert("slice_thickness_mm".into(), thickness);
+        }
+        let refs: Vec<&CaseObs> = c.iter().collect();
+        let findings = monitor.day(&mut state, day, &refs, &[]);
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.rule == "drift:slice_thickness_mm")
+        );
+        let f = findings
+            .iter()
+            .find(|f| f.stratum == "site=a" && f.rule == "constant:slice_thickness_mm")
+            .unwrap()
+            .clone();
+        let crossing = monitor
+            .signals(&state, &findings)
+            .iter()
+            .any(|s| s.stratum == "site=a" && s.rule == f.rule && s.crossing);
+        seen.push((f.status, crossing, f.note));
+        week.extend(c);
+    }
+    assert_eq!(seen[1], (FindingStatus::Ok, false, None));
+    assert_eq!(
+        seen[2],
+        (
+            FindingStatus::Signal,
+            true,
+            Some("value changed from 1.25 to 0.625 (60 of 60 cases)".into())
+        )
+    );
+    // No KS test on the constant column when the window closes either.
+    let refs: Vec<&CaseObs> = week.iter().collect();
+    let end = start + Duration::days(7);
+    let tests = monitor.windows(&mut state, end, (&refs, &[]), (&refs, &[]));
+    assert!(tests.iter().any(|f| f.rule == "drift:hu_mean"));
+    assert!(!tests.iter().any(|f| f.rule.ends_with("slice_thickness_mm")));
 }

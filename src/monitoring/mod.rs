@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod baseline_table;
 pub mod charts;
 pub mod columns;
+pub mod constant;
 pub mod evaluator;
 pub mod findings;
 pub mod plan;

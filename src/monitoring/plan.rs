@@ -102,15 +102,40 @@ impl DriftTest {
     }
 }
 
-/// One monitored feature.
+/// One monitored feature. Without a `test`, a numeric column gets KS and a categorical one
+/// (scanner, scanner_manufacturer, scanner_model, output_status) chi-square.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "FeatureText")]
 pub struct MonitoredFeature {
     pub name: String,
-    #[serde(default)]
     pub test: DriftTest,
-    #[serde(default)]
     pub threshold: Option<f64>,
+}
+
+/// A monitored feature as written in the plan.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeatureText {
+    name: String,
+    #[serde(default)]
+    test: Option<DriftTest>,
+    #[serde(default)]
+    threshold: Option<f64>,
+}
+
+impl From<FeatureText> for MonitoredFeature {
+    fn from(t: FeatureText) -> Self {
+        let fitting = if super::columns::is_categorical(&t.name) {
+            DriftTest::Chi2
+        } else {
+            DriftTest::Ks
+        };
+        Self {
+            test: t.test.unwrap_or(fitting),
+            name: t.name,
+            threshold: t.threshold,
+        }
+    }
 }
 
 /// A quality indicator computed from clinician reviews.
@@ -157,7 +182,7 @@ impl Default for Sequential {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Chart {
     Cusum,
@@ -272,22 +297,29 @@ impl PmsPlan {
             let at = format!("features[{i}]");
             if !declared.contains(&f.name) {
                 return Err(err(
-                    at,
-                    format!("feature {:?} is not declared by the model", f.name),
+                    format!("{at}.name"),
+                    format!(
+                        "feature {:?} is not a column of the model; known: {}",
+                        f.name,
+                        declared.join(", ")
+                    ),
                 ));
             }
             if !seen.insert(&f.name) {
                 return Err(err(at, format!("feature {:?} is listed twice", f.name)));
             }
-            let categorical = f.name == super::columns::SCANNER;
-            match (categorical, f.test) {
+            match (super::columns::is_categorical(&f.name), f.test) {
                 (true, DriftTest::Ks | DriftTest::Wasserstein) => {
-                    return Err(err(at, "scanner is categorical: use chi2, psi or js"));
+                    return Err(err(
+                        at,
+                        format!("{} is categorical: use chi2, psi or js", f.name),
+                    ));
                 }
                 (false, DriftTest::Chi2) => {
                     return Err(err(
                         at,
-                        "chi2 is for the categorical scanner column: use ks",
+                        "chi2 is for categorical columns (scanner, scanner_manufacturer, \
+                         scanner_model, output_status): use ks",
                     ));
                 }
                 _ => {}
@@ -302,6 +334,31 @@ impl PmsPlan {
                     ));
                 }
                 (false, None) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Check the Dice labels the quality indicators name against the labels the model's
+    /// baselines hold (`known`); with no baseline yet there is nothing to check against.
+    pub fn validate_labels(&self, known: &[String]) -> Result<(), PlanError> {
+        if known.is_empty() {
+            return Ok(());
+        }
+        for (i, q) in self.quality.iter().enumerate() {
+            let label = match q {
+                QualityIndicator::MeanDice { label, .. }
+                | QualityIndicator::BelowFloor { label, .. } => label,
+                _ => continue,
+            };
+            if !known.contains(label) {
+                return Err(err(
+                    format!("quality[{i}].label"),
+                    format!(
+                        "Dice label {label:?} is not in the model's baseline; known: {}",
+                        known.join(", ")
+                    ),
+                ));
             }
         }
         Ok(())

@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 
 use super::baseline::StratumReference;
-use super::columns::{SCANNER, StratumData, numeric_column};
+use super::columns::{StratumData, is_categorical, numeric_column};
+use super::constant::constant_of;
 use super::findings::{Finding, FindingStatus, WindowKind, fingerprint};
 use super::plan::{DriftTest, MonitoredFeature, PmsPlan, QualityIndicator};
 use crate::stats::column_drift::{
@@ -88,13 +89,20 @@ pub fn drift_findings(plan: &PmsPlan, input: &WindowInput<'_, '_>) -> Vec<Findin
     let enough = cases.len() >= plan.windows.min_samples as usize;
     let numeric: Vec<(String, Vec<f64>)> = features
         .iter()
-        .filter(|f| f.name != SCANNER)
+        .filter(|f| !is_categorical(&f.name))
         .map(|f| (f.name.clone(), numeric_column(cases, &f.name)))
         .collect();
-    let scanners: Vec<&str> = cases.iter().map(|c| c.scanner.as_str()).collect();
+    let categorical: Vec<(String, Vec<&str>)> = features
+        .iter()
+        .filter(|f| is_categorical(&f.name))
+        .map(|f| {
+            let values = cases.iter().filter_map(|c| c.category(&f.name)).collect();
+            (f.name.clone(), values)
+        })
+        .collect();
     let column = |name: &str| -> Option<ColumnValues<'_>> {
-        if name == SCANNER {
-            return Some(ColumnValues::Categorical(&scanners));
+        if let Some((_, v)) = categorical.iter().find(|(n, _)| n == name) {
+            return Some(ColumnValues::Categorical(v));
         }
         let v = &numeric.iter().find(|(n, _)| n == name)?.1;
         v.iter()
@@ -112,6 +120,12 @@ pub fn drift_findings(plan: &PmsPlan, input: &WindowInput<'_, '_>) -> Vec<Findin
             .columns
             .iter()
             .find(|c| c.name == f.name);
+        // A column constant in the baseline is watched day by day for any change instead.
+        if let Some(ColumnReference::Numeric(r)) = reference.map(|c| &c.reference)
+            && constant_of(r).is_some()
+        {
+            continue;
+        }
         let why = match (enough, reference, column(&f.name)) {
             (false, ..) => Some(format!(
                 "{n} cases, the plan needs {}",

@@ -8,6 +8,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::admin::Actor;
+use super::evaluation::{EvaluationError, request_evaluation};
 use crate::domain::audit::AuditDraft;
 use crate::domain::model::ModelVersion;
 use crate::monitoring::baseline::{Baseline, FreezeError, from_history, from_upload};
@@ -95,7 +96,27 @@ fn store_baseline(
             .to_string(),
     };
     store.insert_baseline(&stored, &audit)?;
+    queue_evaluation_after_freeze(store, actor, &model.name, now)?;
     Ok(stored)
+}
+
+/// A daily evaluation that ran before this baseline had nothing to compare with and left its
+/// days unevaluated; queue one now so they are evaluated against the new baseline at once,
+/// not at the next day's schedule. A model without a plan has nothing to evaluate yet.
+fn queue_evaluation_after_freeze(
+    store: &dyn Store,
+    actor: &Actor,
+    model: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BaselineError> {
+    if store.plans(model)?.is_empty() {
+        return Ok(());
+    }
+    match request_evaluation(store, actor, model, None, "baseline", now) {
+        Ok(_) => Ok(()),
+        Err(EvaluationError::Store(e)) => Err(e.into()),
+        Err(e) => Err(BaselineError::BadRequest(e.to_string())),
+    }
 }
 
 /// Freeze an uploaded reference sample as the baseline of `name@version`.

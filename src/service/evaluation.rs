@@ -90,8 +90,16 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
         if store.plans(&name)?.is_empty() {
             continue;
         }
-        let last = store.evaluations(Some(&name), 1)?;
-        if last.first().is_some_and(|j| j.as_of >= today) {
+        // Today is done when a recent job covers it, unless that job found no baseline and
+        // one has been frozen since (jobs queued in the same instant come in either order).
+        let mut covered = false;
+        for j in store.evaluations(Some(&name), 5)? {
+            if j.as_of >= today && !waited_for_a_baseline_now_frozen(store, &j)? {
+                covered = true;
+                break;
+            }
+        }
+        if covered {
             continue;
         }
         let actor = Actor("vigil:schedule".into());
@@ -102,6 +110,30 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
         }
     }
     Ok(queued)
+}
+
+/// Whether a finished job skipped a model version for want of a baseline that is in force
+/// now: then the day it covered is not done, and the schedule runs it again.
+fn waited_for_a_baseline_now_frozen(
+    store: &dyn Store,
+    job: &EvaluationJob,
+) -> Result<bool, StoreError> {
+    let Some(summary) = job
+        .summary
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    else {
+        return Ok(false);
+    };
+    let versions = summary["versions"].as_array().cloned().unwrap_or_default();
+    for v in versions.iter().filter(|v| v["status"] == "no_baseline") {
+        if let Some(id) = v["model_id"].as_str()
+            && store.latest_baseline(id)?.is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Claim and run queued evaluations in this process until none is left (or another runner

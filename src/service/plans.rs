@@ -43,6 +43,18 @@ fn declared_features(store: &dyn ModelStore, model: &str) -> Result<Vec<String>,
     Ok(crate::monitoring::columns::monitorable(&names))
 }
 
+/// Dice labels the baselines in force of `model`'s versions hold (pooled or per stratum).
+fn known_labels(store: &dyn Store, model: &str) -> Result<Vec<String>, StoreError> {
+    let mut labels = std::collections::BTreeSet::new();
+    for version in store.list_models()?.into_iter().filter(|m| m.name == model) {
+        if let Some((_, b)) = super::baselines::baseline_in_force(store, &version.id)? {
+            let strata = std::iter::once(&b.pooled).chain(b.by_stratum.values());
+            labels.extend(strata.flat_map(|r| r.quality.keys().cloned()));
+        }
+    }
+    Ok(labels.into_iter().collect())
+}
+
 /// Validate and append a new plan version; returns the stored version.
 pub fn set_plan(
     store: &dyn Store,
@@ -53,6 +65,7 @@ pub fn set_plan(
 ) -> Result<StoredPlan, PlanServiceError> {
     let declared = declared_features(store, model)?;
     let plan = PmsPlan::parse(text, &declared)?;
+    plan.validate_labels(&known_labels(store, model)?)?;
     if plan.model != model {
         return Err(PlanServiceError::WrongModel {
             expected: model.into(),

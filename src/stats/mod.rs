@@ -9,6 +9,7 @@
 
 pub mod alternative;
 pub mod arl;
+pub mod arl_estimated;
 pub mod binning;
 pub mod bootstrap;
 pub mod chi2;

@@ -27,6 +27,7 @@ mod masks;
 mod migrations;
 mod migrations_jobs;
 mod monitoring;
+mod monitoring_baseline;
 mod monitoring_support;
 mod ops;
 mod plans;

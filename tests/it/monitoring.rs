@@ -265,7 +265,8 @@ async fn the_schedule_queues_one_evaluation_per_model_and_day() {
         // No plan: nothing to schedule.
         assert_eq!(schedule_due(store, test_now()).unwrap(), 0);
         set_up_plan_and_baseline(&app).await;
-        assert_eq!(schedule_due(store, test_now()).unwrap(), 1);
+        // Storing the baseline queued today's evaluation already.
+        assert_eq!(schedule_due(store, test_now()).unwrap(), 0);
         assert_eq!(
             schedule_due(store, test_now() + Duration::hours(3)).unwrap(),
             0
@@ -281,7 +282,7 @@ async fn the_schedule_queues_one_evaluation_per_model_and_day() {
         let jobs = run_queued(&env).unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].status, "done", "{:?}", jobs[0].error);
-        assert_eq!(jobs[0].trigger, "schedule");
+        assert_eq!(jobs[0].trigger, "baseline");
         assert_eq!(
             schedule_due(store, test_now() + Duration::hours(6)).unwrap(),
             0
@@ -291,6 +292,11 @@ async fn the_schedule_queues_one_evaluation_per_model_and_day() {
             1,
             "{}",
             db.label
+        );
+        assert_eq!(
+            schedule_due(store, test_now() + Duration::days(1) + Duration::hours(1)).unwrap(),
+            0,
+            "one a day"
         );
         assert_eq!(clock.now(), test_now());
     }

@@ -92,7 +92,7 @@ fn invalid_plans_name_the_field() {
     let cases = [
         (
             FULL.replace("name = \"hu_mean\"", "name = \"hu_max\""),
-            "features[0]",
+            "features[0].name",
         ),
         (FULL.replace("threshold = 0.2\n", ""), "features[1]"),
         (FULL.replace("fdr_q = 0.05", "fdr_q = 1.5"), "windows.fdr_q"),
@@ -115,4 +115,51 @@ fn invalid_plans_name_the_field() {
         let e = PmsPlan::parse(&text, &declared()).unwrap_err();
         assert_eq!(e.field, field, "{e}");
     }
+}
+
+#[test]
+fn built_in_columns_get_the_test_that_fits_their_type() {
+    let names = crate::monitoring::columns::monitorable(&declared());
+    let text = "model = \"liver-seg\"\n\
+        [[features]]\nname = \"scanner_model\"\n\
+        [[features]]\nname = \"output_status\"\n\
+        [[features]]\nname = \"kvp\"\n\
+        [[features]]\nname = \"scanner_manufacturer\"\ntest = \"psi\"\nthreshold = 0.2\n";
+    let plan = PmsPlan::parse(text, &names).unwrap();
+    let tests: Vec<DriftTest> = plan.features.iter().map(|f| f.test).collect();
+    assert_eq!(
+        tests,
+        [
+            DriftTest::Chi2,
+            DriftTest::Chi2,
+            DriftTest::Ks,
+            DriftTest::Psi
+        ]
+    );
+    let ks = "model = \"liver-seg\"\n[[features]]\nname = \"output_status\"\ntest = \"ks\"\n";
+    let e = PmsPlan::parse(ks, &names).unwrap_err();
+    assert!(e.message.contains("output_status is categorical"), "{e}");
+}
+
+#[test]
+fn unknown_features_and_labels_are_refused_with_the_known_ones() {
+    let names = crate::monitoring::columns::monitorable(&declared());
+    let e = PmsPlan::parse(&FULL.replace("\"hu_mean\"", "\"hu_max\""), &names).unwrap_err();
+    assert_eq!(e.field, "features[0].name");
+    assert!(
+        e.message
+            .contains("known: hu_mean, kvp, latency_ms, output_status"),
+        "{e}"
+    );
+    let plan = PmsPlan::parse(&FULL.replace("\"liver\"", "\"Liver\""), &names).unwrap();
+    let e = plan
+        .validate_labels(&["liver".into(), "tumor".into()])
+        .unwrap_err();
+    assert_eq!(e.field, "quality[0].label");
+    assert!(
+        e.message.contains("\"Liver\"") && e.message.contains("known: liver, tumor"),
+        "{e}"
+    );
+    // No baseline yet: nothing to check the labels against.
+    assert!(plan.validate_labels(&[]).is_ok());
 }

@@ -41,6 +41,8 @@ type CaseRow = (
     String,
     String,
     String,
+    Option<f64>,
+    String,
 );
 
 type ReviewRow = (
@@ -92,12 +94,16 @@ fn to_case(r: CaseRow) -> CaseObs {
     numeric.insert("slice_thickness_mm".into(), r.7);
     numeric.insert("pixel_spacing_mm".into(), r.8);
     numeric.insert("latency_ms".into(), r.9);
+    if let Some(kvp) = r.13 {
+        numeric.insert("kvp".into(), kvp);
+    }
     CaseObs {
         day: r.0.date(),
         scanner: format!("{} {}", r.2, r.3),
         strata: strata(r.1, r.2, r.3, r.4, r.5, r.6),
         numeric,
         content_hash: r.12,
+        output_status: r.14,
     }
 }
 
@@ -213,6 +219,8 @@ impl DieselStore {
                     events::input_features,
                     events::output_features,
                     events::content_hash,
+                    events::kvp,
+                    events::output_status,
                 ))
                 .into_boxed();
             if let Some((from, to)) = range {
