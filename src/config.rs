@@ -373,7 +373,10 @@ impl Settings {
         let positive = [
             ("pool_size", self.pool_size as usize),
             ("db_connect_timeout_s", self.db_connect_timeout_s as usize),
-            ("db_statement_timeout_ms", self.db_statement_timeout_ms as usize),
+            (
+                "db_statement_timeout_ms",
+                self.db_statement_timeout_ms as usize,
+            ),
             ("db_pool_timeout_ms", self.db_pool_timeout_ms as usize),
             ("max_batch_items", self.max_batch_items),
             ("max_body_bytes", self.max_body_bytes),

@@ -18,6 +18,9 @@ const NO_DATABASE: &[&str] = &["/healthz", "/api/v1/openapi.json"];
 
 /// Complete the generated document in place.
 pub fn complete(doc: &mut Value) {
+    if let Some(upload) = doc.pointer_mut("/components/schemas/RleUpload") {
+        merge_all_of(upload);
+    }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -101,7 +104,8 @@ fn document_errors(path: &str, method: &str, op: &mut Map<String, Value>) {
         .or_insert_with(|| json!({}))
         .as_object_mut();
     let Some(responses) = responses else { return };
-    let error_body = json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
+    let error_body =
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
     for (status, description) in statuses {
         let entry = responses
             .entry(status.to_string())
@@ -116,6 +120,33 @@ fn document_errors(path: &str, method: &str, op: &mut Map<String, Value>) {
         {
             entry["description"] = json!(description);
         }
+    }
+}
+
+/// `#[serde(flatten)]` comes out as `allOf` of two closed objects, which no body satisfies
+/// (each part refuses the other's keys): merge them into one closed object.
+fn merge_all_of(schema: &mut Value) {
+    let Some(parts) = schema.get("allOf").and_then(Value::as_array).cloned() else {
+        return;
+    };
+    let (mut properties, mut required) = (Map::new(), Vec::new());
+    for part in &parts {
+        if let Some(p) = part.get("properties").and_then(Value::as_object) {
+            properties.extend(p.clone());
+        }
+        if let Some(r) = part.get("required").and_then(Value::as_array) {
+            required.extend(r.iter().cloned());
+        }
+    }
+    let description = schema.get("description").cloned();
+    *schema = json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+    if let Some(d) = description {
+        schema["description"] = d;
     }
 }
 
@@ -161,5 +192,19 @@ mod tests {
             assert!(op["responses"][status].is_object(), "{status} missing");
         }
         assert!(op["responses"]["413"].is_null(), "no body, no 413");
+    }
+
+    #[test]
+    fn flattened_closed_objects_merge_into_one_satisfiable_object() {
+        let mut doc = json!({"components": {"schemas": {"RleUpload": {"allOf": [
+            {"type": "object", "properties": {"label": {}}, "additionalProperties": false},
+            {"type": "object", "properties": {"prediction": {}}, "required": ["prediction"],
+             "additionalProperties": false}
+        ]}}}});
+        complete(&mut doc);
+        let merged = &doc["components"]["schemas"]["RleUpload"];
+        assert!(merged["allOf"].is_null());
+        assert!(merged["properties"]["label"].is_object());
+        assert_eq!(merged["required"], json!(["prediction"]));
     }
 }

@@ -94,7 +94,11 @@ fn find_control(value: &Value, path: &str) -> Option<String> {
             .find_map(|(i, v)| find_control(v, &format!("{path}[{i}]"))),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             if k.chars().any(is_refused_in_body) {
-                return Some(if path.is_empty() { "body".into() } else { path.into() });
+                return Some(if path.is_empty() {
+                    "body".into()
+                } else {
+                    path.into()
+                });
             }
             let child = if path.is_empty() {
                 k.clone()

@@ -27,7 +27,12 @@ async fn control_characters_are_refused_alike_on_both_backends() {
     for db in databases() {
         let app = spawn_app(&db).await;
         let (s, body) = get_status(&app, "/api/v1/counts?site=site%00a").await;
-        assert_eq!((s, first_path(&body)), (422, "site"), "{}: {body}", db.label);
+        assert_eq!(
+            (s, first_path(&body)),
+            (422, "site"),
+            "{}: {body}",
+            db.label
+        );
         let (s, body) = get_status(&app, "/api/v1/alerts/ab%00cd").await;
         assert!(s == 422 || s == 404, "{}: path id: {s} {body}", db.label);
         assert!(body["code"].as_str().is_some(), "an error body: {body}");
@@ -35,11 +40,20 @@ async fn control_characters_are_refused_alike_on_both_backends() {
         assert_eq!(s, 404, "{}: malformed id: {body}", db.label);
         let site = json!({"id": "site-x", "name": "Klinik\u{0}Nord", "country": "DE"});
         let (s, body) = app.post("/api/v1/sites", &app.admin, &site).await;
-        assert_eq!((s, first_path(&body)), (422, "name"), "{}: {body}", db.label);
+        assert_eq!(
+            (s, first_path(&body)),
+            (422, "name"),
+            "{}: {body}",
+            db.label
+        );
         let mut bad = event(7);
         bad["scanner"]["manufacturer"] = json!("SIE\u{0}MENS");
         let (s, body) = app
-            .post("/api/v1/events", &app.site_key, &json!({"events": [event(6), bad]}))
+            .post(
+                "/api/v1/events",
+                &app.site_key,
+                &json!({"events": [event(6), bad]}),
+            )
             .await;
         assert_eq!(s, 422, "{}: {body}", db.label);
         assert_eq!(first_path(&body), "events[1].scanner.manufacturer");
@@ -86,7 +100,11 @@ async fn concurrent_ingest_never_fails_on_the_database_lock() {
         }
         for c in clients {
             let statuses = c.await.expect("client");
-            assert!(statuses.iter().all(|s| *s == 200), "{}: {statuses:?}", db.label);
+            assert!(
+                statuses.iter().all(|s| *s == 200),
+                "{}: {statuses:?}",
+                db.label
+            );
         }
         assert_eq!(app.stored_events().await, 4000, "{}", db.label);
     }
@@ -97,7 +115,10 @@ fn through(url: &str, port: u16) -> String {
     let (scheme, rest) = url.split_once("://").expect("scheme");
     let (authority, tail) = rest.split_once('/').expect("path");
     let user = authority.rsplit_once('@').map(|(u, _)| format!("{u}@"));
-    format!("{scheme}://{}127.0.0.1:{port}/{tail}", user.unwrap_or_default())
+    format!(
+        "{scheme}://{}127.0.0.1:{port}/{tail}",
+        user.unwrap_or_default()
+    )
 }
 
 fn target_of(url: &str) -> String {
@@ -131,9 +152,18 @@ async fn a_hung_postgres_gives_503_within_the_waits_and_recovers_without_restart
         .build()
         .expect("client");
     let status = |path: &'static str| {
-        let (client, url, token) = (client.clone(), format!("{}{path}", app.base), app.admin.clone());
+        let (client, url, token) = (
+            client.clone(),
+            format!("{}{path}", app.base),
+            app.admin.clone(),
+        );
         async move {
-            let res = client.get(url).bearer_auth(token).send().await.expect("answered");
+            let res = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("answered");
             let status = res.status().as_u16();
             (status, res.json::<Value>().await.unwrap_or(Value::Null))
         }
@@ -203,7 +233,11 @@ async fn readyz_is_not_ready_while_postgres_refuses_writes() {
     let set = |on: &str| format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}");
     admin.batch_execute(&set("on")).expect("read-only");
     end_sessions(&mut admin, &name);
-    assert_eq!(readyz_after_reconnect(&app).await, 503, "read-only is not ready");
+    assert_eq!(
+        readyz_after_reconnect(&app).await,
+        503,
+        "read-only is not ready"
+    );
     admin.batch_execute(&set("off")).expect("writable");
     end_sessions(&mut admin, &name);
     assert_eq!(readyz_after_reconnect(&app).await, 200, "writable again");
@@ -224,9 +258,15 @@ async fn readyz_is_not_ready_on_a_read_only_sqlite_file() {
     let app = Application::build_with(settings, listener, clock).expect("read-only app starts");
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.server);
-    let res = reqwest::get(format!("{base}/readyz")).await.expect("readyz");
+    let res = reqwest::get(format!("{base}/readyz"))
+        .await
+        .expect("readyz");
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap_or(Value::Null);
-    assert_eq!((status, body["code"].as_str()), (503, Some("service_unavailable")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("service_unavailable")),
+        "{body}"
+    );
     app.handle.stop(false).await;
 }

@@ -32,8 +32,8 @@ mod store_audit;
 mod store_health;
 mod store_ingest;
 mod store_models;
-mod store_readiness;
 mod store_monitoring;
+mod store_readiness;
 mod store_retraining;
 mod store_sites;
 
