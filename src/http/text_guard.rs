@@ -76,11 +76,11 @@ fn check_path_and_query(req: &ServiceRequest) -> Result<(), AppError> {
 
 /// Whether the bytes may hold a refused character: a JSON escape of one, or a raw DEL or C1.
 fn may_hold_control(body: &[u8]) -> bool {
-    body.windows(2).any(|w| match w {
-        [b'\\', b'u' | b'b' | b'f'] => true,
-        [0x7f, _] | [_, 0x7f] => true,
-        [0xc2, 0x80..=0x9f] => true,
-        _ => false,
+    body.windows(2).any(|w| {
+        matches!(
+            w,
+            [b'\\', b'u' | b'b' | b'f'] | [0x7f, _] | [_, 0x7f] | [0xc2, 0x80..=0x9f]
+        )
     })
 }
 
