@@ -4,8 +4,9 @@
 //! clients, the real server in-process on loopback) into SQLite and PostgreSQL, measured beside
 //! the raw rate of loading the very same rows with `sqlite3 .import` and `psql \copy` into the
 //! same table with the same indexes. Prints rates, ratios and p50/p99 batch latency.
-//! Environment: BENCH_EVENTS (default 100000), BENCH_CLIENTS (4), BENCH_PG_URL (default
-//! TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; set to "none" to skip).
+//! Environment: BENCH_EVENTS (default 100000), BENCH_CLIENTS (4), BENCH_BATCH (500),
+//! BENCH_PG_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; set
+//! to "none" to skip). Every batch must answer 200: a 5xx (e.g. a lock timeout) aborts the run.
 
 use std::net::TcpListener;
 use std::process::Command;
@@ -25,7 +26,10 @@ use vigil::service::admin::{Actor, add_model, add_site};
 use vigil::storage::Store;
 use vigil::storage::diesel::DieselStore;
 
-const BATCH: u32 = 500;
+/// Events per request (`BENCH_BATCH`, default 500).
+fn batch_size() -> u32 {
+    env_or("BENCH_BATCH", 500u32).max(1)
+}
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -117,10 +121,12 @@ async fn api_run(url: &str, events: u32, clients: u32) -> Run {
     // Bodies are serialised before the clock starts: the client's JSON encoding is not the
     // server's work, and `\copy` is likewise timed on a CSV written beforehand.
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-        (0..events.div_ceil(BATCH))
+        (0..events.div_ceil(batch_size()))
             .map(|b| {
-                let first = b * BATCH;
-                let items: Vec<Value> = (first..(first + BATCH).min(events)).map(event).collect();
+                let first = b * batch_size();
+                let items: Vec<Value> = (first..(first + batch_size()).min(events))
+                    .map(event)
+                    .collect();
                 serde_json::to_vec(&json!({"events": items})).expect("json")
             })
             .collect(),
@@ -254,7 +260,8 @@ fn main() {
     let pg = std::env::var("BENCH_PG_URL")
         .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    println!("ingest benchmark: {events} events, batches of {BATCH}, {clients} concurrent clients");
+    let batch = batch_size();
+    println!("ingest benchmark: {events} events, batches of {batch}, {clients} concurrent clients");
     let repeats: usize = env_or("BENCH_REPEATS", 3);
     println!("(medians of {repeats} runs, each into a fresh database)");
     let csv = write_csv(events);

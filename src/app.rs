@@ -98,10 +98,9 @@ pub fn open_store(settings: &Settings) -> Result<DieselStore, StoreError> {
 
 /// Open the database and apply pending migrations; also returns the names applied.
 pub fn open_store_migrated(settings: &Settings) -> Result<(DieselStore, Vec<String>), StoreError> {
-    let store = DieselStore::open(
+    let store = DieselStore::open_with(
         settings.database_url.expose(),
-        settings.pool_size,
-        settings.sqlite_busy_timeout_ms,
+        &crate::storage::diesel::PoolOptions::from_settings(settings),
     )?;
     let applied = store.run_migrations()?;
     if !applied.is_empty() {
@@ -265,7 +264,9 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(console.clone())
+                .wrap(from_fn(crate::http::text_guard::refuse_control_text))
                 .wrap(from_fn(crate::http::roles::enforce))
+                .wrap(from_fn(crate::http::deadline::bound_wait))
                 .wrap(from_fn(observe))
                 .wrap(security::headers(secure))
                 .wrap(security::cors(&origins))

@@ -61,6 +61,14 @@ pub struct Settings {
     pub pool_size: u32,
     /// SQLite busy timeout in milliseconds (waits for a writer instead of failing).
     pub sqlite_busy_timeout_ms: u32,
+    /// Seconds to wait for a new PostgreSQL connection (libpq `connect_timeout`; at least 2).
+    pub db_connect_timeout_s: u64,
+    /// Longest database statement, milliseconds (PostgreSQL `statement_timeout`). A request
+    /// whose database work has not ended within `db_pool_timeout_ms` plus this answers 503
+    /// (uploads excepted), also when the database stops answering altogether.
+    pub db_statement_timeout_ms: u64,
+    /// Milliseconds to wait for a free pooled connection before answering 503.
+    pub db_pool_timeout_ms: u64,
     /// Most events or reviews in one ingest request.
     pub max_batch_items: usize,
     /// Seconds a reported time may lie ahead of the server's clock (sites' clocks drift).
@@ -160,6 +168,9 @@ impl Default for Settings {
             database_url: Secret::new("sqlite://./data/vigil.db"),
             pool_size: 8,
             sqlite_busy_timeout_ms: 5_000,
+            db_connect_timeout_s: 5,
+            db_statement_timeout_ms: 10_000,
+            db_pool_timeout_ms: 5_000,
             max_batch_items: 1_000,
             max_clock_skew_s: 600,
             earliest_event_date: "2000-01-01".into(),
@@ -361,6 +372,12 @@ impl Settings {
         self.earliest_event_at()?;
         let positive = [
             ("pool_size", self.pool_size as usize),
+            ("db_connect_timeout_s", self.db_connect_timeout_s as usize),
+            (
+                "db_statement_timeout_ms",
+                self.db_statement_timeout_ms as usize,
+            ),
+            ("db_pool_timeout_ms", self.db_pool_timeout_ms as usize),
             ("max_batch_items", self.max_batch_items),
             ("max_body_bytes", self.max_body_bytes),
             ("max_mask_bytes", self.max_mask_bytes),
@@ -384,6 +401,15 @@ impl Settings {
 }
 
 impl Settings {
+    /// How long a request's database work may take before it answers 503: a pool checkout
+    /// plus one statement.
+    pub fn db_request_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.db_pool_timeout_ms
+                .saturating_add(self.db_statement_timeout_ms),
+        )
+    }
+
     /// `earliest_event_date` as the start of that UTC day.
     pub fn earliest_event_at(&self) -> Result<chrono::DateTime<chrono::Utc>, ConfigError> {
         chrono::NaiveDate::parse_from_str(&self.earliest_event_date, "%Y-%m-%d")

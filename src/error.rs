@@ -308,7 +308,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         503,
         "ONNX Runtime could not be loaded (ORT_DYLIB_PATH); everything else keeps working",
     ),
-    ("service_unavailable", 503, "database unreachable"),
+    (
+        "service_unavailable",
+        503,
+        "database unreachable, refusing writes, or not answering within the configured waits",
+    ),
     (
         "internal_error",
         500,

@@ -51,6 +51,9 @@ async fn serve_worker(settings: Settings) -> Result<(), String> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::deadline::bound_wait,
+            ))
             .configure(crate::http::jobs::configure_worker)
     })
     .workers(1)

@@ -4,6 +4,7 @@
 mod alerts;
 pub mod auth;
 mod body;
+pub mod deadline;
 mod devices;
 mod incidents;
 mod ingest;
@@ -11,6 +12,7 @@ pub mod jobs;
 mod masks;
 mod monitoring;
 pub mod openapi;
+mod openapi_contract;
 mod ops;
 mod plans;
 mod read;
@@ -23,6 +25,7 @@ pub mod shadow_runs;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;
+pub mod text_guard;
 
 use std::sync::Arc;
 

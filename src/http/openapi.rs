@@ -8,17 +8,21 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::event::EventItem;
 use crate::domain::review::ReviewItem;
 
-/// `{"events": [...]}`: 1 to `max_batch_items` events; unknown fields are refused.
+/// `{"events": [...]}`: 1 to `max_batch_items` (default 1000) events; unknown fields are
+/// refused.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<EventItem>,
 }
 
-/// `{"reviews": [...]}`: 1 to `max_batch_items` reviews; unknown fields are refused.
+/// `{"reviews": [...]}`: 1 to `max_batch_items` (default 1000) reviews; unknown fields are
+/// refused.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBatch {
+    #[schema(min_items = 1, max_items = 1000)]
     pub reviews: Vec<ReviewItem>,
 }
 
@@ -90,7 +94,15 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The published document: the generated one, completed as a contract
+/// (`openapi_contract`).
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::openapi_contract::complete(&mut doc);
+    doc
+}
+
 /// The document as JSON.
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
 }

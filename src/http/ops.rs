@@ -1,4 +1,5 @@
-//! Operations endpoints: liveness, readiness (database round trip) and Prometheus metrics.
+//! Operations endpoints: liveness, readiness (a committed write to the database, so that a
+//! read-only database or a full disk is not ready) and Prometheus metrics.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -11,11 +12,15 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// Database is reachable.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, body = crate::error::ErrorBody)))]
+/// Database is reachable and takes writes.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, body = crate::error::ErrorBody, description = "the database does not answer within the configured waits, or refuses writes")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let store = state.store.clone();
-    web::block(move || store.ping()).await??;
+    let (store, now) = (state.store.clone(), state.clock.now());
+    web::block(move || {
+        store.ping()?;
+        store.probe_write(now)
+    })
+    .await??;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"status": "ready", "database": state.store.kind()})))
 }

@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .error_handler(json_error),
     )
     .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error))
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics))
@@ -105,6 +106,13 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
         other => AppError::BadRequest(other.to_string()),
     };
     app.into()
+}
+
+/// A path segment that does not parse as its id type (`/incidents/x/reports/abc`) names no
+/// resource: 404 with the error body, never a bare text answer.
+fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    // The segment is not echoed: it could be anything the caller typed.
+    AppError::NotFound("no such resource (a path segment is not a valid id)".into()).into()
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {

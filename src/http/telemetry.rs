@@ -212,15 +212,20 @@ pub async fn observe(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
-    let res = next.call(req).await?;
+    // An inner middleware may answer with an error (the request deadline's 503): it counts
+    // under the status actix will render for it.
+    let res = next.call(req).await;
+    let status = match &res {
+        Ok(r) => r.status(),
+        Err(e) => e.as_response_error().status_code(),
+    };
     if let Some(m) = metrics {
-        let status = res.status().as_u16().to_string();
         m.request_seconds
-            .with_label_values(&[method, &route, &status])
+            .with_label_values(&[method, &route, &status.as_u16().to_string()])
             .observe(started.elapsed().as_secs_f64());
     }
-    tracing::debug!(http.method = %method, http.route = %route, http.status = res.status().as_u16(), "request");
-    Ok(res)
+    tracing::debug!(http.method = %method, http.route = %route, http.status = status.as_u16(), "request");
+    res
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The one integration-test binary: one module per resource or command.
 
 mod alerts;
+mod api_contract;
+mod api_faults;
 mod auth;
 mod blobs;
 mod blobs_s3;
@@ -53,6 +55,7 @@ mod smtp_sink;
 mod stats_cli;
 mod stats_drift;
 mod support;
+mod tcp_pause;
 mod tidy;
 mod tls;
 mod webhook;

@@ -54,6 +54,16 @@ pub fn databases() -> Vec<TestDb> {
     out
 }
 
+/// A database the test made itself (and drops itself), under `label`.
+pub fn external_db(url: String, label: &'static str) -> TestDb {
+    TestDb {
+        url,
+        label,
+        _dir: None,
+        pg_schema: None,
+    }
+}
+
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("vigil.db").display());

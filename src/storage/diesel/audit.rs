@@ -35,7 +35,7 @@ macro_rules! audited_tx {
     ($conn:expr, $draft:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::storage::diesel::AnyConnection::Sqlite(conn) => {
-                conn.immediate_transaction(|$c| {
+                $crate::storage::diesel::sqlite_writer::immediate(conn, |$c| {
                     let out = $body?;
                     $crate::storage::diesel::audit::append_entry!($c, $draft);
                     Ok(out)
@@ -76,7 +76,9 @@ impl DieselStore {
 
 fn audited_entry(conn: &mut super::AnyConnection, draft: &AuditDraft) -> QueryResult<AuditEntry> {
     match conn {
-        super::AnyConnection::Sqlite(c) => c.immediate_transaction(|c| Ok(append_entry!(c, draft))),
+        super::AnyConnection::Sqlite(c) => {
+            super::sqlite_writer::immediate(c, |c| Ok(append_entry!(c, draft)))
+        }
         super::AnyConnection::Postgres(c) => c.transaction(|c| {
             diesel::sql_query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE").execute(c)?;
             Ok(append_entry!(c, draft))

@@ -21,23 +21,30 @@ pub struct ConnectionSettings {
     kind: DatabaseKind,
     target: String,
     busy_timeout_ms: u32,
+    /// PostgreSQL `statement_timeout` of every connection, milliseconds.
+    statement_timeout_ms: u64,
 }
 
 impl ConnectionSettings {
-    pub fn from_url(url: &str, busy_timeout_ms: u32) -> Result<Self, StoreError> {
+    pub fn from_url(url: &str, options: &super::PoolOptions) -> Result<Self, StoreError> {
         let kind = DatabaseKind::from_url(url).map_err(StoreError::Other)?;
         let target = match kind {
             DatabaseKind::Sqlite => {
                 let path = url.trim_start_matches("sqlite://").to_string();
-                create_parent_dir(&path)?;
+                // An SQLite URI filename (`file:PATH?mode=ro`) names its file before the `?`.
+                let file = path
+                    .strip_prefix("file:")
+                    .map_or(path.as_str(), |p| p.split('?').next().unwrap_or(p));
+                create_parent_dir(file)?;
                 path
             }
-            DatabaseKind::Postgres => with_connect_timeout(url),
+            DatabaseKind::Postgres => with_connect_timeout(url, options.connect_timeout_s),
         };
         Ok(Self {
             kind,
             target,
-            busy_timeout_ms,
+            busy_timeout_ms: options.sqlite_busy_timeout_ms,
+            statement_timeout_ms: options.statement_timeout_ms,
         })
     }
 
@@ -54,13 +61,14 @@ impl ConnectionSettings {
 }
 
 /// libpq waits for the operating system's TCP timeout (minutes) on an unreachable host;
-/// unless the URL sets its own, give up after 5 s so that a wrong address fails fast.
-fn with_connect_timeout(url: &str) -> String {
+/// unless the URL sets its own, give up after `secs` (`db_connect_timeout_s`; libpq's
+/// least is 2) so that a wrong address or a hung server fails fast.
+fn with_connect_timeout(url: &str, secs: u64) -> String {
     if url.contains("connect_timeout=") {
         return url.to_string();
     }
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}connect_timeout=5")
+    format!("{url}{sep}connect_timeout={}", secs.max(2))
 }
 
 /// Where a database URL points, without credentials or options, for error messages.
@@ -122,7 +130,12 @@ impl r2d2::ManageConnection for ConnectionSettings {
     fn connect(&self) -> Result<AnyConnection, ConnectionError> {
         match self.kind {
             DatabaseKind::Postgres => {
-                PgConnection::establish(&self.target).map(AnyConnection::Postgres)
+                let mut c = PgConnection::establish(&self.target)?;
+                // The server ends a statement that runs longer (503 to the caller).
+                let limit = format!("SET statement_timeout = {}", self.statement_timeout_ms);
+                c.batch_execute(&limit)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Postgres(c))
             }
             DatabaseKind::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target)?;

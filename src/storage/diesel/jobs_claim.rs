@@ -133,7 +133,7 @@ impl DieselStore {
         let now = naive(spec.now);
         let mut conn = self.conn()?;
         let r: QueryResult<Option<JobRow>> = match &mut *conn {
-            AnyConnection::Sqlite(conn) => conn.immediate_transaction(|c| {
+            AnyConnection::Sqlite(conn) => super::sqlite_writer::immediate(conn, |c| {
                 let rows: Vec<JobRow> = lapsed!(now).load(c)?;
                 requeue_lapsed!(c, rows, now);
                 let kinds = allowed_kinds!(c, spec);

@@ -26,12 +26,14 @@ mod rows;
 pub mod schema;
 mod sessions;
 mod shadow;
+pub(crate) mod sqlite_writer;
 mod store_alerts;
 mod store_audit;
 mod store_health;
 mod store_ingest;
 mod store_models;
 mod store_monitoring;
+mod store_readiness;
 mod store_retraining;
 mod store_sites;
 
@@ -59,12 +61,13 @@ macro_rules! with_conn {
 }
 
 /// Run `$body` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so a read-then-write
-/// transaction waits for the write lock up front instead of failing on upgrade.
+/// transaction waits for the write lock up front instead of failing on upgrade, queued
+/// behind this process's other writers (`sqlite_writer`).
 macro_rules! write_tx {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::storage::diesel::AnyConnection::Sqlite(conn) => {
-                conn.immediate_transaction(|$c| $body)
+                $crate::storage::diesel::sqlite_writer::immediate(conn, |$c| $body)
             }
             $crate::storage::diesel::AnyConnection::Postgres(conn) => conn.transaction(|$c| $body),
         }
@@ -74,6 +77,42 @@ pub(crate) use {with_conn, write_tx};
 
 type Pool = r2d2::Pool<ConnectionSettings>;
 
+/// The pool's size and its bounded waits (`Settings`' `pool_size`, `sqlite_busy_timeout_ms`
+/// and `db_*` keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    pub size: u32,
+    pub sqlite_busy_timeout_ms: u32,
+    pub connect_timeout_s: u64,
+    pub statement_timeout_ms: u64,
+    pub checkout_timeout_ms: u64,
+}
+
+impl PoolOptions {
+    /// A pool of `size` with the default waits of `Settings`.
+    pub fn new(size: u32, sqlite_busy_timeout_ms: u32) -> Self {
+        let d = crate::config::Settings::default();
+        Self {
+            size,
+            sqlite_busy_timeout_ms,
+            connect_timeout_s: d.db_connect_timeout_s,
+            statement_timeout_ms: d.db_statement_timeout_ms,
+            checkout_timeout_ms: d.db_pool_timeout_ms,
+        }
+    }
+
+    /// Everything from the settings.
+    pub fn from_settings(s: &crate::config::Settings) -> Self {
+        Self {
+            size: s.pool_size,
+            sqlite_busy_timeout_ms: s.sqlite_busy_timeout_ms,
+            connect_timeout_s: s.db_connect_timeout_s,
+            statement_timeout_ms: s.db_statement_timeout_ms,
+            checkout_timeout_ms: s.db_pool_timeout_ms,
+        }
+    }
+}
+
 /// `Store` on a pooled SQLite or PostgreSQL database.
 #[derive(Clone)]
 pub struct DieselStore {
@@ -82,18 +121,24 @@ pub struct DieselStore {
 }
 
 impl DieselStore {
-    /// Open the pool (creating the SQLite file and its folder if needed).
+    /// Open the pool (creating the SQLite file and its folder if needed) with the default
+    /// waits.
     pub fn open(
         url: &str,
         pool_size: u32,
         sqlite_busy_timeout_ms: u32,
     ) -> Result<Self, StoreError> {
-        let settings = ConnectionSettings::from_url(url, sqlite_busy_timeout_ms)?;
+        Self::open_with(url, &PoolOptions::new(pool_size, sqlite_busy_timeout_ms))
+    }
+
+    /// Open the pool with the given size and waits.
+    pub fn open_with(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let settings = ConnectionSettings::from_url(url, options)?;
         let kind = settings.kind();
         connection::check_first_connection(&settings)?;
         let pool = r2d2::Pool::builder()
-            .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            .max_size(options.size)
+            .connection_timeout(Duration::from_millis(options.checkout_timeout_ms.max(1)))
             .build(settings)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Self { pool, kind })

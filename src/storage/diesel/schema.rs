@@ -347,3 +347,10 @@ diesel::table! {
 
 diesel::joinable!(console_sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(console_sessions, users);
+
+diesel::table! {
+    readiness_probe (id) {
+        id -> Integer,
+        probed_at -> Timestamp,
+    }
+}
