@@ -1,7 +1,7 @@
 //! Storage port, one trait per aggregate, in domain types: `health` (ping, pool), `sites`
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
-//! findings, cursor), `retraining`, `audit` and `jobs` (the job queue). `Store` is their sum
+//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue) and `rollups` (daily rollups). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
@@ -20,10 +20,12 @@ pub mod models;
 pub mod monitoring;
 pub mod ops;
 pub mod retraining;
+pub mod rollups;
 pub mod s3_blobs;
 pub mod sessions;
 pub mod shadow;
 pub mod sites;
+pub mod trend;
 
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
@@ -35,8 +37,10 @@ pub use jobs::JobStore;
 pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
+pub use rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore};
 pub use shadow::ShadowStore;
 pub use sites::SiteStore;
+pub use trend::{TrendReportRecord, TrendStore};
 
 use serde::Serialize;
 
@@ -97,6 +101,8 @@ pub trait Store:
     + ShadowStore
     + DeviceStore
     + IncidentStore
+    + RollupStore
+    + TrendStore
 {
 }
 
@@ -113,6 +119,8 @@ impl<T> Store for T where
         + ShadowStore
         + DeviceStore
         + IncidentStore
+        + RollupStore
+        + TrendStore
         + ?Sized
 {
 }
