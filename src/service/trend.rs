@@ -248,3 +248,25 @@ pub fn summary(s: &TrendSignal) -> String {
         stat
     )
 }
+
+/// The trend evaluation that follows a model's daily evaluation job, for the last whole day
+/// before `as_of`: `None` when the plan declares no `[trend]` section; a failure is reported
+/// in the summary and does not fail the evaluation.
+pub fn trend_after_evaluation(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    model: &str,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Option<serde_json::Value> {
+    let day = as_of - Duration::days(1);
+    match evaluate_model_trend(store, blobs, model, day, "vigil:evaluator", now) {
+        Ok(run) => Some(serde_json::json!({
+            "as_of": day,
+            "significant": run.signals.iter().filter(|s| s.significant).map(|s| &s.class).collect::<Vec<_>>(),
+            "reports": run.reports.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        })),
+        Err(TrendServiceError::NoTrendSection(_)) => None,
+        Err(e) => Some(serde_json::json!({"as_of": day, "error": e.to_string()})),
+    }
+}

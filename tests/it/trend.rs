@@ -7,7 +7,10 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, databases, event, review, spawn_app};
+use vigil::service::FixedClock;
+use vigil::service::evaluation::{EvaluatorEnv, run_queued};
+
+use crate::support::{TestApp, databases, event, review, settings_for, spawn_app_with, test_now};
 
 const PLAN: &str = r#"model = "liver-seg"
 
@@ -116,7 +119,10 @@ async fn get_text(app: &TestApp, path: &str) -> (u16, String) {
 #[actix_web::test]
 async fn a_significant_increase_opens_an_alert_and_drafts_a_valid_trend_report() {
     for db in databases() {
-        let app = spawn_app(&db).await;
+        let blob_dir = tempfile::tempdir().unwrap();
+        let mut settings = settings_for(&db);
+        settings.blob_dir = blob_dir.path().to_string_lossy().into_owned();
+        let app = spawn_app_with(&db, settings).await;
         let eval = json!({"as_of": "2026-11-19"});
         let path = "/api/v1/models/liver-seg/trend-evaluations";
         assert_eq!(put_plan(&app, "model = \"liver-seg\"\n").await, 201);
@@ -197,7 +203,44 @@ async fn a_significant_increase_opens_an_alert_and_drafts_a_valid_trend_report()
             .get("/api/v1/trend-reports?model=liver-seg", &app.quality)
             .await;
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-        let (_, audit) = app.get("/api/v1/trend-reports/nope", &app.quality).await;
-        assert_eq!(audit["code"], "not_found");
+        let (_, missing) = app.get("/api/v1/trend-reports/nope", &app.quality).await;
+        assert_eq!(missing["code"], "not_found");
+        scheduled_evaluation_runs_the_trend_section(&app).await;
     }
+}
+
+/// The daily evaluation job of 2026-11-20 evaluates the trend of the day before and reports
+/// it in its summary (the period's report exists already, so nothing new is drafted).
+async fn scheduled_evaluation_runs_the_trend_section(app: &TestApp) {
+    let body = json!({"model": "liver-seg", "as_of": "2026-11-20"});
+    let (s, b) = app.post("/api/v1/evaluations", &app.quality, &body).await;
+    assert_eq!(s, 202, "{b}");
+    let clock = FixedClock::at(test_now());
+    let env = EvaluatorEnv {
+        store: &*app.store,
+        clock: &clock,
+        runner: "test",
+        public_url: "http://vigil",
+        webhook_url: "",
+    };
+    for _ in 0..600 {
+        let done = app.store.evaluations(Some("liver-seg"), 1).unwrap()[0].status == "done";
+        if run_queued(&env).unwrap().is_empty() && done {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let job = app
+        .store
+        .evaluations(Some("liver-seg"), 1)
+        .unwrap()
+        .remove(0);
+    let summary: Value = serde_json::from_str(job.summary.as_deref().unwrap()).unwrap();
+    assert_eq!(summary["trend"]["as_of"], "2026-11-19", "{summary}");
+    assert_eq!(
+        summary["trend"]["significant"],
+        json!(["rejected_contours"]),
+        "{summary}"
+    );
+    assert_eq!(summary["trend"]["reports"], json!([]), "{summary}");
 }
