@@ -9,6 +9,7 @@ pub mod demo;
 pub mod jobs;
 pub mod monitor;
 pub mod plan;
+pub mod rollups;
 pub mod seg_metrics;
 pub mod serve;
 pub mod shadow;
@@ -76,6 +77,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Archive(c) => archive::run(&settings, c),
         Command::Worker(args) => worker::run(settings, &args),
         Command::Jobs(c) => jobs::run(&settings, c),
+        Command::Rollups(c) => rollups::run(&settings, c),
         Command::Device(c) => vigilance::device(&settings, c),
         Command::Incident(c) => vigilance::incident(&settings, c),
         Command::Stats(_)

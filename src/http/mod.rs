@@ -26,6 +26,7 @@ mod sites;
 pub mod telemetry;
 mod telemetry_db;
 pub mod text_guard;
+mod trend;
 
 use std::sync::Arc;
 

@@ -162,6 +162,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/incidents/{id}/reports/{seq}/submission",
         VIGILANCE_READERS,
     ),
+    rule(
+        "POST",
+        "/api/v1/models/{model}/trend-evaluations",
+        VIGILANCE_READERS,
+    ),
+    rule("GET", "/api/v1/trend-reports", VIGILANCE_READERS),
+    rule("GET", "/api/v1/trend-reports/{id}", VIGILANCE_READERS),
+    rule(
+        "GET",
+        "/api/v1/trend-reports/{id}/mtr.xml",
+        VIGILANCE_READERS,
+    ),
 ];
 
 /// The rows of one route template.

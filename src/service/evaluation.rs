@@ -146,7 +146,7 @@ pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreErr
         public_url: env.public_url,
         webhook_url: env.webhook_url,
     };
-    // Evaluations keep no blobs; the store is only there to satisfy the context.
+    // Only a plan's trend section drafts blobs (trend reports); they land in ./data/blobs.
     let blobs = DirBlobStore::new("./data/blobs");
     let shutdown = AtomicBool::new(false);
     let deps = Deps {

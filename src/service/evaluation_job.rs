@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::evaluation::EvaluatorEnv;
 use super::monitor_run::{VersionOutcome, run_version};
+use super::trend::trend_after_evaluation;
 use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput, KindSpec};
 use crate::monitoring::plan::PmsPlan;
 use crate::storage::evaluations::{KIND, from_job};
@@ -45,9 +46,17 @@ impl JobHandler for EvaluationHandler<'_> {
         match run_model(&env, &job, ctx) {
             Ok(outcomes) => {
                 let versions: Vec<_> = outcomes.iter().map(VersionOutcome::to_json).collect();
-                let seconds = started.elapsed().as_secs_f64();
+                let mut result = json!({"versions": versions});
+                // Art. 88: the plan's trend section, on the same days (service/trend.rs).
+                let (blobs, now) = (ctx.blobs(), ctx.clock().now());
+                if let Some(t) =
+                    trend_after_evaluation(self.store, blobs, &job.model, job.as_of, now)
+                {
+                    result["trend"] = t;
+                }
+                result["seconds"] = json!(started.elapsed().as_secs_f64());
                 Ok(JobOutput {
-                    result: Some(json!({"versions": versions, "seconds": seconds})),
+                    result: Some(result),
                     result_blob: None,
                 })
             }

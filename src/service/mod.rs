@@ -23,6 +23,8 @@ pub mod replay;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;
+pub mod trend;
+pub mod trend_report;
 pub mod vigilance;
 
 use chrono::{DateTime, Utc};

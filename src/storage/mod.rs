@@ -1,8 +1,8 @@
 //! Storage port, one trait per aggregate, in domain types: `health` (ping, pool), `sites`
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
-//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue) and `readiness` (the write
-//! probe of `/readyz`). `Store` is their sum
+//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue), `rollups` (daily rollups),
+//! `trend` (trend report records) and `readiness` (the write probe of `/readyz`). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
@@ -22,10 +22,12 @@ pub mod monitoring;
 pub mod ops;
 pub mod readiness;
 pub mod retraining;
+pub mod rollups;
 pub mod s3_blobs;
 pub mod sessions;
 pub mod shadow;
 pub mod sites;
+pub mod trend;
 
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
@@ -38,8 +40,10 @@ pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
 pub use readiness::ReadinessStore;
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
+pub use rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore};
 pub use shadow::ShadowStore;
 pub use sites::SiteStore;
+pub use trend::{TrendReportRecord, TrendStore};
 
 use serde::Serialize;
 
@@ -101,6 +105,8 @@ pub trait Store:
     + DeviceStore
     + IncidentStore
     + ReadinessStore
+    + RollupStore
+    + TrendStore
 {
 }
 
@@ -118,6 +124,8 @@ impl<T> Store for T where
         + DeviceStore
         + IncidentStore
         + ReadinessStore
+        + RollupStore
+        + TrendStore
         + ?Sized
 {
 }

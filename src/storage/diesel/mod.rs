@@ -22,6 +22,7 @@ mod ops;
 mod outbox;
 mod plans;
 mod retraining;
+mod rollups;
 mod rows;
 pub mod schema;
 mod sessions;
@@ -35,7 +36,9 @@ mod store_models;
 mod store_monitoring;
 mod store_readiness;
 mod store_retraining;
+mod store_rollups;
 mod store_sites;
+mod trend;
 
 use std::time::Duration;
 
