@@ -14,6 +14,7 @@ pub mod openapi;
 mod ops;
 mod plans;
 mod read;
+mod reports;
 mod retraining;
 pub mod roles;
 pub mod routes;

@@ -20,6 +20,8 @@ pub mod notify;
 pub mod plans;
 mod privacy_gate;
 pub mod replay;
+pub mod report_data;
+pub mod reports;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;

@@ -1,7 +1,8 @@
 //! Storage port, one trait per aggregate, in domain types: `health` (ping, pool), `sites`
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
-//! findings, cursor), `retraining`, `audit` and `jobs` (the job queue). `Store` is their sum
+//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue) and `reports` (MDR
+//! documents, narrative drafts, and the aggregates report assembly reads). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
@@ -19,6 +20,7 @@ pub mod jobs;
 pub mod models;
 pub mod monitoring;
 pub mod ops;
+pub mod reports;
 pub mod retraining;
 pub mod s3_blobs;
 pub mod sessions;
@@ -34,6 +36,7 @@ pub use ingest::{CountFilter, DailyCount, EventOwner, IngestStore, ItemFate, New
 pub use jobs::JobStore;
 pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
+pub use reports::{ReportCountSource, ReportStore};
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
 pub use shadow::ShadowStore;
 pub use sites::SiteStore;
@@ -97,6 +100,8 @@ pub trait Store:
     + ShadowStore
     + DeviceStore
     + IncidentStore
+    + ReportStore
+    + ReportCountSource
 {
 }
 
@@ -113,6 +118,8 @@ impl<T> Store for T where
         + ShadowStore
         + DeviceStore
         + IncidentStore
+        + ReportStore
+        + ReportCountSource
         + ?Sized
 {
 }

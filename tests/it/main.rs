@@ -33,6 +33,7 @@ mod plans;
 mod process;
 mod prometheus;
 mod readme;
+mod reports;
 mod readme_errors;
 mod retraining;
 mod roles;
