@@ -65,16 +65,33 @@ fn write_blob(blobs: &dyn BlobStore, key: &str, path: &PathBuf) -> Result<(), St
 
 fn generate(settings: &Settings, kind: ReportKind, a: &ReportArgs) -> Result<(), (i32, String)> {
     let runtime = |m: String| (1, m);
-    let store: Arc<dyn Store> = Arc::new(open_store(settings).map_err(|e| runtime(format!("error: database: {e}")))?);
-    let mut state = crate::http::AppState::new(store.clone(), Arc::new(settings.clone()), Arc::new(SystemClock));
+    let store: Arc<dyn Store> =
+        Arc::new(open_store(settings).map_err(|e| runtime(format!("error: database: {e}")))?);
+    let mut state = crate::http::AppState::new(
+        store.clone(),
+        Arc::new(settings.clone()),
+        Arc::new(SystemClock),
+    );
     state.blobs = Arc::new(DirBlobStore::new(&settings.blob_dir));
     state.jobs = Arc::new(crate::app::job_registry(&state));
-    let request = ReportRequest { kind, device: a.device.clone(), period: Period { from: a.from, to: a.to } };
+    let request = ReportRequest {
+        kind,
+        device: a.device.clone(),
+        period: Period {
+            from: a.from,
+            to: a.to,
+        },
+    };
     let actor = crate::commands::admin::actor();
-    let job = request_report(&*store, &state.jobs, &request, (&actor, Utc::now())).map_err(|e| {
-        let code = if matches!(e, crate::service::reports::ReportError::Store(_)) { 1 } else { 2 };
-        (code, format!("error: {e}"))
-    })?;
+    let job =
+        request_report(&*store, &state.jobs, &request, (&actor, Utc::now())).map_err(|e| {
+            let code = if matches!(e, crate::service::reports::ReportError::Store(_)) {
+                1
+            } else {
+                2
+            };
+            (code, format!("error: {e}"))
+        })?;
     let blobs = state.blobs.clone();
     let worker = std::thread::spawn(move || state.runner("cli").run_until_idle());
     let progress = bar(a.quiet);
@@ -86,10 +103,16 @@ fn generate(settings: &Settings, kind: ReportKind, a: &ReportArgs) -> Result<(),
         std::thread::sleep(Duration::from_millis(100));
     }
     progress.finish_and_clear();
-    let done = store.job(&job.id).map_err(|e| runtime(format!("error: {e}")))?;
-    let record = store.report(&job.id).map_err(|e| runtime(format!("error: {e}")))?;
+    let done = store
+        .job(&job.id)
+        .map_err(|e| runtime(format!("error: {e}")))?;
+    let record = store
+        .report(&job.id)
+        .map_err(|e| runtime(format!("error: {e}")))?;
     let Some(r) = record else {
-        let why = done.and_then(|j| j.error).unwrap_or_else(|| "the job did not finish".into());
+        let why = done
+            .and_then(|j| j.error)
+            .unwrap_or_else(|| "the job did not finish".into());
         return Err(runtime(format!("error: report {} failed: {why}", job.id)));
     };
     write_blob(&*blobs, &r.pdf_sha256, &a.out).map_err(runtime)?;
@@ -100,11 +123,19 @@ fn generate(settings: &Settings, kind: ReportKind, a: &ReportArgs) -> Result<(),
         r.reference,
         r.period.label(),
         r.version,
-        if r.approval.is_some() { "approved" } else { "draft" },
+        if r.approval.is_some() {
+            "approved"
+        } else {
+            "draft"
+        },
         r.pdf_sha256,
         r.json_sha256,
         r.data_fingerprint,
-        if r.missing_narratives.is_empty() { "none".to_string() } else { r.missing_narratives.join(", ") }
+        if r.missing_narratives.is_empty() {
+            "none".to_string()
+        } else {
+            r.missing_narratives.join(", ")
+        }
     );
     Ok(())
 }

@@ -17,7 +17,8 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::reports::{Period, ReportKind};
 use crate::service::admin::Actor;
-use crate::service::reports::{KIND, ReportRequest, approve, put_narratives, request_report};
+use crate::service::report_narratives::put_narratives;
+use crate::service::reports::{KIND, ReportRequest, approve, request_report};
 
 /// Register the report routes (called by `routes.rs` inside `/api/v1`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -118,22 +119,36 @@ async fn download(
             .store
             .report(&id)?
             .ok_or_else(|| AppError::NotFound(format!("report {id}")))?;
-        let approved = if pdf { &r.approved_pdf_sha256 } else { &r.approved_json_sha256 };
+        let approved = if pdf {
+            &r.approved_pdf_sha256
+        } else {
+            &r.approved_json_sha256
+        };
         let key = match (draft, approved) {
             (false, Some(k)) => k.clone(),
             _ if pdf => r.pdf_sha256.clone(),
             _ => r.json_sha256.clone(),
         };
         let k = BlobKey::parse(&key).map_err(|e| AppError::Internal(e.to_string()))?;
-        let bytes = st.blobs.get(&k).map_err(|e| AppError::Internal(e.to_string()))?;
+        let bytes = st
+            .blobs
+            .get(&k)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok((key, bytes))
     })
     .await??;
-    let (ctype, ext) = if pdf { ("application/pdf", "pdf") } else { ("application/json", "json") };
+    let (ctype, ext) = if pdf {
+        ("application/pdf", "pdf")
+    } else {
+        ("application/json", "json")
+    };
     Ok(HttpResponse::Ok()
         .content_type(ctype)
         .insert_header(("X-Content-SHA256", key.clone()))
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"report-{}.{ext}\"", &key[..12])))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"report-{}.{ext}\"", &key[..12]),
+        ))
         .body(bytes))
 }
 
@@ -171,7 +186,8 @@ pub async fn post_approve(
     let user = caller.user_with(&[Role::Regulatory])?;
     let actor = Actor(format!("user:{}", user.name));
     let (st, id) = (state.clone(), path.into_inner());
-    let r = web::block(move || approve(&*st.store, &*st.blobs, &actor, &id, st.clock.now())).await??;
+    let r =
+        web::block(move || approve(&*st.store, &*st.blobs, &actor, &id, st.clock.now())).await??;
     Ok(HttpResponse::Ok().json(r))
 }
 
@@ -195,7 +211,8 @@ pub async fn get_narratives(
     let (device, kind, from, to) = path.into_inner();
     let kind = kind_of(&kind, "kind")?;
     let st = state.clone();
-    let drafts = web::block(move || st.store.narratives(&device, kind, Period { from, to })).await??;
+    let drafts =
+        web::block(move || st.store.narratives(&device, kind, Period { from, to })).await??;
     Ok(HttpResponse::Ok().json(drafts))
 }
 
@@ -213,7 +230,13 @@ pub async fn put_narrative_drafts(
     let kind = kind_of(&kind, "kind")?;
     let (st, fields) = (state.clone(), body.into_inner().fields);
     let drafts = web::block(move || {
-        put_narratives(&*st.store, &actor, (&device, kind, Period { from, to }), &fields, st.clock.now())
+        put_narratives(
+            &*st.store,
+            &actor,
+            (&device, kind, Period { from, to }),
+            &fields,
+            st.clock.now(),
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(drafts))

@@ -3,6 +3,7 @@
 //! charts drawn with plotters as PNG). Both are deterministic: the same document gives the
 //! same bytes. This is the adapter side of `reports`, which stays pure.
 
+#[cfg(feature = "pdf")]
 pub mod pdf;
 
 use crate::reports::Document;
@@ -27,4 +28,13 @@ pub fn render_json(doc: &Document) -> Result<Vec<u8>, RenderError> {
     Ok(out)
 }
 
+#[cfg(feature = "pdf")]
 pub use pdf::render_pdf;
+
+/// Without the `pdf` feature there is no PDF renderer: report jobs fail with this error.
+#[cfg(not(feature = "pdf"))]
+pub fn render_pdf(_doc: &Document) -> Result<Vec<u8>, RenderError> {
+    Err(RenderError::Pdf(
+        "this vigil was built without the pdf feature (cargo build --features pdf)".into(),
+    ))
+}

@@ -35,7 +35,8 @@ pub fn figure_png(f: &Figure) -> Result<Vec<u8>, RenderError> {
 
 /// Render the document as PDF bytes.
 pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, RenderError> {
-    let json = String::from_utf8(render_json(doc)?).map_err(|e| RenderError::Json(e.to_string()))?;
+    let json =
+        String::from_utf8(render_json(doc)?).map_err(|e| RenderError::Json(e.to_string()))?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for f in doc.figures_in_order() {
         files.push((format!("{}.png", f.id), figure_png(f)?));
@@ -47,7 +48,11 @@ pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, RenderError> {
             dejavu::sans::bold(),
             dejavu::sans::oblique(),
         ])
-        .with_static_file_resolver(files.iter().map(|(name, png)| (name.as_str(), png.as_slice())))
+        .with_static_file_resolver(
+            files
+                .iter()
+                .map(|(name, png)| (name.as_str(), png.as_slice())),
+        )
         .build();
     let mut input = Dict::new();
     input.insert("doc".into(), json.into_value());

@@ -83,13 +83,39 @@ pub fn quality_table(input: &ReportInput) -> Table {
                 )
             };
             let n = count_cell((!small).then_some(q.n), q.n, k);
-            vec![q.model_id.clone(), q.label.clone(), q.stratum.clone(), n, m, c]
+            vec![
+                q.model_id.clone(),
+                q.label.clone(),
+                q.stratum.clone(),
+                n,
+                m,
+                c,
+            ]
         })
         .collect();
-    let cols = ["Model version", "Label", "Stratum", "Reviews", "Mean Dice", "95% CI (t)"];
-    let mut t = table("table-e1", "Table E1: Segmentation quality against clinician corrections", &cols, rows, "No reviewed case in the period");
-    t.note = Some(format!("Dice of each reviewed case (server-computed from uploaded masks where present, else the site's) averaged per stratum; two-sided 95% t-interval. Strata with fewer than k = {k} reviews are suppressed."));
-    t.provenance = provenance(input, "quality_sums(dice per model version, label, stratum)", &input.quality);
+    let cols = [
+        "Model version",
+        "Label",
+        "Stratum",
+        "Reviews",
+        "Mean Dice",
+        "95% CI (t)",
+    ];
+    let mut t = table(
+        "table-e1",
+        "Table E1: Segmentation quality against clinician corrections",
+        &cols,
+        rows,
+        "No reviewed case in the period",
+    );
+    t.note = Some(format!(
+        "Dice of each reviewed case (server-computed from uploaded masks where present, else the site's) averaged per stratum; two-sided 95% t-interval. Strata with fewer than k = {k} reviews are suppressed."
+    ));
+    t.provenance = provenance(
+        input,
+        "quality_sums(dice per model version, label, stratum)",
+        &input.quality,
+    );
     t
 }
 
@@ -117,7 +143,11 @@ pub fn chart_figures(input: &ReportInput) -> Vec<Figure> {
 /// Table E2: output status of the studies processed in the period.
 pub fn status_table(input: &ReportInput) -> Table {
     let k = input.min_cell_k;
-    let status = input.usage.first().map(|u| u.usage.output_status.clone()).unwrap_or_default();
+    let status = input
+        .usage
+        .first()
+        .map(|u| u.usage.output_status.clone())
+        .unwrap_or_default();
     let counts: Vec<u64> = status.iter().map(|s| s.1).collect();
     let shown = suppress_small_cells(&counts, k);
     let rows = status
@@ -125,7 +155,13 @@ pub fn status_table(input: &ReportInput) -> Table {
         .zip(&shown)
         .map(|((name, n), s)| vec![name.clone(), count_cell(*s, *n, k)])
         .collect();
-    let mut t = table("table-e2", "Table E2: Output status of the studies processed", &["Output status", "Studies"], rows, "No study in the period");
+    let mut t = table(
+        "table-e2",
+        "Table E2: Output status of the studies processed",
+        &["Output status", "Studies"],
+        rows,
+        "No study in the period",
+    );
     t.provenance = provenance(input, "usage_counts(output status, period N)", &status);
     t
 }
@@ -136,27 +172,135 @@ fn opt(v: Option<f64>, digits: usize) -> String {
 
 /// Tables E3-E6: signalled findings, alerts, shadow runs, retraining requests.
 pub fn event_tables(input: &ReportInput) -> Vec<Table> {
-    let findings = input.findings.iter().map(|f| {
-        vec![f.model_id.clone(), f.rule.clone(), f.stratum.clone(), f.window_end.to_string(), f.method.clone(), opt(f.estimate, 4), opt(f.q_value, 4)]
-    }).collect();
-    let mut e3 = table("table-e3", "Table E3: Drift and quality findings that signalled", &["Model version", "Rule", "Stratum", "Window end", "Method", "Estimate", "BH q"], findings, "No signal in the period");
+    let findings = input
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                f.model_id.clone(),
+                f.rule.clone(),
+                f.stratum.clone(),
+                f.window_end.to_string(),
+                f.method.clone(),
+                opt(f.estimate, 4),
+                opt(f.q_value, 4),
+            ]
+        })
+        .collect();
+    let mut e3 = table(
+        "table-e3",
+        "Table E3: Drift and quality findings that signalled",
+        &[
+            "Model version",
+            "Rule",
+            "Stratum",
+            "Window end",
+            "Method",
+            "Estimate",
+            "BH q",
+        ],
+        findings,
+        "No signal in the period",
+    );
     e3.provenance = provenance(input, "findings(status=signal)", &input.findings);
-    let alerts = input.alerts.iter().map(|a| {
-        vec![a.id.chars().take(8).collect(), a.model_id.clone(), a.rule.clone(), a.stratum.clone(), a.opened.to_string(), a.state.clone(), a.closed.map_or("-".into(), |d| d.to_string()), a.incident_id.clone().unwrap_or_else(|| "-".into())]
-    }).collect();
-    let mut e4 = table("table-e4", "Table E4: Alerts and their outcome", &["Alert", "Model version", "Rule", "Stratum", "Opened", "Outcome", "Closed", "Incident"], alerts, "No alert in the period");
+    let alerts = input
+        .alerts
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.chars().take(8).collect(),
+                a.model_id.clone(),
+                a.rule.clone(),
+                a.stratum.clone(),
+                a.opened.to_string(),
+                a.state.clone(),
+                a.closed.map_or("-".into(), |d| d.to_string()),
+                a.incident_id.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let mut e4 = table(
+        "table-e4",
+        "Table E4: Alerts and their outcome",
+        &[
+            "Alert",
+            "Model version",
+            "Rule",
+            "Stratum",
+            "Opened",
+            "Outcome",
+            "Closed",
+            "Incident",
+        ],
+        alerts,
+        "No alert in the period",
+    );
     e4.provenance = provenance(input, "alerts(opened in period)", &input.alerts);
-    let runs = input.shadow_runs.iter().map(|r| {
-        let verdict = match r.passed { Some(true) => "non-inferior", Some(false) => "not shown non-inferior", None => "-" };
-        vec![r.id.chars().take(8).collect(), r.candidate.clone(), r.baseline.clone(), r.state.clone(), verdict.into(), opt(r.mean_difference, 4), r.finished.map_or("-".into(), |d| d.to_string())]
-    }).collect();
-    let mut e5 = table("table-e5", "Table E5: Shadow runs of candidate model versions", &["Run", "Candidate", "Baseline", "State", "Verdict", "Mean difference", "Finished"], runs, "No shadow run in the period");
-    e5.provenance = provenance(input, "jobs(kind=shadow_run, created in period)", &input.shadow_runs);
-    let retraining = input.retraining.iter().map(|r| {
-        vec![r.id.chars().take(8).collect(), r.model.clone(), r.status.clone(), r.case_count.to_string(), r.created.to_string()]
-    }).collect();
-    let mut e6 = table("table-e6", "Table E6: Retraining requests", &["Request", "Model", "Status", "Cases", "Created"], retraining, "No retraining request in the period");
-    e6.provenance = provenance(input, "retraining_requests(created in period)", &input.retraining);
+    let runs = input
+        .shadow_runs
+        .iter()
+        .map(|r| {
+            let verdict = match r.passed {
+                Some(true) => "non-inferior",
+                Some(false) => "not shown non-inferior",
+                None => "-",
+            };
+            vec![
+                r.id.chars().take(8).collect(),
+                r.candidate.clone(),
+                r.baseline.clone(),
+                r.state.clone(),
+                verdict.into(),
+                opt(r.mean_difference, 4),
+                r.finished.map_or("-".into(), |d| d.to_string()),
+            ]
+        })
+        .collect();
+    let mut e5 = table(
+        "table-e5",
+        "Table E5: Shadow runs of candidate model versions",
+        &[
+            "Run",
+            "Candidate",
+            "Baseline",
+            "State",
+            "Verdict",
+            "Mean difference",
+            "Finished",
+        ],
+        runs,
+        "No shadow run in the period",
+    );
+    e5.provenance = provenance(
+        input,
+        "jobs(kind=shadow_run, created in period)",
+        &input.shadow_runs,
+    );
+    let retraining = input
+        .retraining
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.chars().take(8).collect(),
+                r.model.clone(),
+                r.status.clone(),
+                r.case_count.to_string(),
+                r.created.to_string(),
+            ]
+        })
+        .collect();
+    let mut e6 = table(
+        "table-e6",
+        "Table E6: Retraining requests",
+        &["Request", "Model", "Status", "Cases", "Created"],
+        retraining,
+        "No retraining request in the period",
+    );
+    e6.provenance = provenance(
+        input,
+        "retraining_requests(created in period)",
+        &input.retraining,
+    );
     vec![e3, e4, e5, e6]
 }
 

@@ -90,7 +90,10 @@ fn coded_table(
         rows.push(row);
     }
     if rows.is_empty() {
-        let mut row = vec!["-".to_string(), "No serious incident in the period".to_string()];
+        let mut row = vec![
+            "-".to_string(),
+            "No serious incident in the period".to_string(),
+        ];
         for denom in &denominators {
             row.push("0".into());
             row.push(rate(0, *denom));
@@ -128,7 +131,11 @@ fn coded_table(
 pub fn table_4(input: &ReportInput) -> Table {
     coded_table(
         input,
-        ("table-4", "Table 4: Serious incidents by device problem (IMDRF Annex A)", "Annex A"),
+        (
+            "table-4",
+            "Table 4: Serious incidents by device problem (IMDRF Annex A)",
+            "Annex A",
+        ),
         |i| &i.device_problems,
     )
 }
@@ -136,7 +143,11 @@ pub fn table_4(input: &ReportInput) -> Table {
 pub fn table_5(input: &ReportInput) -> Table {
     coded_table(
         input,
-        ("table-5", "Table 5: Serious incidents by investigation finding (IMDRF Annex C)", "Annex C"),
+        (
+            "table-5",
+            "Table 5: Serious incidents by investigation finding (IMDRF Annex C)",
+            "Annex C",
+        ),
         |i| &i.findings,
     )
 }
@@ -153,7 +164,10 @@ pub fn table_6(input: &ReportInput) -> Table {
             }
         }
     }
-    let mut columns = vec!["Health impact (Annex F)".to_string(), "Cause (Annex D)".into()];
+    let mut columns = vec![
+        "Health impact (Annex F)".to_string(),
+        "Cause (Annex D)".into(),
+    ];
     columns.extend(input.usage.iter().enumerate().map(|(k, u)| {
         let n = if k == 0 { "N".into() } else { format!("N-{k}") };
         format!("{n}: {}", u.period.label())
@@ -195,7 +209,15 @@ pub fn table_6(input: &ReportInput) -> Table {
 
 /// Table 7: field safety corrective actions.
 pub fn table_7(input: &ReportInput) -> Table {
-    let columns = ["Type", "Date", "Scope", "Status", "Reference", "Reason and action", "Regions"];
+    let columns = [
+        "Type",
+        "Date",
+        "Scope",
+        "Status",
+        "Reference",
+        "Reason and action",
+        "Regions",
+    ];
     Table {
         id: "table-7".into(),
         title: "Table 7: Field safety corrective actions (FSCA)".into(),
@@ -251,7 +273,14 @@ pub fn table_8(input: &ReportInput) -> Table {
         rows.push(row);
     }
     let columns = [
-        "Type", "Date", "Scope", "Status", "Reference", "Description", "Root cause", "Effectiveness",
+        "Type",
+        "Date",
+        "Scope",
+        "Status",
+        "Reference",
+        "Description",
+        "Root cause",
+        "Effectiveness",
     ];
     Table {
         id: "table-8".into(),

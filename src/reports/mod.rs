@@ -18,7 +18,9 @@ pub mod usage_tables;
 pub(crate) mod tests;
 
 pub use input::ReportInput;
-pub use model::{Approval, Block, Document, Figure, Period, Provenance, ReportKind, Section, Table};
+pub use model::{
+    Approval, Block, Document, Figure, Period, Provenance, ReportKind, Section, Table,
+};
 
 use chrono::{DateTime, Utc};
 

@@ -40,8 +40,9 @@ impl ReportKind {
 }
 
 /// A data period, both days included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[derive(utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -101,9 +102,13 @@ pub struct Figure {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     /// Text Vigil states from the data or the rules (never judgement).
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// Labelled facts, shown as a two-column list.
-    Facts { rows: Vec<(String, String)> },
+    Facts {
+        rows: Vec<(String, String)>,
+    },
     /// A slot a person fills through the API; `text: None` is shown as MISSING.
     Narrative {
         field: String,
@@ -247,12 +252,7 @@ pub fn text(s: impl Into<String>) -> Block {
 }
 
 /// A narrative slot filled from the drafts (or missing).
-pub fn narrative(
-    drafts: &BTreeMap<String, String>,
-    field: &str,
-    label: &str,
-    bold: bool,
-) -> Block {
+pub fn narrative(drafts: &BTreeMap<String, String>, field: &str, label: &str, bold: bool) -> Block {
     Block::Narrative {
         field: field.into(),
         label: label.into(),

@@ -107,8 +107,8 @@ fn check_psur_alignment(rules: &PeriodRules<'_>, p: Period) -> Result<(), Period
             ),
         ));
     }
-    let expected = period_of(p.from, months)
-        .ok_or_else(|| refuse("period.to", "out of range".into()))?;
+    let expected =
+        period_of(p.from, months).ok_or_else(|| refuse("period.to", "out of range".into()))?;
     if p.to != expected.to {
         return Err(refuse(
             "period.to",

@@ -16,7 +16,10 @@ use super::usage_tables::{table_1, table_2, table_3};
 pub const PMS_NARRATIVES: &[(&str, &str)] = &[
     ("summary", "Summary of the PMS results"),
     ("conclusions", "Conclusions"),
-    ("capa_rationale", "Rationale and description of preventive and corrective actions"),
+    (
+        "capa_rationale",
+        "Rationale and description of preventive and corrective actions",
+    ),
 ];
 
 /// The section titles, in order.
@@ -72,7 +75,10 @@ pub fn assemble_pms(input: &ReportInput, generated_at: DateTime<Utc>) -> Documen
     ];
     let mut doc = Document {
         kind: input.kind,
-        title: format!("Post-market surveillance report: {}", input.device.trade_name),
+        title: format!(
+            "Post-market surveillance report: {}",
+            input.device.trade_name
+        ),
         reference: input.reference.clone(),
         version: input.version,
         period: input.period,

@@ -15,13 +15,25 @@ use super::usage_tables::{active_sites, studies, table_1, table_2, table_3};
 
 /// Narrative fields of a PSUR: (field, label). Everything else in it comes from data.
 pub const PSUR_NARRATIVES: &[(&str, &str)] = &[
-    ("executive_summary", "Executive summary, incl. status of the previous PSUR's actions"),
-    ("benefit_risk_statement", "Benefit-risk statement (adversely impacted, improved or unchanged)"),
+    (
+        "executive_summary",
+        "Executive summary, incl. status of the previous PSUR's actions",
+    ),
+    (
+        "benefit_risk_statement",
+        "Benefit-risk statement (adversely impacted, improved or unchanged)",
+    ),
     ("literature", "Literature review"),
     ("registries", "Registries"),
     ("similar_devices", "Similar devices"),
-    ("pmcf", "Main PMCF findings (reference to the PMCF evaluation report)"),
-    ("conclusions", "Conclusions: data validity, new or emerging risks, benefit-risk conclusion, actions taken"),
+    (
+        "pmcf",
+        "Main PMCF findings (reference to the PMCF evaluation report)",
+    ),
+    (
+        "conclusions",
+        "Conclusions: data validity, new or emerging risks, benefit-risk conclusion, actions taken",
+    ),
 ];
 
 /// The section titles of MDCG 2022-21 Annex I, in order.
@@ -52,12 +64,24 @@ pub fn cover_facts(input: &ReportInput) -> Vec<(String, String)> {
     let d = &input.device;
     let m = &d.manufacturer;
     vec![
-        ("Manufacturer".into(), format!("{}, {} {}, {}", m.name, m.postcode, m.city, m.country)),
+        (
+            "Manufacturer".into(),
+            format!("{}, {} {}, {}", m.name, m.postcode, m.city, m.country),
+        ),
         ("SRN".into(), m.srn.clone().unwrap_or_else(|| "-".into())),
-        ("Device".into(), format!("{} (Basic UDI-DI {})", d.trade_name, d.basic_udi_di)),
+        (
+            "Device".into(),
+            format!("{} (Basic UDI-DI {})", d.trade_name, d.basic_udi_di),
+        ),
         ("MDR class".into(), d.mdr_class.as_str().into()),
-        ("Notified body".into(), d.notified_body.clone().unwrap_or_else(|| "-".into())),
-        ("Certificate".into(), d.certificate.clone().unwrap_or_else(|| "-".into())),
+        (
+            "Notified body".into(),
+            d.notified_body.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "Certificate".into(),
+            d.certificate.clone().unwrap_or_else(|| "-".into()),
+        ),
         ("Reference".into(), input.reference.clone()),
         ("Version".into(), input.version.to_string()),
         ("Data period".into(), input.period.label()),
@@ -67,32 +91,70 @@ pub fn cover_facts(input: &ReportInput) -> Vec<(String, String)> {
 /// Section 3's facts and software table.
 pub fn device_blocks(input: &ReportInput) -> Vec<Block> {
     let d = &input.device;
-    let on_market = input.usage.first().is_some_and(|u| active_sites(u, "Worldwide") > 0);
+    let on_market = input
+        .usage
+        .first()
+        .is_some_and(|u| active_sites(u, "Worldwide") > 0);
     let facts = vec![
         ("Basic UDI-DI".into(), d.basic_udi_di.clone()),
-        ("UDI-DIs".into(), if d.udi_dis.is_empty() { "-".into() } else { d.udi_dis.join(", ") }),
+        (
+            "UDI-DIs".into(),
+            if d.udi_dis.is_empty() {
+                "-".into()
+            } else {
+                d.udi_dis.join(", ")
+            },
+        ),
         ("Trade name".into(), d.trade_name.clone()),
         ("MDR class".into(), d.mdr_class.as_str().into()),
         ("EMDN".into(), d.emdn_code.clone()),
-        ("Software first made available".into(), d.first_available.to_string()),
-        ("Market status".into(), if on_market { "on the market (studies processed in the period)".into() } else { "no study processed in the period".into() }),
+        (
+            "Software first made available".into(),
+            d.first_available.to_string(),
+        ),
+        (
+            "Market status".into(),
+            if on_market {
+                "on the market (studies processed in the period)".into()
+            } else {
+                "no study processed in the period".into()
+            },
+        ),
         ("Intended purpose".into(), d.intended_purpose.clone()),
     ];
     let rows = input
         .software
         .iter()
         .map(|s| {
-            let new = if input.period.contains(s.from) { "yes" } else { "no" };
-            vec![s.model_id.clone(), s.from.to_string(), s.until.map_or("-".into(), |u| u.to_string()), new.into()]
+            let new = if input.period.contains(s.from) {
+                "yes"
+            } else {
+                "no"
+            };
+            vec![
+                s.model_id.clone(),
+                s.from.to_string(),
+                s.until.map_or("-".into(), |u| u.to_string()),
+                new.into(),
+            ]
         })
         .collect();
     let software = Table {
         id: "table-3a".into(),
         title: "Software versions (model versions) of the device".into(),
-        columns: vec!["Model version".into(), "From".into(), "Until".into(), "New in period".into()],
+        columns: vec![
+            "Model version".into(),
+            "From".into(),
+            "Until".into(),
+            "New in period".into(),
+        ],
         rows,
         note: None,
-        provenance: super::usage_tables::usage_provenance(input, "device_software", &input.software),
+        provenance: super::usage_tables::usage_provenance(
+            input,
+            "device_software",
+            &input.software,
+        ),
     };
     vec![Block::Facts { rows: facts }, Block::Table(software)]
 }
@@ -103,7 +165,10 @@ pub fn key_figures(input: &ReportInput) -> BTreeMap<String, f64> {
     if let Some(u) = input.usage.first() {
         f.insert("studies_eea_tr_xi".into(), studies(u, "EEA+TR+XI") as f64);
         f.insert("studies_worldwide".into(), studies(u, "Worldwide") as f64);
-        f.insert("active_sites_worldwide".into(), active_sites(u, "Worldwide") as f64);
+        f.insert(
+            "active_sites_worldwide".into(),
+            active_sites(u, "Worldwide") as f64,
+        );
     }
     let serious = input
         .incidents
@@ -111,8 +176,15 @@ pub fn key_figures(input: &ReportInput) -> BTreeMap<String, f64> {
         .filter(|i| i.seriousness.is_some() && input.period.contains(i.awareness_date))
         .count();
     f.insert("serious_incidents_worldwide".into(), serious as f64);
-    for q in input.quality.iter().filter(|q| q.stratum == "all" && q.n > 0) {
-        f.insert(format!("mean_dice:{}:{}", q.model_id, q.label), mean_ci(q).0);
+    for q in input
+        .quality
+        .iter()
+        .filter(|q| q.stratum == "all" && q.n > 0)
+    {
+        f.insert(
+            format!("mean_dice:{}:{}", q.model_id, q.label),
+            mean_ci(q).0,
+        );
     }
     f
 }
@@ -120,14 +192,21 @@ pub fn key_figures(input: &ReportInput) -> BTreeMap<String, f64> {
 /// The comparison with the previous report of the same kind (or a sentence saying there is none).
 pub fn comparison_blocks(input: &ReportInput, figures: &BTreeMap<String, f64>) -> Vec<Block> {
     let Some(prev) = &input.previous else {
-        return vec![text("No previous report of this kind is stored in Vigil for this device: no comparison.")];
+        return vec![text(
+            "No previous report of this kind is stored in Vigil for this device: no comparison.",
+        )];
     };
     let rows = figures
         .iter()
         .map(|(name, now)| {
             let before = prev.figures.get(name);
             let change = before.map_or("-".into(), |b| format!("{:+.4}", now - b));
-            vec![name.clone(), before.map_or("-".into(), |b| format!("{b:.4}")), format!("{now:.4}"), change]
+            vec![
+                name.clone(),
+                before.map_or("-".into(), |b| format!("{b:.4}")),
+                format!("{now:.4}"),
+                change,
+            ]
         })
         .collect();
     let table = Table {
@@ -148,10 +227,32 @@ fn sub(number: &str, title: &str, blocks: Vec<Block>) -> Section {
 fn vigilance_section(input: &ReportInput) -> Section {
     let mut s = section("7", PSUR_SECTIONS[6], vec![]);
     s.subsections = vec![
-        sub("7(a)", "Serious incidents", vec![Block::Table(table_4(input)), Block::Table(table_5(input)), Block::Table(table_6(input))]),
-        sub("7(b)", "Trend reports", vec![text("Trend reports (Art. 88) are drafted by Vigil's trend evaluation and listed with their own documents; none is part of this report's data.")]),
-        sub("7(c)", "Field safety corrective actions", vec![Block::Table(table_7(input))]),
-        sub("7(d)", "Corrective and preventive actions", vec![Block::Table(table_8(input))]),
+        sub(
+            "7(a)",
+            "Serious incidents",
+            vec![
+                Block::Table(table_4(input)),
+                Block::Table(table_5(input)),
+                Block::Table(table_6(input)),
+            ],
+        ),
+        sub(
+            "7(b)",
+            "Trend reports",
+            vec![text(
+                "Trend reports (Art. 88) are drafted by Vigil's trend evaluation and listed with their own documents; none is part of this report's data.",
+            )],
+        ),
+        sub(
+            "7(c)",
+            "Field safety corrective actions",
+            vec![Block::Table(table_7(input))],
+        ),
+        sub(
+            "7(d)",
+            "Corrective and preventive actions",
+            vec![Block::Table(table_8(input))],
+        ),
     ];
     s
 }
@@ -159,11 +260,25 @@ fn vigilance_section(input: &ReportInput) -> Section {
 fn other_sources_section(input: &ReportInput) -> Section {
     let mut s = section("8", PSUR_SECTIONS[7], vec![]);
     s.subsections = vec![
-        sub("8(a)", "Complaints and user feedback", vec![text("Complaints are not recorded in Vigil. Clinician corrections of the device output (accepted, edited, rejected) are user feedback and are reported in 8(e).")]),
+        sub(
+            "8(a)",
+            "Complaints and user feedback",
+            vec![text(
+                "Complaints are not recorded in Vigil. Clinician corrections of the device output (accepted, edited, rejected) are user feedback and are reported in 8(e).",
+            )],
+        ),
         sub("8(b)", "Literature", vec![slot(input, "literature", false)]),
         sub("8(c)", "Registries", vec![slot(input, "registries", false)]),
-        sub("8(d)", "Similar devices", vec![slot(input, "similar_devices", false)]),
-        sub("8(e)", "Other sources: real-world performance monitoring", monitoring_blocks(input)),
+        sub(
+            "8(d)",
+            "Similar devices",
+            vec![slot(input, "similar_devices", false)],
+        ),
+        sub(
+            "8(e)",
+            "Other sources: real-world performance monitoring",
+            monitoring_blocks(input),
+        ),
     ];
     s
 }
@@ -174,12 +289,36 @@ pub fn assemble_psur(input: &ReportInput, generated_at: DateTime<Utc>) -> Docume
     let mut conclusions = vec![slot(input, "conclusions", false)];
     conclusions.extend(comparison_blocks(input, &figures));
     let sections = vec![
-        section("1", PSUR_SECTIONS[0], vec![Block::Facts { rows: cover_facts(input) }]),
-        section("2", PSUR_SECTIONS[1], vec![slot(input, "executive_summary", false), slot(input, "benefit_risk_statement", true)]),
+        section(
+            "1",
+            PSUR_SECTIONS[0],
+            vec![Block::Facts {
+                rows: cover_facts(input),
+            }],
+        ),
+        section(
+            "2",
+            PSUR_SECTIONS[1],
+            vec![
+                slot(input, "executive_summary", false),
+                slot(input, "benefit_risk_statement", true),
+            ],
+        ),
         section("3", PSUR_SECTIONS[2], device_blocks(input)),
-        section("4", PSUR_SECTIONS[3], vec![text(format!("This PSUR covers one Basic UDI-DI, {}, which is its own leading device; no grouping.", input.device.basic_udi_di))]),
+        section(
+            "4",
+            PSUR_SECTIONS[3],
+            vec![text(format!(
+                "This PSUR covers one Basic UDI-DI, {}, which is its own leading device; no grouping.",
+                input.device.basic_udi_di
+            ))],
+        ),
         section("5", PSUR_SECTIONS[4], vec![Block::Table(table_1(input))]),
-        section("6", PSUR_SECTIONS[5], vec![Block::Table(table_2(input)), Block::Table(table_3(input))]),
+        section(
+            "6",
+            PSUR_SECTIONS[5],
+            vec![Block::Table(table_2(input)), Block::Table(table_3(input))],
+        ),
         vigilance_section(input),
         other_sources_section(input),
         section("9", PSUR_SECTIONS[8], vec![slot(input, "pmcf", false)]),

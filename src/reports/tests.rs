@@ -69,9 +69,18 @@ pub(crate) fn sample_input() -> ReportInput {
         awareness_date: d("2025-06-01"),
         countries: vec!["DE".into()],
         seriousness: Some("other_reportable".into()),
-        device_problems: vec![("A0908".into(), "Incorrect, Inadequate or Imprecise Result or Readings".into())],
-        findings: vec![("C1010".into(), "Artificial Intelligence Training/Validation Problem Identified".into())],
-        conclusions: vec![("D19".into(), "Cause Traced to Artificial Intelligence Training/Validation Process".into())],
+        device_problems: vec![(
+            "A0908".into(),
+            "Incorrect, Inadequate or Imprecise Result or Readings".into(),
+        )],
+        findings: vec![(
+            "C1010".into(),
+            "Artificial Intelligence Training/Validation Problem Identified".into(),
+        )],
+        conclusions: vec![(
+            "D19".into(),
+            "Cause Traced to Artificial Intelligence Training/Validation Process".into(),
+        )],
         health_impacts: vec![("F04".into(), "Delay to Diagnosis".into())],
         stage: Some("final_reportable".into()),
         report_date: Some(d("2025-07-01")),

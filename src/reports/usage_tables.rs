@@ -56,7 +56,11 @@ pub fn count_cell(shown: Option<u64>, actual: u64, k: u64) -> String {
 }
 
 /// Provenance of a table read from the usage counts.
-pub fn usage_provenance(input: &ReportInput, query: &str, rows: &impl serde::Serialize) -> Provenance {
+pub fn usage_provenance(
+    input: &ReportInput,
+    query: &str,
+    rows: &impl serde::Serialize,
+) -> Provenance {
     let mut filters = BTreeMap::new();
     filters.insert("device".into(), input.device.basic_udi_di.clone());
     let models: Vec<&str> = input.software.iter().map(|s| s.model_id.as_str()).collect();
@@ -75,7 +79,11 @@ fn period_columns(input: &ReportInput) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let n = if i == 0 { "N".to_string() } else { format!("N-{i}") };
+            let n = if i == 0 {
+                "N".to_string()
+            } else {
+                format!("N-{i}")
+            };
             format!("{n}: {}", u.period.label())
         })
         .collect()
@@ -92,14 +100,27 @@ pub fn table_1(input: &ReportInput) -> Table {
         let counts: Vec<u64> = input.usage.iter().map(|u| studies(u, region)).collect();
         let shown = suppress_small_cells(&counts, k);
         let mut row = vec![region.to_string(), "Studies processed".to_string()];
-        row.extend(shown.iter().zip(&counts).map(|(s, a)| count_cell(*s, *a, k)));
+        row.extend(
+            shown
+                .iter()
+                .zip(&counts)
+                .map(|(s, a)| count_cell(*s, *a, k)),
+        );
         let total = crate::privacy::suppression::publishable_total(&counts, k);
         row.push(count_cell(total, counts.iter().sum(), k));
         rows.push(row);
     }
     for region in REGIONS {
-        let mut row = vec![region.to_string(), "Active installed base (sites)".to_string()];
-        row.extend(input.usage.iter().map(|u| active_sites(u, region).to_string()));
+        let mut row = vec![
+            region.to_string(),
+            "Active installed base (sites)".to_string(),
+        ];
+        row.extend(
+            input
+                .usage
+                .iter()
+                .map(|u| active_sites(u, region).to_string()),
+        );
         row.push("-".into());
         rows.push(row);
     }
@@ -139,7 +160,11 @@ pub fn table_2(input: &ReportInput) -> Table {
     Table {
         id: "table-2".into(),
         title: "Table 2: Estimated population exposed in the period".into(),
-        columns: vec!["Region".into(), "Patients exposed (estimate)".into(), "Basis".into()],
+        columns: vec![
+            "Region".into(),
+            "Patients exposed (estimate)".into(),
+            "Basis".into(),
+        ],
         rows,
         note: Some("Vigil holds no patient identity: a patient imaged twice counts twice.".into()),
         provenance: usage_provenance(input, "usage_counts(per site, period N)", &current),

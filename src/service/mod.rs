@@ -21,6 +21,7 @@ pub mod plans;
 mod privacy_gate;
 pub mod replay;
 pub mod report_data;
+pub mod report_narratives;
 pub mod reports;
 pub mod retraining;
 pub mod shadow_archive;

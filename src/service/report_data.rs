@@ -28,10 +28,15 @@ pub fn report_periods(device: &Device, kind: ReportKind, p: Period) -> Vec<Perio
     let months = psur_months(device.mdr_class).filter(|_| kind == ReportKind::Psur);
     let len = p.to - p.from + Duration::days(1);
     for _ in 1..4 {
-        let Some(last) = out.last().copied() else { break };
+        let Some(last) = out.last().copied() else {
+            break;
+        };
         let to = last.from - Duration::days(1);
         let from = match months {
-            Some(m) => last.from.checked_sub_months(Months::new(m)).unwrap_or(last.from),
+            Some(m) => last
+                .from
+                .checked_sub_months(Months::new(m))
+                .unwrap_or(last.from),
             None => last.from - len,
         };
         if to < device.first_available {
@@ -44,7 +49,11 @@ pub fn report_periods(device: &Device, kind: ReportKind, p: Period) -> Vec<Perio
 
 /// A code and its level-2 term: `A090803` -> (`A0908`, term of A0908).
 fn level2(codes: &CodeList, annex: Annex, code: &str) -> (String, String) {
-    let short: String = if code.len() > 5 { code.chars().take(5).collect() } else { code.into() };
+    let short: String = if code.len() > 5 {
+        code.chars().take(5).collect()
+    } else {
+        code.into()
+    };
     let term = codes
         .check(annex, &short)
         .or_else(|_| codes.check(annex, code))
@@ -76,7 +85,10 @@ pub fn incidents(
         let seriousness = clock.last().and_then(|e| match e.kind {
             ClockEventKind::NotReportable => None,
             _ => e.seriousness.map(|s| {
-                serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
             }),
         });
         let reports = store.reports(&i.id)?;
@@ -115,20 +127,43 @@ pub fn findings(
     let (mut charts, mut signals) = (Vec::new(), Vec::new());
     let end = p.to + Duration::days(1);
     for m in models {
-        let q = FindingQuery { model_id: Some(m.clone()), from: Some(p.from), limit: 100_000, ..FindingQuery::default() };
+        let q = FindingQuery {
+            model_id: Some(m.clone()),
+            from: Some(p.from),
+            limit: 100_000,
+            ..FindingQuery::default()
+        };
         let mut series: BTreeMap<String, ChartSeries> = BTreeMap::new();
-        for f in store.findings(&q)?.into_iter().map(|s| s.finding).filter(|f| f.window_end <= end) {
+        for f in store
+            .findings(&q)?
+            .into_iter()
+            .map(|s| s.finding)
+            .filter(|f| f.window_end <= end)
+        {
             if f.status == FindingStatus::Signal {
                 signals.push(FindingFacts {
-                    model_id: m.clone(), rule: f.rule.clone(), stratum: f.stratum.clone(), window_end: f.window_end,
-                    method: f.method.clone(), estimate: f.estimate, q_value: f.q_value, fingerprint: f.fingerprint.clone(),
+                    model_id: m.clone(),
+                    rule: f.rule.clone(),
+                    stratum: f.stratum.clone(),
+                    window_end: f.window_end,
+                    method: f.method.clone(),
+                    estimate: f.estimate,
+                    q_value: f.q_value,
+                    fingerprint: f.fingerprint.clone(),
                 });
             }
             let label = f.rule.strip_prefix("mean_dice:");
-            if let (Some(label), WindowKind::Tumbling, "all", Some(est)) = (label, f.window, f.stratum.as_str(), f.estimate) {
-                let s = series.entry(label.to_string()).or_insert_with(|| ChartSeries {
-                    model_id: m.clone(), label: label.to_string(), points: Vec::new(), limit: None,
-                });
+            if let (Some(label), WindowKind::Tumbling, "all", Some(est)) =
+                (label, f.window, f.stratum.as_str(), f.estimate)
+            {
+                let s = series
+                    .entry(label.to_string())
+                    .or_insert_with(|| ChartSeries {
+                        model_id: m.clone(),
+                        label: label.to_string(),
+                        points: Vec::new(),
+                        limit: None,
+                    });
                 s.points.push((f.window_end - Duration::days(1), est));
                 s.limit = f.limit.or(s.limit);
             }
@@ -139,15 +174,30 @@ pub fn findings(
 }
 
 /// Alerts of the device's model versions opened in the period, with their incident.
-pub fn alerts(store: &dyn Store, models: &[String], p: Period) -> Result<Vec<AlertFacts>, ReportError> {
+pub fn alerts(
+    store: &dyn Store,
+    models: &[String],
+    p: Period,
+) -> Result<Vec<AlertFacts>, ReportError> {
     let mut out = Vec::new();
     for m in models {
-        let filter = AlertFilter { state: None, model: Some(m.clone()), limit: 10_000 };
-        for a in store.alerts(&filter)?.into_iter().filter(|a| p.contains(a.opened_at.date_naive())) {
+        let filter = AlertFilter {
+            state: None,
+            model: Some(m.clone()),
+            limit: 10_000,
+        };
+        for a in store
+            .alerts(&filter)?
+            .into_iter()
+            .filter(|a| p.contains(a.opened_at.date_naive()))
+        {
             let incident_id = store.incident_for_alert(&a.id)?.map(|i| i.id);
             out.push(AlertFacts {
                 opened: a.opened_at.date_naive(),
-                state: serde_json::to_value(a.state).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                state: serde_json::to_value(a.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
                 closed: a.closed_at.map(|c| c.date_naive()),
                 incident_id,
                 id: a.id,
@@ -162,8 +212,16 @@ pub fn alerts(store: &dyn Store, models: &[String], p: Period) -> Result<Vec<Ale
 }
 
 /// Shadow runs whose candidate is a version of one of the device's models, created in the period.
-pub fn shadow_runs(store: &dyn Store, names: &[String], p: Period) -> Result<Vec<ShadowFacts>, ReportError> {
-    let filter = JobFilter { kind: Some(crate::service::shadow_job::KIND.into()), limit: 10_000, ..JobFilter::default() };
+pub fn shadow_runs(
+    store: &dyn Store,
+    names: &[String],
+    p: Period,
+) -> Result<Vec<ShadowFacts>, ReportError> {
+    let filter = JobFilter {
+        kind: Some(crate::service::shadow_job::KIND.into()),
+        limit: 10_000,
+        ..JobFilter::default()
+    };
     let name_of = |id: &str| id.split('@').next().unwrap_or("").to_string();
     let mut out: Vec<ShadowFacts> = store
         .jobs(&filter)?
@@ -172,10 +230,23 @@ pub fn shadow_runs(store: &dyn Store, names: &[String], p: Period) -> Result<Vec
         .filter_map(|j| {
             let candidate = j.payload.get("candidate")?.as_str()?.to_string();
             names.contains(&name_of(&candidate)).then(|| ShadowFacts {
-                baseline: j.payload.get("baseline").and_then(|b| b.as_str()).unwrap_or("-").to_string(),
+                baseline: j
+                    .payload
+                    .get("baseline")
+                    .and_then(|b| b.as_str())
+                    .unwrap_or("-")
+                    .to_string(),
                 state: j.state.as_str().into(),
-                passed: j.result.as_ref().and_then(|r| r.get("passed")).and_then(|v| v.as_bool()),
-                mean_difference: j.result.as_ref().and_then(|r| r.get("mean_difference")).and_then(|v| v.as_f64()),
+                passed: j
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.get("passed"))
+                    .and_then(|v| v.as_bool()),
+                mean_difference: j
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.get("mean_difference"))
+                    .and_then(|v| v.as_f64()),
                 finished: j.finished_at.map(|f| f.date_naive()),
                 id: j.id,
                 candidate,
@@ -192,7 +263,8 @@ pub fn min_cell_k(store: &dyn Store, names: &[String]) -> Result<u64, ReportErro
     let mut k = 0u64;
     for name in names {
         if let Some(plan) = store.plans(name)?.into_iter().last() {
-            let declared = crate::service::plans::declared_features(store, name).unwrap_or_default();
+            let declared =
+                crate::service::plans::declared_features(store, name).unwrap_or_default();
             if let Ok(p) = PmsPlan::parse(&plan.body, &declared) {
                 k = k.max(u64::from(p.windows.min_cell_k));
             }

@@ -1,9 +1,9 @@
 //! MDR documents as use cases: request a PSUR or PMS report (period checked, then a `report`
 //! job queued), the job's handler (gather from aggregates and small tables, assemble, render
 //! JSON and PDF, store both blobs and the audited record), approval by a regulatory user
-//! (re-rendered without the DRAFT marking, stored beside the draft; both immutable) and the
-//! narrative drafts. `store_document` is the entry for other kinds (trend reports): render a
-//! `Document` and store it like the others.
+//! (re-rendered without the DRAFT marking, stored beside the draft; both immutable); the
+//! narrative drafts are in `report_narratives.rs`. `store_document` is the entry for other
+//! kinds (trend reports): render a `Document` and store it like the others.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,9 +19,9 @@ use crate::domain::FieldIssue;
 use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput, Registry};
 use crate::reports::input::{PeriodUsage, PreviousReport, ReportInput};
 use crate::reports::period::{PeriodError, PeriodRules, check_period};
-use crate::reports::{Approval, Document, Period, ReportKind, assemble, narrative_fields};
+use crate::reports::{Approval, Document, Period, ReportKind, assemble};
 use crate::storage::jobs::Job;
-use crate::storage::reports::{NarrativeDraft, ReportRecord};
+use crate::storage::reports::ReportRecord;
 use crate::storage::{Store, StoreError};
 use crate::vigilance::device::Device;
 use crate::vigilance::imdrf::CodeList;
@@ -66,7 +66,7 @@ pub struct ReportRequest {
     pub period: Period,
 }
 
-fn device(store: &dyn Store, basic: &str) -> Result<Device, ReportError> {
+pub(crate) fn device(store: &dyn Store, basic: &str) -> Result<Device, ReportError> {
     store
         .device(basic)?
         .ok_or_else(|| ReportError::NotFound(format!("device {basic}")))
@@ -115,7 +115,11 @@ pub fn request_report(
 }
 
 /// Gather everything a PSUR or PMS report is assembled from.
-pub fn gather(store: &dyn Store, codes: &CodeList, r: &ReportRequest) -> Result<ReportInput, ReportError> {
+pub fn gather(
+    store: &dyn Store,
+    codes: &CodeList,
+    r: &ReportRequest,
+) -> Result<ReportInput, ReportError> {
     let d = device(store, &r.device)?;
     let software = store.device_software(&d.basic_udi_di)?;
     let models: Vec<String> = software.iter().map(|s| s.model_id.clone()).collect();
@@ -123,16 +127,27 @@ pub fn gather(store: &dyn Store, codes: &CodeList, r: &ReportRequest) -> Result<
     let periods = data::report_periods(&d, r.kind, r.period);
     let mut usage = Vec::new();
     for p in &periods {
-        usage.push(PeriodUsage { period: *p, usage: store.usage_counts(&models, *p)? });
+        usage.push(PeriodUsage {
+            period: *p,
+            usage: store.usage_counts(&models, *p)?,
+        });
     }
-    let span = Period { from: periods.last().map_or(r.period.from, |p| p.from), to: r.period.to };
+    let span = Period {
+        from: periods.last().map_or(r.period.from, |p| p.from),
+        to: r.period.to,
+    };
     let (charts, findings) = data::findings(store, &models, r.period)?;
     let earlier = store.device_reports(&d.basic_udi_di, r.kind)?;
     let previous = earlier
         .iter()
         .filter(|p| p.period.to + Duration::days(1) == r.period.from)
         .max_by_key(|p| p.version)
-        .map(|p| PreviousReport { reference: p.reference.clone(), version: p.version, period: p.period, figures: p.figures.clone() });
+        .map(|p| PreviousReport {
+            reference: p.reference.clone(),
+            version: p.version,
+            period: p.period,
+            figures: p.figures.clone(),
+        });
     let version = 1 + earlier.iter().filter(|p| p.period == r.period).count() as i64;
     let narratives: BTreeMap<String, String> = store
         .narratives(&d.basic_udi_di, r.kind, r.period)?
@@ -161,10 +176,19 @@ pub fn gather(store: &dyn Store, codes: &CodeList, r: &ReportRequest) -> Result<
 }
 
 /// Render a document as JSON and PDF and put both into the blob store: (json, pdf) keys.
-pub fn render_and_put(blobs: &dyn BlobStore, doc: &Document) -> Result<(String, String), ReportError> {
-    let json = crate::rendering::render_json(doc).map_err(|e| ReportError::Render(e.to_string()))?;
+pub fn render_and_put(
+    blobs: &dyn BlobStore,
+    doc: &Document,
+) -> Result<(String, String), ReportError> {
+    let json =
+        crate::rendering::render_json(doc).map_err(|e| ReportError::Render(e.to_string()))?;
     let pdf = crate::rendering::render_pdf(doc).map_err(|e| ReportError::Render(e.to_string()))?;
-    let put = |b: &[u8]| blobs.put_bytes(b).map(|s| s.key.to_string()).map_err(|e| ReportError::Render(e.to_string()));
+    let put = |b: &[u8]| {
+        blobs
+            .put_bytes(b)
+            .map(|s| s.key.to_string())
+            .map_err(|e| ReportError::Render(e.to_string()))
+    };
     Ok((put(&json)?, put(&pdf)?))
 }
 
@@ -226,10 +250,13 @@ impl JobHandler for ReportHandler {
         let doc = assemble(&input, ctx.now());
         ctx.progress(2, steps, "rendering PDF and JSON")?;
         let actor = Actor(ctx.job().requested_by.clone());
-        let record = store_document(store, ctx.blobs(), (&ctx.job().id, &r.device, &actor), &doc).map_err(failure)?;
+        let record = store_document(store, ctx.blobs(), (&ctx.job().id, &r.device, &actor), &doc)
+            .map_err(failure)?;
         ctx.progress(steps, steps, "stored")?;
         Ok(JobOutput {
-            result: Some(json!({"report_id": record.id, "pdf_sha256": record.pdf_sha256, "json_sha256": record.json_sha256, "data_fingerprint": record.data_fingerprint, "missing_narratives": record.missing_narratives})),
+            result: Some(
+                json!({"report_id": record.id, "pdf_sha256": record.pdf_sha256, "json_sha256": record.json_sha256, "data_fingerprint": record.data_fingerprint, "missing_narratives": record.missing_narratives}),
+            ),
             result_blob: Some(record.pdf_sha256),
         })
     }
@@ -244,68 +271,37 @@ pub fn approve(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<ReportRecord, ReportError> {
-    let record = store.report(id)?.ok_or_else(|| ReportError::NotFound(format!("report {id}")))?;
+    let record = store
+        .report(id)?
+        .ok_or_else(|| ReportError::NotFound(format!("report {id}")))?;
     if record.approval.is_some() {
-        return Err(ReportError::Conflict(format!("report {id} is approved already")));
+        return Err(ReportError::Conflict(format!(
+            "report {id} is approved already"
+        )));
     }
-    let key = BlobKey::parse(&record.json_sha256).map_err(|e| ReportError::Render(e.to_string()))?;
-    let bytes = blobs.get(&key).map_err(|e| ReportError::Render(e.to_string()))?;
-    let mut doc: Document = serde_json::from_slice(&bytes).map_err(|e| ReportError::Render(e.to_string()))?;
-    let approval = Approval { by: actor.0.clone(), at: now };
+    let key =
+        BlobKey::parse(&record.json_sha256).map_err(|e| ReportError::Render(e.to_string()))?;
+    let bytes = blobs
+        .get(&key)
+        .map_err(|e| ReportError::Render(e.to_string()))?;
+    let mut doc: Document =
+        serde_json::from_slice(&bytes).map_err(|e| ReportError::Render(e.to_string()))?;
+    let approval = Approval {
+        by: actor.0.clone(),
+        at: now,
+    };
     doc.approval = Some(approval.clone());
     let (json_key, pdf_key) = render_and_put(blobs, &doc)?;
     let details = json!({"data_fingerprint": record.data_fingerprint, "pdf_sha256": pdf_key, "json_sha256": json_key});
-    store.approve_report(id, &approval, (&pdf_key, &json_key), &audit_draft(actor, "report.approve", id, details))?;
-    store.report(id)?.ok_or_else(|| ReportError::NotFound(format!("report {id}")))
-}
-
-/// Longest narrative accepted, in characters.
-pub const MAX_NARRATIVE_CHARS: usize = 20_000;
-
-/// Store narrative drafts for a device, kind and period; every field name and text is checked
-/// (known field, length, privacy screen) before anything is written.
-pub fn put_narratives(
-    store: &dyn Store,
-    actor: &Actor,
-    (basic, kind, period): (&str, ReportKind, Period),
-    fields: &BTreeMap<String, String>,
-    now: DateTime<Utc>,
-) -> Result<Vec<NarrativeDraft>, ReportError> {
-    device(store, basic)?;
-    let known = narrative_fields(kind);
-    let mut issues = Vec::new();
-    for (field, text) in fields {
-        let path = format!("fields.{field}");
-        if !known.iter().any(|(f, _)| f == field) {
-            let names: Vec<&str> = known.iter().map(|(f, _)| *f).collect();
-            issues.push(FieldIssue { index: None, path, code: "unknown_field".into(), message: format!("a {} narrative field is one of: {}", kind.as_str(), names.join(", ")) });
-        } else if text.chars().count() > MAX_NARRATIVE_CHARS {
-            issues.push(FieldIssue { index: None, path, code: "out_of_range".into(), message: format!("at most {MAX_NARRATIVE_CHARS} characters") });
-        }
-    }
-    if fields.is_empty() {
-        return Err(invalid("fields", "name at least one narrative field"));
-    }
-    if !issues.is_empty() {
-        return Err(ReportError::Invalid(issues));
-    }
-    let screened: Vec<(String, &str)> = fields.iter().map(|(f, t)| (format!("fields.{f}"), t.as_str())).collect();
-    let refused: Vec<FieldIssue> = screened
-        .iter()
-        .filter_map(|(p, t)| crate::privacy::screen_str(p, t).err())
-        .map(|f| FieldIssue { index: None, message: format!("value refused as personal data ({}); it was neither stored nor logged", f.kind), code: f.kind.as_str().into(), path: f.path })
-        .collect();
-    if !refused.is_empty() {
-        return Err(ReportError::PersonalData(refused));
-    }
-    let drafts: Vec<NarrativeDraft> = fields
-        .iter()
-        .map(|(field, text)| NarrativeDraft { basic_udi_di: basic.into(), kind, period, field: field.clone(), text: text.clone(), updated_by: actor.0.clone(), updated_at: now })
-        .collect();
-    let names: Vec<&String> = fields.keys().collect();
-    let details = json!({"kind": kind, "period": period, "fields": names});
-    store.put_narratives(&drafts, &audit_draft(actor, "report.narratives", basic, details))?;
-    Ok(store.narratives(basic, kind, period)?)
+    store.approve_report(
+        id,
+        &approval,
+        (&pdf_key, &json_key),
+        &audit_draft(actor, "report.approve", id, details),
+    )?;
+    store
+        .report(id)?
+        .ok_or_else(|| ReportError::NotFound(format!("report {id}")))
 }
 
 impl From<ReportError> for crate::error::AppError {
@@ -317,9 +313,17 @@ impl From<ReportError> for crate::error::AppError {
                 code: "report_period_invalid",
                 conflict: false,
                 message: p.to_string(),
-                details: vec![FieldIssue { index: None, path: p.field.into(), code: "invalid_value".into(), message: p.message }],
+                details: vec![FieldIssue {
+                    index: None,
+                    path: p.field.into(),
+                    code: "invalid_value".into(),
+                    message: p.message,
+                }],
             },
-            ReportError::Invalid(details) => AppError::Validation { message: "invalid fields; details name each".into(), details },
+            ReportError::Invalid(details) => AppError::Validation {
+                message: "invalid fields; details name each".into(),
+                details,
+            },
             ReportError::PersonalData(details) => AppError::PersonalData { details },
             ReportError::Conflict(m) => AppError::Conflict(m),
             ReportError::Render(m) => AppError::Internal(m),

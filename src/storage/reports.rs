@@ -74,8 +74,11 @@ pub trait ReportStore: Send + Sync {
         audit: &AuditDraft,
     ) -> Result<(), StoreError>;
     /// Insert or replace drafts (same device, kind, period and field), in one transaction.
-    fn put_narratives(&self, drafts: &[NarrativeDraft], audit: &AuditDraft)
-    -> Result<(), StoreError>;
+    fn put_narratives(
+        &self,
+        drafts: &[NarrativeDraft],
+        audit: &AuditDraft,
+    ) -> Result<(), StoreError>;
     fn narratives(
         &self,
         basic_udi_di: &str,
@@ -87,7 +90,8 @@ pub trait ReportStore: Send + Sync {
 /// The aggregates report assembly reads for a set of model versions and a period.
 pub trait ReportCountSource: Send + Sync {
     /// Studies per site, demographics and output status.
-    fn usage_counts(&self, model_ids: &[String], period: Period) -> Result<UsageCounts, StoreError>;
+    fn usage_counts(&self, model_ids: &[String], period: Period)
+    -> Result<UsageCounts, StoreError>;
     /// Dice sums per model version, label and stratum (`all`, `site=<id>`).
     fn quality_sums(
         &self,

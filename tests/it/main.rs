@@ -33,8 +33,10 @@ mod plans;
 mod process;
 mod prometheus;
 mod readme;
-mod reports;
 mod readme_errors;
+mod reports;
+#[cfg(feature = "pdf")]
+mod reports_cli;
 mod retraining;
 mod roles;
 mod scenario_e2e;

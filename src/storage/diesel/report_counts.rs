@@ -26,7 +26,10 @@ fn load_usage_rows(
     model_ids: &[String],
     period: Period,
 ) -> Result<Vec<UsageRow>, StoreError> {
-    let (from, until) = (start_of(period.from), start_of(period.to + Duration::days(1)));
+    let (from, until) = (
+        start_of(period.from),
+        start_of(period.to + Duration::days(1)),
+    );
     let mut conn = store.conn()?;
     let rows: QueryResult<Vec<UsageRow>> = with_conn!(&mut *conn, |c| events::table
         .filter(events::model_id.eq_any(model_ids))
@@ -79,7 +82,11 @@ fn fold_usage(rows: Vec<UsageRow>, countries: &HashMap<String, String>) -> Usage
 }
 
 impl ReportCountSource for DieselStore {
-    fn usage_counts(&self, model_ids: &[String], period: Period) -> Result<UsageCounts, StoreError> {
+    fn usage_counts(
+        &self,
+        model_ids: &[String],
+        period: Period,
+    ) -> Result<UsageCounts, StoreError> {
         let countries: HashMap<String, String> = self
             .list_sites()?
             .into_iter()
@@ -102,9 +109,7 @@ impl ReportCountSource for DieselStore {
             for r in reviews {
                 for (label, dice) in &r.dice {
                     for stratum in ["all".to_string(), format!("site={}", r.strata.site)] {
-                        let e = sums
-                            .entry((m.clone(), label.clone(), stratum))
-                            .or_default();
+                        let e = sums.entry((m.clone(), label.clone(), stratum)).or_default();
                         e.0 += 1;
                         e.1 += dice;
                         e.2 += dice * dice;
@@ -114,14 +119,16 @@ impl ReportCountSource for DieselStore {
         }
         Ok(sums
             .into_iter()
-            .map(|((model_id, label, stratum), (n, sum, sum_sq))| QualitySums {
-                model_id,
-                label,
-                stratum,
-                n,
-                sum,
-                sum_sq,
-            })
+            .map(
+                |((model_id, label, stratum), (n, sum, sum_sq))| QualitySums {
+                    model_id,
+                    label,
+                    stratum,
+                    n,
+                    sum,
+                    sum_sq,
+                },
+            )
             .collect())
     }
 
@@ -130,14 +137,20 @@ impl ReportCountSource for DieselStore {
         model_names: &[String],
         period: Period,
     ) -> Result<Vec<RetrainingFacts>, StoreError> {
-        let (from, until) = (start_of(period.from), start_of(period.to + Duration::days(1)));
+        let (from, until) = (
+            start_of(period.from),
+            start_of(period.to + Duration::days(1)),
+        );
         let mut conn = self.conn()?;
         let rows: QueryResult<Vec<(String, String, String, i64, NaiveDateTime)>> =
             with_conn!(&mut *conn, |c| retraining_requests::table
                 .filter(retraining_requests::model_name.eq_any(model_names))
                 .filter(retraining_requests::created_at.ge(from))
                 .filter(retraining_requests::created_at.lt(until))
-                .order((retraining_requests::created_at.asc(), retraining_requests::id.asc()))
+                .order((
+                    retraining_requests::created_at.asc(),
+                    retraining_requests::id.asc()
+                ))
                 .select((
                     retraining_requests::id,
                     retraining_requests::model_name,

@@ -142,11 +142,10 @@ impl ReportStore for DieselStore {
     fn insert_report(&self, report: &ReportRecord, audit: &AuditDraft) -> Result<(), StoreError> {
         let row = ReportRow::from_record(report)?;
         let mut conn = self.conn()?;
-        let r: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::insert_into(
-            reports::table
-        )
-        .values(&row)
-        .execute(c));
+        let r: QueryResult<usize> =
+            audited_tx!(&mut *conn, audit, |c| diesel::insert_into(reports::table)
+                .values(&row)
+                .execute(c));
         r.map(|_| ()).map_err(map_err("report"))
     }
 
