@@ -219,7 +219,7 @@ pub fn store_document(
         approved_json_sha256: None,
     };
     let details = json!({"kind": doc.kind, "period": doc.period, "version": doc.version, "data_fingerprint": doc.data_fingerprint, "pdf_sha256": record.pdf_sha256, "json_sha256": record.json_sha256});
-    store.insert_report(&record, &audit_draft(actor, "report.generate", id, details))?;
+    store.store_report(&record, &audit_draft(actor, "report.generate", id, details))?;
     Ok(record)
 }
 

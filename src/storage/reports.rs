@@ -57,7 +57,7 @@ pub struct NarrativeDraft {
 /// Storage of reports and narrative drafts.
 pub trait ReportStore: Send + Sync {
     /// Conflict when the id exists.
-    fn insert_report(&self, report: &ReportRecord, audit: &AuditDraft) -> Result<(), StoreError>;
+    fn store_report(&self, report: &ReportRecord, audit: &AuditDraft) -> Result<(), StoreError>;
     fn report(&self, id: &str) -> Result<Option<ReportRecord>, StoreError>;
     /// A device's reports of a kind, oldest period first, then by version.
     fn device_reports(

@@ -139,7 +139,7 @@ impl NarrativeRow {
 }
 
 impl ReportStore for DieselStore {
-    fn insert_report(&self, report: &ReportRecord, audit: &AuditDraft) -> Result<(), StoreError> {
+    fn store_report(&self, report: &ReportRecord, audit: &AuditDraft) -> Result<(), StoreError> {
         let row = ReportRow::from_record(report)?;
         let mut conn = self.conn()?;
         let r: QueryResult<usize> =
