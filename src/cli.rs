@@ -57,6 +57,9 @@ pub enum Command {
     /// The job queue: list jobs, show one, cancel one.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// The daily rollups behind counts, exposure and reports: rebuild them from raw rows.
+    #[command(subcommand)]
+    Rollups(commands::rollups::RollupsCommand),
     /// Alert e-mail: check the transport with a test message.
     #[command(subcommand)]
     Alert(commands::alert::AlertCommand),

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod monitor;
 pub mod plan;
 pub mod report;
+pub mod rollups;
 pub mod seg_metrics;
 pub mod serve;
 pub mod shadow;
@@ -78,6 +79,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Archive(c) => archive::run(&settings, c),
         Command::Worker(args) => worker::run(settings, &args),
         Command::Jobs(c) => jobs::run(&settings, c),
+        Command::Rollups(c) => rollups::run(&settings, c),
         Command::Device(c) => vigilance::device(&settings, c),
         Command::Incident(c) => vigilance::incident(&settings, c),
         Command::Report(c) => report::run(&settings, c),

@@ -24,6 +24,7 @@ pub mod shadow_runs;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;
+mod trend;
 
 use std::sync::Arc;
 

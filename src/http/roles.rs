@@ -181,6 +181,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
         Who::Users(&[Admin, Regulatory]),
     ),
+    rule(
+        "POST",
+        "/api/v1/models/{model}/trend-evaluations",
+        VIGILANCE_READERS,
+    ),
+    rule("GET", "/api/v1/trend-reports", VIGILANCE_READERS),
+    rule("GET", "/api/v1/trend-reports/{id}", VIGILANCE_READERS),
+    rule(
+        "GET",
+        "/api/v1/trend-reports/{id}/mtr.xml",
+        VIGILANCE_READERS,
+    ),
 ];
 
 /// The rows of one route template.

@@ -11,4 +11,6 @@ pub mod evaluator;
 pub mod findings;
 pub mod plan;
 pub mod retraining;
+pub mod trend;
+pub mod trend_eval;
 pub mod window_tests;

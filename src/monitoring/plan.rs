@@ -27,6 +27,9 @@ pub struct PmsPlan {
     pub sequential: Sequential,
     #[serde(default)]
     pub alerts: AlertPolicy,
+    /// Art. 88 trend reporting (`[trend]`, see `trend.rs`); absent: no trend evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<super::trend::TrendPlan>,
 }
 
 /// Evaluation windows, strata and the statistical controls shared by every test.
@@ -254,6 +257,9 @@ impl PmsPlan {
         let s = &self.sequential;
         if !(s.arl0 >= 10.0 && s.arl0.is_finite() && s.shift_sd > 0.0 && s.shift_sd <= 10.0) {
             return Err(err("sequential", "need arl0 >= 10 and 0 < shift_sd <= 10"));
+        }
+        if let Some(trend) = &self.trend {
+            trend.validate()?;
         }
         for (i, r) in self.alerts.recipients.iter().enumerate() {
             if r.emails.is_empty() || r.emails.iter().any(|e| !looks_like_email(e)) {

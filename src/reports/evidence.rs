@@ -109,11 +109,11 @@ pub fn quality_table(input: &ReportInput) -> Table {
         "No reviewed case in the period",
     );
     t.note = Some(format!(
-        "Dice of each reviewed case (server-computed from uploaded masks where present, else the site's) averaged per stratum; two-sided 95% t-interval. Strata with fewer than k = {k} reviews are suppressed."
+        "Site-reported Dice of each reviewed case (daily rollups, by review day) averaged per stratum; two-sided 95% t-interval. Strata with fewer than k = {k} reviews are suppressed."
     ));
     t.provenance = provenance(
         input,
-        "quality_sums(dice per model version, label, stratum)",
+        "rollups(metric:dice per model version, label, site)",
         &input.quality,
     );
     t

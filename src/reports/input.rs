@@ -26,7 +26,7 @@ pub struct SiteStudies {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UsageCounts {
     pub sites: Vec<SiteStudies>,
-    /// (age band, sex, studies); `unknown` where the site sent none.
+    /// (dimension `age_band` or `sex`, value, studies); `unknown` where the site sent none.
     pub demographics: Vec<(String, String, u64)>,
     /// (output status, studies).
     pub output_status: Vec<(String, u64)>,

@@ -1,14 +1,14 @@
 //! MDCG 2022-21 Annex II Tables 1-3 from the usage rollups: Table 1 the denominator (studies
 //! processed and the active installed base, EEA+TR+XI and worldwide, periods N to N-3),
 //! Table 2 the population exposed (for software: studies processed) and Table 3 its age band
-//! and sex mix. Counts of people below the plan's k are suppressed with the privacy module's
+//! and sex mix (each dimension on its own: the rollups hold them apart). Counts of people below the plan's k are suppressed with the privacy module's
 //! rule (primary `< k`, complementary `suppressed`); site counts are not people and are shown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::input::{PeriodUsage, ReportInput};
 use super::model::{Provenance, Table, fingerprint};
-use crate::privacy::suppression::{suppress_small_cells, suppress_table};
+use crate::privacy::suppression::suppress_small_cells;
 use crate::vigilance::similar::in_eea_ch_tr;
 
 /// EEA, Turkey and Northern Ireland: the MDR's territory for PSUR regions (MDCG 2022-21
@@ -133,7 +133,7 @@ pub fn table_1(input: &ReportInput) -> Table {
         note: Some(format!(
             "Denominator basis: episodes of use (studies processed by the device's model versions) and the active installed base (sites that sent at least one study). Periods back to back, N is this report's. Rates in Tables 4-6 are per 10,000 studies of this table. Counts below k = {k} are shown as \"< {k}\"."
         )),
-        provenance: usage_provenance(input, "usage_counts(per site, periods N..N-3)", &source),
+        provenance: usage_provenance(input, "rollups(studies per site, periods N..N-3)", &source),
     }
 }
 
@@ -167,11 +167,12 @@ pub fn table_2(input: &ReportInput) -> Table {
         ],
         rows,
         note: Some("Vigil holds no patient identity: a patient imaged twice counts twice.".into()),
-        provenance: usage_provenance(input, "usage_counts(per site, period N)", &current),
+        provenance: usage_provenance(input, "rollups(studies per site, period N)", &current),
     }
 }
 
-/// Table 3: age band by sex in the period, with totals that are safe to publish.
+/// Table 3: age bands and sexes of the studies in the period, each with the share of its
+/// dimension; each dimension is one line of counts whose total is published.
 pub fn table_3(input: &ReportInput) -> Table {
     let k = input.min_cell_k;
     let demo = input
@@ -179,55 +180,29 @@ pub fn table_3(input: &ReportInput) -> Table {
         .first()
         .map(|u| u.usage.demographics.clone())
         .unwrap_or_default();
-    let bands: BTreeSet<String> = demo.iter().map(|d| d.0.clone()).collect();
-    let sexes: BTreeSet<String> = demo.iter().map(|d| d.1.clone()).collect();
-    let (bands, sexes): (Vec<String>, Vec<String>) =
-        (bands.into_iter().collect(), sexes.into_iter().collect());
-    let matrix: Vec<Vec<u64>> = bands
-        .iter()
-        .map(|b| {
-            sexes
-                .iter()
-                .map(|s| {
-                    demo.iter()
-                        .filter(|d| &d.0 == b && &d.1 == s)
-                        .map(|d| d.2)
-                        .sum()
-                })
-                .collect()
-        })
-        .collect();
-    let t = suppress_table(&matrix, k);
-    let mut columns = vec!["Age band".to_string()];
-    columns.extend(sexes.iter().map(|s| format!("Sex {s}")));
-    columns.push("Total".into());
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for (i, band) in bands.iter().enumerate() {
-        let mut row = vec![band.clone()];
-        row.extend(
-            t.cells[i]
-                .iter()
-                .zip(&matrix[i])
-                .map(|(s, a)| count_cell(*s, *a, k)),
-        );
-        row.push(count_cell(t.row_totals[i], matrix[i].iter().sum(), k));
-        rows.push(row);
+    for (dimension, label) in [("age_band", "Age band"), ("sex", "Sex")] {
+        let line: Vec<&(String, String, u64)> = demo.iter().filter(|d| d.0 == dimension).collect();
+        let counts: Vec<u64> = line.iter().map(|d| d.2).collect();
+        let shown = suppress_small_cells(&counts, k);
+        for (d, s) in line.iter().zip(&shown) {
+            rows.push(vec![label.to_string(), d.1.clone(), count_cell(*s, d.2, k)]);
+        }
+        let total = crate::privacy::suppression::publishable_total(&counts, k);
+        rows.push(vec![
+            label.to_string(),
+            "Total".into(),
+            count_cell(total, counts.iter().sum(), k),
+        ]);
     }
-    let mut total_row = vec!["Total".to_string()];
-    for (j, shown) in t.col_totals.iter().enumerate() {
-        let actual: u64 = matrix.iter().map(|r| r[j]).sum();
-        total_row.push(count_cell(*shown, actual, k));
-    }
-    total_row.push(matrix.iter().flatten().sum::<u64>().to_string());
-    rows.push(total_row);
     Table {
         id: "table-3".into(),
-        title: "Table 3: Population characteristics (age band and sex) in the period".into(),
-        columns,
+        title: "Table 3: Population characteristics (age band, sex) in the period".into(),
+        columns: vec!["Characteristic".into(), "Value".into(), "Studies".into()],
         rows,
         note: Some(format!(
-            "As sites report them (bands, never dates of birth); `unknown` where a site sent none. Cells below k = {k} suppressed with complementary suppression so totals cannot reveal them."
+            "As sites report them (bands, never dates of birth); `unknown` where a site sent none. Counts below k = {k} are suppressed (complementary cells `suppressed`) so the totals cannot reveal them."
         )),
-        provenance: usage_provenance(input, "usage_counts(demographics, period N)", &demo),
+        provenance: usage_provenance(input, "rollups(age_band, sex; period N)", &demo),
     }
 }

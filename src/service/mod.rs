@@ -26,6 +26,8 @@ pub mod reports;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;
+pub mod trend;
+pub mod trend_report;
 pub mod vigilance;
 
 use chrono::{DateTime, Utc};

@@ -1,8 +1,9 @@
 //! Storage port, one trait per aggregate, in domain types: `health` (ping, pool), `sites`
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
-//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue) and `reports` (MDR
-//! documents, narrative drafts, and the aggregates report assembly reads). `Store` is their sum
+//! findings, cursor), `retraining`, `audit`, `jobs` (the job queue), `rollups` (daily rollups)
+//! and `reports` (MDR documents, narrative drafts, and the aggregates report assembly reads).
+//! `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
@@ -22,10 +23,12 @@ pub mod monitoring;
 pub mod ops;
 pub mod reports;
 pub mod retraining;
+pub mod rollups;
 pub mod s3_blobs;
 pub mod sessions;
 pub mod shadow;
 pub mod sites;
+pub mod trend;
 
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
@@ -38,8 +41,10 @@ pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
 pub use reports::{ReportCountSource, ReportStore};
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
+pub use rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore};
 pub use shadow::ShadowStore;
 pub use sites::SiteStore;
+pub use trend::{TrendReportRecord, TrendStore};
 
 use serde::Serialize;
 
@@ -102,6 +107,8 @@ pub trait Store:
     + IncidentStore
     + ReportStore
     + ReportCountSource
+    + RollupStore
+    + TrendStore
 {
 }
 
@@ -120,6 +127,8 @@ impl<T> Store for T where
         + IncidentStore
         + ReportStore
         + ReportCountSource
+        + RollupStore
+        + TrendStore
         + ?Sized
 {
 }

@@ -21,6 +21,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "audit_log",
                 "baselines",
                 "console_sessions",
+                "daily_rollups",
                 "device_software",
                 "devices",
                 "events",
@@ -39,6 +40,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "retraining_requests",
                 "reviews",
                 "sites",
+                "trend_reports",
                 "users"
             ],
             "{}",

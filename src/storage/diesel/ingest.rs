@@ -1,4 +1,5 @@
-//! Idempotent batch ingest of events and reviews, and the daily count query.
+//! Idempotent batch ingest of events and reviews (with their daily rollups), and the daily
+//! count query, which reads the rollups.
 //!
 //! One transaction per batch: look up the batch's ids, classify each item as new, duplicate
 //! (same content hash) or conflicting, and write the new ones only if nothing conflicts. Two
@@ -11,9 +12,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::rollups::{event_rollups, review_rollups};
 use super::rows::{NewEventRow, NewReviewRow};
 use super::schema::{events, reviews};
 use super::{DieselStore, map_err, with_conn, write_tx};
+use crate::storage::rollups::{RollupFilter, RollupGrouping, measure};
 use crate::storage::{
     CountFilter, DailyCount, EventOwner, ItemFate, NewEvent, NewReview, StoreError,
 };
@@ -43,10 +46,11 @@ fn is_unique_violation(e: &DieselError) -> bool {
 }
 
 /// One idempotent batch insert into `$table` keyed by `$id`, with the rows made by `$row`:
-/// classify every item against what is stored, write the new ones unless any conflicts, and
-/// retry when a concurrent batch won the race for the same new id.
+/// classify every item against what is stored, write the new ones unless any conflicts (and
+/// add them to the daily rollups with `$rollups!`, in the same transaction), and retry when a
+/// concurrent batch won the race for the same new id.
 macro_rules! idempotent_insert {
-    ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $what:literal) => {{
+    ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $rollups:ident, $what:literal) => {{
         let ids: Vec<&str> = $batch.iter().map(|e| e.$id.as_str()).collect();
         let mut conn = $self.conn()?;
         for attempt in 1..=RACE_RETRIES {
@@ -64,6 +68,13 @@ macro_rules! idempotent_insert {
                     &known,
                 );
                 if !fates.contains(&ItemFate::Conflict) {
+                    let new = $batch
+                        .iter()
+                        .zip(&fates)
+                        .filter(|(_, f)| **f == ItemFate::Accepted)
+                        .map(|(e, _)| e)
+                        .collect();
+                    $rollups!(c, new)?;
                     let rows: Vec<$row> = $batch
                         .iter()
                         .zip(&fates)
@@ -94,14 +105,30 @@ impl DieselStore {
         &self,
         batch: &[NewEvent],
     ) -> Result<Vec<ItemFate>, StoreError> {
-        idempotent_insert!(self, batch, events, event_id, NewEventRow, "event")
+        idempotent_insert!(
+            self,
+            batch,
+            events,
+            event_id,
+            NewEventRow,
+            event_rollups,
+            "event"
+        )
     }
 
     pub(crate) fn ingest_review_rows(
         &self,
         batch: &[NewReview],
     ) -> Result<Vec<ItemFate>, StoreError> {
-        idempotent_insert!(self, batch, reviews, review_id, NewReviewRow, "review")
+        idempotent_insert!(
+            self,
+            batch,
+            reviews,
+            review_id,
+            NewReviewRow,
+            review_rollups,
+            "review"
+        )
     }
 
     pub(crate) fn load_event_owners(
@@ -163,90 +190,35 @@ impl DieselStore {
         }
     }
 
+    /// Events and reviews per site, model version and day, read from the daily rollups.
     pub(crate) fn load_daily_counts(&self, f: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
-        let (from, to) = (f.from.map(|d| d.to_string()), f.to.map(|d| d.to_string()));
-        let mut conn = self.conn()?;
-        let ev: QueryResult<Vec<(String, String, String, i64)>> = with_conn!(&mut *conn, |c| {
-            let mut q = events::table
-                .group_by((events::site_id, events::model_id, events::occurred_day))
-                .select((
-                    events::site_id,
-                    events::model_id,
-                    events::occurred_day,
-                    diesel::dsl::count_star(),
-                ))
-                .into_boxed();
-            if let Some(s) = &f.site_id {
-                q = q.filter(events::site_id.eq(s));
+        let filter = RollupFilter {
+            model_ids: f.model_id.iter().cloned().collect(),
+            site_ids: f.site_id.iter().cloned().collect(),
+            from: f.from,
+            to: f.to,
+            measures: vec![measure::EVENTS.into(), measure::REVIEWS.into()],
+        };
+        let mut merged: BTreeMap<(String, String, NaiveDate), (i64, i64)> = BTreeMap::new();
+        for r in self.load_rollups(&filter, RollupGrouping::ALL)? {
+            let (Some(model), Some(site), Some(day)) = (r.model_id, r.site_id, r.day) else {
+                continue;
+            };
+            let counts = merged.entry((site, model, day)).or_default();
+            match r.measure.as_str() {
+                measure::EVENTS => counts.0 += r.n,
+                _ => counts.1 += r.n,
             }
-            if let Some(m) = &f.model_id {
-                q = q.filter(events::model_id.eq(m));
-            }
-            if let Some(d) = &from {
-                q = q.filter(events::occurred_day.ge(d));
-            }
-            if let Some(d) = &to {
-                q = q.filter(events::occurred_day.le(d));
-            }
-            q.load(c)
-        });
-        let rv: QueryResult<Vec<(String, String, String, i64)>> = with_conn!(&mut *conn, |c| {
-            let mut q = reviews::table
-                .group_by((reviews::site_id, reviews::model_id, reviews::reviewed_day))
-                .select((
-                    reviews::site_id,
-                    reviews::model_id,
-                    reviews::reviewed_day,
-                    diesel::dsl::count_star(),
-                ))
-                .into_boxed();
-            if let Some(s) = &f.site_id {
-                q = q.filter(reviews::site_id.eq(s));
-            }
-            if let Some(m) = &f.model_id {
-                q = q.filter(reviews::model_id.eq(m));
-            }
-            if let Some(d) = &from {
-                q = q.filter(reviews::reviewed_day.ge(d));
-            }
-            if let Some(d) = &to {
-                q = q.filter(reviews::reviewed_day.le(d));
-            }
-            q.load(c)
-        });
-        merge_counts(
-            ev.map_err(map_err("counts"))?,
-            rv.map_err(map_err("counts"))?,
-        )
-    }
-}
-
-type CountRow = (String, String, String, i64);
-
-fn merge_counts(
-    events: Vec<CountRow>,
-    reviews: Vec<CountRow>,
-) -> Result<Vec<DailyCount>, StoreError> {
-    let mut merged: BTreeMap<(String, String, String), (i64, i64)> = BTreeMap::new();
-    for (s, m, d, n) in events {
-        merged.entry((s, m, d)).or_default().0 += n;
-    }
-    for (s, m, d, n) in reviews {
-        merged.entry((s, m, d)).or_default().1 += n;
-    }
-    merged
-        .into_iter()
-        .map(|((site_id, model_id, day), (events, reviews))| {
-            let day = day
-                .parse::<NaiveDate>()
-                .map_err(|e| StoreError::Other(format!("stored day: {e}")))?;
-            Ok(DailyCount {
+        }
+        Ok(merged
+            .into_iter()
+            .map(|((site_id, model_id, day), (events, reviews))| DailyCount {
                 site_id,
                 model_id,
                 day,
                 events,
                 reviews,
             })
-        })
-        .collect()
+            .collect())
+    }
 }

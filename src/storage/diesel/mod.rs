@@ -24,6 +24,7 @@ mod plans;
 mod report_counts;
 mod reports;
 mod retraining;
+mod rollups;
 mod rows;
 pub mod schema;
 mod sessions;
@@ -35,7 +36,9 @@ mod store_ingest;
 mod store_models;
 mod store_monitoring;
 mod store_retraining;
+mod store_rollups;
 mod store_sites;
+mod trend;
 
 use std::time::Duration;
 

@@ -1,71 +1,48 @@
-//! `ReportCountSource` for the diesel store: the aggregates a PSUR or PMS report reads. Today
-//! one grouped query over `events` (studies per site, age band, sex and output status) and the
-//! monitor's reviews (Dice sums per label, pooled and per site); the daily rollups replace both
-//! here, and nothing else changes.
+//! `ReportCountSource` for the diesel store: the aggregates a PSUR or PMS report reads, from
+//! the daily rollups (`RollupStore`, maintained at ingest): studies per site, age bands, sexes
+//! and output status, and the Dice sums per model version, label and site. Never a scan of
+//! raw events. Retraining requests come from their own small table.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{events, retraining_requests};
+use super::schema::retraining_requests;
 use super::{DieselStore, map_err, with_conn};
 use crate::reports::Period;
 use crate::reports::input::{QualitySums, RetrainingFacts, SiteStudies, UsageCounts};
 use crate::storage::reports::ReportCountSource;
-use crate::storage::{MonitorStore, SiteStore, StoreError};
-
-type UsageRow = (String, Option<String>, Option<String>, String, i64);
+use crate::storage::rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore, measure};
+use crate::storage::{SiteStore, StoreError};
 
 fn start_of(d: NaiveDate) -> NaiveDateTime {
     d.and_hms_opt(0, 0, 0).unwrap_or_default()
 }
 
-fn load_usage_rows(
-    store: &DieselStore,
-    model_ids: &[String],
-    period: Period,
-) -> Result<Vec<UsageRow>, StoreError> {
-    let (from, until) = (
-        start_of(period.from),
-        start_of(period.to + Duration::days(1)),
-    );
-    let mut conn = store.conn()?;
-    let rows: QueryResult<Vec<UsageRow>> = with_conn!(&mut *conn, |c| events::table
-        .filter(events::model_id.eq_any(model_ids))
-        .filter(events::occurred_at.ge(from))
-        .filter(events::occurred_at.lt(until))
-        .group_by((
-            events::site_id,
-            events::age_band,
-            events::sex,
-            events::output_status,
-        ))
-        .select((
-            events::site_id,
-            events::age_band,
-            events::sex,
-            events::output_status,
-            diesel::dsl::count_star(),
-        ))
-        .load(c));
-    rows.map_err(map_err("usage counts"))
+fn count(r: &RollupRow) -> u64 {
+    u64::try_from(r.n).unwrap_or(0)
 }
 
-/// Sum grouped rows into per-site, demographic and status counts (sorted: deterministic).
-fn fold_usage(rows: Vec<UsageRow>, countries: &HashMap<String, String>) -> UsageCounts {
+/// Sum rollup rows (per site) into per-site, demographic and status counts, sorted.
+fn fold_usage(rows: &[RollupRow], countries: &HashMap<String, String>) -> UsageCounts {
     let mut sites: BTreeMap<String, u64> = BTreeMap::new();
     let mut demo: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut status: BTreeMap<String, u64> = BTreeMap::new();
-    for (site, age, sex, out, n) in rows {
-        let n = u64::try_from(n).unwrap_or(0);
-        *sites.entry(site).or_default() += n;
-        let key = (
-            age.unwrap_or_else(|| "unknown".into()),
-            sex.unwrap_or_else(|| "unknown".into()),
-        );
-        *demo.entry(key).or_default() += n;
-        *status.entry(out).or_default() += n;
+    for r in rows {
+        match r.measure.as_str() {
+            measure::STUDIES => {
+                let site = r.site_id.clone().unwrap_or_default();
+                *sites.entry(site).or_default() += count(r);
+            }
+            measure::AGE_BAND | measure::SEX => {
+                *demo
+                    .entry((r.measure.clone(), r.value.clone()))
+                    .or_default() += count(r);
+            }
+            measure::OUTPUT_STATUS => *status.entry(r.value.clone()).or_default() += count(r),
+            _ => {}
+        }
     }
     UsageCounts {
         sites: sites
@@ -76,7 +53,7 @@ fn fold_usage(rows: Vec<UsageRow>, countries: &HashMap<String, String>) -> Usage
                 studies,
             })
             .collect(),
-        demographics: demo.into_iter().map(|((a, s), n)| (a, s, n)).collect(),
+        demographics: demo.into_iter().map(|((d, v), n)| (d, v, n)).collect(),
         output_status: status.into_iter().collect(),
     }
 }
@@ -92,10 +69,28 @@ impl ReportCountSource for DieselStore {
             .into_iter()
             .map(|s| (s.id, s.country))
             .collect();
-        Ok(fold_usage(
-            load_usage_rows(self, model_ids, period)?,
-            &countries,
-        ))
+        let filter = RollupFilter {
+            model_ids: model_ids.to_vec(),
+            from: Some(period.from),
+            to: Some(period.to),
+            measures: [
+                measure::STUDIES,
+                measure::AGE_BAND,
+                measure::SEX,
+                measure::OUTPUT_STATUS,
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..RollupFilter::default()
+        };
+        let grouping = RollupGrouping {
+            by_site: true,
+            ..RollupGrouping::default()
+        };
+        if model_ids.is_empty() {
+            return Ok(UsageCounts::default());
+        }
+        Ok(fold_usage(&self.rollups(&filter, grouping)?, &countries))
     }
 
     fn quality_sums(
@@ -103,18 +98,32 @@ impl ReportCountSource for DieselStore {
         model_ids: &[String],
         period: Period,
     ) -> Result<Vec<QualitySums>, StoreError> {
+        if model_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = RollupFilter {
+            model_ids: model_ids.to_vec(),
+            from: Some(period.from),
+            to: Some(period.to),
+            measures: vec![measure::metric("dice")],
+            ..RollupFilter::default()
+        };
+        let grouping = RollupGrouping {
+            by_model: true,
+            by_site: true,
+            by_day: false,
+        };
         let mut sums: BTreeMap<(String, String, String), (u64, f64, f64)> = BTreeMap::new();
-        for m in model_ids {
-            let reviews = self.monitor_reviews(m, period.from, period.to + Duration::days(1))?;
-            for r in reviews {
-                for (label, dice) in &r.dice {
-                    for stratum in ["all".to_string(), format!("site={}", r.strata.site)] {
-                        let e = sums.entry((m.clone(), label.clone(), stratum)).or_default();
-                        e.0 += 1;
-                        e.1 += dice;
-                        e.2 += dice * dice;
-                    }
-                }
+        for r in self.rollups(&filter, grouping)? {
+            let model = r.model_id.clone().unwrap_or_default();
+            let site = r.site_id.clone().unwrap_or_default();
+            for stratum in ["all".to_string(), format!("site={site}")] {
+                let e = sums
+                    .entry((model.clone(), r.value.clone(), stratum))
+                    .or_default();
+                e.0 += count(&r);
+                e.1 += r.total;
+                e.2 += r.total_sq;
             }
         }
         Ok(sums

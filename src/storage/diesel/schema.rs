@@ -383,3 +383,33 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    daily_rollups (model_id, day, site_id, measure, value) {
+        model_id -> Text,
+        day -> Text,
+        site_id -> Text,
+        measure -> Text,
+        value -> Text,
+        n -> BigInt,
+        total -> Double,
+        total_sq -> Double,
+    }
+}
+
+diesel::table! {
+    trend_reports (id) {
+        id -> Text,
+        model_name -> Text,
+        class_name -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        plan_version -> BigInt,
+        alert_id -> Nullable<Text>,
+        json_sha256 -> Text,
+        xml_sha256 -> Text,
+        pdf_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
