@@ -4,7 +4,7 @@
 //! stored in the database and blob store like one requested through the API, audited as
 //! `cli:<operator>`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ fn bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-fn write_blob(blobs: &dyn BlobStore, key: &str, path: &PathBuf) -> Result<(), String> {
+fn write_blob(blobs: &dyn BlobStore, key: &str, path: &Path) -> Result<(), String> {
     let k = BlobKey::parse(key).map_err(|e| format!("internal_error: {e}"))?;
     let bytes = blobs.get(&k).map_err(|e| format!("internal_error: {e}"))?;
     std::fs::write(path, bytes).map_err(|e| format!("error: cannot write {}: {e}", path.display()))

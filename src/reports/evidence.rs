@@ -306,10 +306,12 @@ pub fn event_tables(input: &ReportInput) -> Vec<Table> {
 
 /// The blocks of section 8(e).
 pub fn monitoring_blocks(input: &ReportInput) -> Vec<Block> {
-    let mut blocks = vec![super::model::text(
-        "Real-world performance monitoring of the deployed model versions: clinician corrections scored against the device output, the PMS plan's drift and quality tests, alerts and their handling, shadow evaluation of candidate versions and retraining requests.",
-    )];
-    blocks.push(Block::Table(quality_table(input)));
+    let mut blocks = vec![
+        super::model::text(
+            "Real-world performance monitoring of the deployed model versions: clinician corrections scored against the device output, the PMS plan's drift and quality tests, alerts and their handling, shadow evaluation of candidate versions and retraining requests.",
+        ),
+        Block::Table(quality_table(input)),
+    ];
     blocks.extend(chart_figures(input).into_iter().map(Block::Figure));
     blocks.push(Block::Table(status_table(input)));
     blocks.extend(event_tables(input).into_iter().map(Block::Table));

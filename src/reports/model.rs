@@ -50,7 +50,7 @@ pub struct Period {
 
 impl Period {
     pub fn contains(&self, day: NaiveDate) -> bool {
-        day >= self.from && day <= self.to
+        (self.from..=self.to).contains(&day)
     }
 
     /// `2025-03-01 to 2026-02-28`.
