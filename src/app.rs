@@ -63,6 +63,13 @@ pub fn job_registry(state: &AppState) -> Registry {
         Arc::new(evaluation),
     );
     registry.register(
+        crate::jobs::KindSpec::new(crate::service::reports::KIND),
+        Arc::new(crate::service::reports::ReportHandler {
+            store: state.store.clone(),
+            codes: state.vigilance.codes.clone(),
+        }),
+    );
+    registry.register(
         crate::jobs::probe::kind_spec(),
         Arc::new(crate::jobs::probe::Probe),
     );

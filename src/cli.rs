@@ -69,6 +69,10 @@ pub enum Command {
     /// Serious incidents: open, list, show, classify, and add report stages as MIR XML.
     #[command(subcommand)]
     Incident(commands::vigilance::IncidentCommand),
+    /// MDR documents: generate a PSUR or PMS report for a device and data period, with a
+    /// progress bar; writes the PDF and its JSON and stores both (audited).
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Inspect and verify the hash-chained audit trail.
     #[command(subcommand)]
     Audit(commands::admin::AuditCommand),

@@ -259,6 +259,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "the holiday calendar does not cover the reporting country or year",
     ),
     (
+        "report_period_invalid",
+        422,
+        "a PSUR/PMS data period is not aligned to the certificate, has the wrong length, overlaps or leaves a gap; details name the field",
+    ),
+    (
         "invalid_spec",
         422,
         "shadow evaluation refused the upload or request; the message names the field or tensor",

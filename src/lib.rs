@@ -12,6 +12,8 @@
 //! - `http`         actix-web routes, auth, body parsing, metrics, OpenAPI.
 //! - `jobs`         job queue engine: kinds register handlers; runners lease, renew, retry.
 //! - `monitoring`   PMS plans (and plan evaluation as it lands) (pure).
+//! - `rendering`    report renderers: PDF (typst, embedded fonts) and JSON of a `reports::Document`.
+//! - `reports`      PSUR / PMS report assembly into a document model with provenance (pure).
 //! - `privacy`      screen refusing identifier-shaped values and keys; small-cell suppression (pure).
 //! - `service`      use cases over the ports (`Store`, `Clock`).
 //! - `shadow`       shadow evaluation: spec, sliding window, paired dossier (pure); the ort runner.
@@ -37,6 +39,8 @@ pub mod http;
 pub mod jobs;
 pub mod monitoring;
 pub mod privacy;
+pub mod rendering;
+pub mod reports;
 pub mod segmentation;
 pub mod service;
 pub mod shadow;

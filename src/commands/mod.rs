@@ -9,6 +9,7 @@ pub mod demo;
 pub mod jobs;
 pub mod monitor;
 pub mod plan;
+pub mod report;
 pub mod rollups;
 pub mod seg_metrics;
 pub mod serve;
@@ -47,6 +48,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             | Command::Plan(_)
             | Command::Baseline(_)
             | Command::Evaluate(_)
+            | Command::Report(_)
     );
     if writes && let Err(e) = admin::set_operator(cli.actor.as_deref()) {
         eprintln!("usage error: {e}");
@@ -80,6 +82,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Rollups(c) => rollups::run(&settings, c),
         Command::Device(c) => vigilance::device(&settings, c),
         Command::Incident(c) => vigilance::incident(&settings, c),
+        Command::Report(c) => report::run(&settings, c),
         Command::Stats(_)
         | Command::Validate(_)
         | Command::SegMetrics(_)

@@ -16,6 +16,7 @@ mod openapi_contract;
 mod ops;
 mod plans;
 mod read;
+mod reports;
 mod retraining;
 pub mod roles;
 pub mod routes;

@@ -162,6 +162,25 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/incidents/{id}/reports/{seq}/submission",
         VIGILANCE_READERS,
     ),
+    rule("POST", "/api/v1/reports", Who::Users(&[Admin, Regulatory])),
+    rule("GET", "/api/v1/reports/{id}", VIGILANCE_READERS),
+    rule("GET", "/api/v1/reports/{id}/pdf", VIGILANCE_READERS),
+    rule("GET", "/api/v1/reports/{id}/json", VIGILANCE_READERS),
+    rule(
+        "POST",
+        "/api/v1/reports/{id}/approve",
+        Who::Users(&[Admin, Regulatory]),
+    ),
+    rule(
+        "GET",
+        "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
+        VIGILANCE_READERS,
+    ),
+    rule(
+        "PUT",
+        "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
+        Who::Users(&[Admin, Regulatory]),
+    ),
     rule(
         "POST",
         "/api/v1/models/{model}/trend-evaluations",

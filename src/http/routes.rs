@@ -86,6 +86,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .configure(super::shadow::configure)
             .configure(devices::configure)
             .configure(incidents::configure)
+            .configure(super::reports::configure)
             .configure(super::trend::configure),
     )
     .default_service(web::to(not_found));

@@ -27,7 +27,10 @@ pub enum PlanServiceError {
 
 /// Column names a plan of `model` may monitor: the features declared by any registered
 /// version, plus the columns every event carries (acquisition, latency, the scanner).
-fn declared_features(store: &dyn ModelStore, model: &str) -> Result<Vec<String>, PlanServiceError> {
+pub(crate) fn declared_features(
+    store: &dyn ModelStore,
+    model: &str,
+) -> Result<Vec<String>, PlanServiceError> {
     let versions: Vec<_> = store
         .list_models()?
         .into_iter()

@@ -2,7 +2,8 @@
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
 //! findings, cursor), `retraining`, `audit`, `jobs` (the job queue), `rollups` (daily rollups),
-//! `trend` (trend report records) and `readiness` (the write probe of `/readyz`). `Store` is their sum
+//! `trend` (trend report records), `reports` (MDR documents, narrative drafts, and the aggregates
+//! report assembly reads) and `readiness` (the write probe of `/readyz`). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
@@ -21,6 +22,7 @@ pub mod models;
 pub mod monitoring;
 pub mod ops;
 pub mod readiness;
+pub mod reports;
 pub mod retraining;
 pub mod rollups;
 pub mod s3_blobs;
@@ -39,6 +41,7 @@ pub use jobs::JobStore;
 pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
 pub use readiness::ReadinessStore;
+pub use reports::{ReportCountSource, ReportStore};
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
 pub use rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore};
 pub use shadow::ShadowStore;
@@ -105,6 +108,8 @@ pub trait Store:
     + DeviceStore
     + IncidentStore
     + ReadinessStore
+    + ReportStore
+    + ReportCountSource
     + RollupStore
     + TrendStore
 {
@@ -124,6 +129,8 @@ impl<T> Store for T where
         + DeviceStore
         + IncidentStore
         + ReadinessStore
+        + ReportStore
+        + ReportCountSource
         + RollupStore
         + TrendStore
         + ?Sized

@@ -37,6 +37,9 @@ mod process;
 mod prometheus;
 mod readme;
 mod readme_errors;
+mod reports;
+#[cfg(feature = "pdf")]
+mod reports_cli;
 mod retraining;
 mod roles;
 mod rollups;

@@ -35,6 +35,8 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "monitor_state",
                 "outbox",
                 "pms_plans",
+                "report_narratives",
+                "reports",
                 "retraining_requests",
                 "reviews",
                 "sites",

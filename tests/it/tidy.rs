@@ -35,8 +35,11 @@ const PURE: &[&str] = &[
     "src/jobs/runner.rs",
     "src/jobs/worker.rs",
     "src/blobs",
+    "src/reports",
 ];
-const FORBIDDEN: &[&str] = &["actix", "diesel", "tokio", "lettre", "ort::", "reqwest"];
+const FORBIDDEN: &[&str] = &[
+    "actix", "diesel", "tokio", "lettre", "ort::", "reqwest", "typst",
+];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {

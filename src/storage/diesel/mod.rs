@@ -21,6 +21,8 @@ mod monitor;
 mod ops;
 mod outbox;
 mod plans;
+mod report_counts;
+mod reports;
 mod retraining;
 mod rollups;
 mod rows;

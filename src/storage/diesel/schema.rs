@@ -356,6 +356,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    reports (id) {
+        id -> Text,
+        kind -> Text,
+        basic_udi_di -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        version -> BigInt,
+        reference -> Text,
+        data_fingerprint -> Text,
+        pdf_sha256 -> Text,
+        json_sha256 -> Text,
+        figures -> Text,
+        missing_narratives -> Text,
+        generated_by -> Text,
+        generated_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        approved_pdf_sha256 -> Nullable<Text>,
+        approved_json_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_narratives (basic_udi_di, kind, period_from, period_to, field) {
+        basic_udi_di -> Text,
+        kind -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        field -> Text,
+        body -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     daily_rollups (model_id, day, site_id, measure, value) {
         model_id -> Text,
         day -> Text,

@@ -1,0 +1,2 @@
+DROP TABLE report_narratives;
+DROP TABLE reports;
