@@ -174,6 +174,9 @@ pub struct AlertPolicy {
     pub clear_after: u32,
     /// Send every recipient one summary e-mail a day (alerts opened, still active).
     pub daily_digest: bool,
+    /// A site or stratum that sent nothing for more than this many days raises its own
+    /// alert (`silence`); 0 turns the check off. At most `windows.rolling_days`.
+    pub silent_after_days: u32,
     pub recipients: Vec<Recipients>,
 }
 
@@ -183,6 +186,7 @@ impl Default for AlertPolicy {
             cooldown_hours: 24,
             clear_after: 2,
             daily_digest: false,
+            silent_after_days: 3,
             recipients: vec![],
         }
     }
@@ -254,6 +258,12 @@ impl PmsPlan {
         let s = &self.sequential;
         if !(s.arl0 >= 10.0 && s.arl0.is_finite() && s.shift_sd > 0.0 && s.shift_sd <= 10.0) {
             return Err(err("sequential", "need arl0 >= 10 and 0 < shift_sd <= 10"));
+        }
+        if self.alerts.silent_after_days > w.rolling_days {
+            return Err(err(
+                "alerts.silent_after_days",
+                "must be at most windows.rolling_days (0 turns the check off)",
+            ));
         }
         for (i, r) in self.alerts.recipients.iter().enumerate() {
             if r.emails.is_empty() || r.emails.iter().any(|e| !looks_like_email(e)) {

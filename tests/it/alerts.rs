@@ -17,6 +17,7 @@ fn report(crossing: bool, day: i64, severity: Severity) -> SignalReport {
         stratum: "site=site-a".into(),
         title: "Mean Dice below the acceptance limit".into(),
         summary: format!("day {day}"),
+        evidence: None,
         signal: Signal {
             crossing,
             severity,
@@ -31,6 +32,7 @@ async fn signals_open_one_alert_and_people_move_it() {
         cooldown_hours: 24,
         clear_after: 2,
         daily_digest: false,
+        silent_after_days: 3,
         recipients: vec![],
     };
     for db in databases() {

@@ -26,6 +26,7 @@ mod rows;
 pub mod schema;
 mod sessions;
 mod shadow;
+mod store_alert_history;
 mod store_alerts;
 mod store_audit;
 mod store_health;
