@@ -5,12 +5,14 @@
 //! in other units. Points that signalled are red, the window the alert rests on is shaded.
 //! Drawn with plotters and the embedded DejaVu font; a 256-colour PNG stays far below 100 KB.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDate};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::chart::{ChartError, encode_png};
+use super::chart::ChartError;
 use crate::monitoring::findings::{Finding, FindingStatus};
 
 /// One day of the stream.
@@ -79,7 +81,50 @@ pub fn render_alert_png(chart: &AlertChart) -> Result<Vec<u8>, ChartError> {
     let (w, h) = SIZE;
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     draw(chart, &mut rgb).map_err(|e| ChartError::new(e.to_string()))?;
-    encode_png(&rgb, w, h)
+    encode_indexed(&rgb, w, h)
+}
+
+/// Encode with a palette of the 256 most frequent colours (every drawn colour is among them;
+/// rarer anti-aliasing shades map to their nearest entry): a third of the RGB size.
+fn encode_indexed(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
+    let mut counts: HashMap<[u8; 3], usize> = HashMap::new();
+    for p in rgb.chunks_exact(3) {
+        *counts.entry([p[0], p[1], p[2]]).or_default() += 1;
+    }
+    let mut by_count: Vec<([u8; 3], usize)> = counts.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let palette: Vec<[u8; 3]> = by_count.iter().take(256).map(|c| c.0).collect();
+    let mut index: HashMap<[u8; 3], u8> = HashMap::new();
+    let nearest = |c: [u8; 3]| -> u8 {
+        let d = |p: &[u8; 3]| {
+            (0..3)
+                .map(|i| (i32::from(p[i]) - i32::from(c[i])).pow(2))
+                .sum::<i32>()
+        };
+        let best = (0..palette.len())
+            .min_by_key(|&i| d(&palette[i]))
+            .unwrap_or(0);
+        u8::try_from(best).unwrap_or(0)
+    };
+    let pixels: Vec<u8> = rgb
+        .chunks_exact(3)
+        .map(|p| {
+            *index
+                .entry([p[0], p[1], p[2]])
+                .or_insert_with(|| nearest([p[0], p[1], p[2]]))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Indexed);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_palette(palette.concat());
+    enc.set_compression(png::Compression::Best);
+    let err = |e: png::EncodingError| ChartError::new(e.to_string());
+    let mut writer = enc.write_header().map_err(err)?;
+    writer.write_image_data(&pixels).map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(out)
 }
 
 type DrawResult<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
@@ -110,7 +155,11 @@ fn draw<'a>(chart: &AlertChart, rgb: &'a mut [u8]) -> DrawResult<'a> {
     panel.draw(
         &upper,
         &values,
-        (&format!("daily mean ({})", chart.unit), &lines),
+        (
+            &format!("daily mean ({})", chart.unit),
+            &lines,
+            SeriesLabelPosition::LowerLeft,
+        ),
         |c| {
             if let Some(b) = chart.baseline {
                 hline(c, span, b, GREEN, true, &format!("baseline {}", short(b)))?;
@@ -137,7 +186,11 @@ fn draw<'a>(chart: &AlertChart, rgb: &'a mut [u8]) -> DrawResult<'a> {
     panel.draw(
         &lower,
         &stats,
-        (&name, &[chart.chart_limit, Some(0.0)]),
+        (
+            &name,
+            &[chart.chart_limit, Some(0.0)],
+            SeriesLabelPosition::UpperLeft,
+        ),
         |c| {
             if let Some(h) = chart.chart_limit {
                 hline(
@@ -170,7 +223,7 @@ impl Panel {
         &self,
         area: &DrawingArea<BitMapBackend<'b>, Shift>,
         points: &[(f64, f64, bool)],
-        (y_desc, lines): (&str, &[Option<f64>]),
+        (y_desc, lines, legend): (&str, &[Option<f64>], SeriesLabelPosition),
         extra: impl FnOnce(&mut Cartesian<'_, 'b>) -> DrawResult<'b>,
     ) -> DrawResult<'b> {
         let ys = points
@@ -223,7 +276,7 @@ impl Panel {
             Circle::new((x, y), r, colour.filled())
         }))?;
         c.configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
+            .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(GREY)
             .label_font(("sans-serif", 14))

@@ -47,6 +47,10 @@ fn pixels(bytes: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
 #[test]
 fn the_alert_chart_draws_baseline_limits_signals_and_window_well_under_100_kb() {
     let bytes = render_alert_png(&demo_chart()).unwrap();
+    // To look at it: VIGIL_ALERT_CHART_PNG=FILE cargo test the_alert_chart_draws
+    if let Ok(path) = std::env::var("VIGIL_ALERT_CHART_PNG") {
+        std::fs::write(path, &bytes).unwrap();
+    }
     assert!(bytes.len() < 100_000, "{} bytes", bytes.len());
     let (w, h, px) = pixels(&bytes);
     assert_eq!((w, h), SIZE);

@@ -57,7 +57,7 @@ pub fn silence_signals(
         .filter_map(|(stratum, &last)| {
             let silent_days = (day - last).num_days();
             let crossing = silent_days > allowed;
-            if !crossing && silent_days > 0 {
+            if !crossing && silent_days != 0 {
                 return None;
             }
             let evidence = Evidence {
