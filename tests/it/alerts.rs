@@ -292,7 +292,6 @@ async fn alert_moves_parse_their_body_strictly_and_keep_awareness_and_note() {
 #[actix_web::test]
 async fn an_alert_keeps_what_opened_it_and_appends_refreshes_as_history() {
     use vigil::monitoring::explain::Evidence;
-    use vigil::storage::{AlertHistoryStore, AlertStore};
     let policy = AlertPolicy::default();
     for db in databases() {
         let app = spawn_app(&db).await;
