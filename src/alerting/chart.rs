@@ -21,9 +21,15 @@ pub struct SignalSeries {
 #[error("chart: {0}")]
 pub struct ChartError(String);
 
+impl ChartError {
+    pub(crate) fn new(message: String) -> Self {
+        ChartError(message)
+    }
+}
+
 static FONT: Once = Once::new();
 
-fn register_fonts() {
+pub(crate) fn register_fonts() {
     FONT.call_once(|| {
         // Registration only fails for unparsable font bytes; the embedded font parses.
         let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());

@@ -1,6 +1,7 @@
 //! The daily digest e-mail of one model: alerts opened on the day, and every alert still
 //! open, acknowledged or escalated, most severe first. Pure: built from alerts, sent through
-//! the outbox like any alert e-mail (once per model and day, by its dedup key).
+//! the outbox like any alert e-mail (once per model and day, by its dedup key). A day with
+//! nothing opened and nothing active sends no digest.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -18,7 +19,8 @@ fn line(a: &Alert, public_url: &str) -> String {
     )
 }
 
-/// The digest of `model` for `day`; `alerts` are the model's alerts (any state).
+/// The digest of `model` for `day`; `alerts` are the model's alerts (any state). `None` when
+/// there is nothing to say: no alert opened that day and none still active.
 pub fn digest_message(
     model: &str,
     day: NaiveDate,
@@ -26,7 +28,7 @@ pub fn digest_message(
     recipients: Vec<String>,
     public_url: &str,
     now: DateTime<Utc>,
-) -> OutboxMessage {
+) -> Option<OutboxMessage> {
     let opened: Vec<&Alert> = alerts
         .iter()
         .filter(|a| a.opened_at.date_naive() == day)
@@ -37,6 +39,9 @@ pub fn digest_message(
             .cmp(&a.severity)
             .then(a.opened_at.cmp(&b.opened_at))
     });
+    if opened.is_empty() && active.is_empty() {
+        return None;
+    }
     let section = |title: &str, list: &[&Alert]| {
         let body: Vec<String> = list.iter().map(|a| line(a, public_url)).collect();
         let body = if body.is_empty() {
@@ -72,7 +77,7 @@ pub fn digest_message(
         html_lines(&active),
         m = escape_html(model),
     );
-    OutboxMessage::queued(
+    Some(OutboxMessage::queued(
         Draft {
             channel: Channel::Email,
             dedup_key: format!("digest:{model}:{day}"),
@@ -87,7 +92,7 @@ pub fn digest_message(
             chart_png: None,
         },
         now,
-    )
+    ))
 }
 
 fn escape_html(s: &str) -> String {

@@ -40,38 +40,46 @@ pub fn alert_message(
 ) -> OutboxMessage {
     let severity = format!("{:?}", alert.severity).to_uppercase();
     let link = super::alert::page_url(public_url, &alert.id);
-    let subject = format!(
-        "[Vigil {severity}] {} — {} ({})",
-        alert.title, alert.model, alert.stratum
-    );
+    // The title already names the stratum; the subject adds only what it lacks.
+    let subject = format!("[Vigil {severity}] {} - {}", alert.title, alert.model);
     let body_text = format!(
-        "Alert {word}: {title}\n\nModel: {model}\nStratum: {stratum}\nRule: {rule}\nSeverity: {severity}\n\
+        "Alert {word}: {title}\n\nModel: {model}\nStream: {rule}\nSeverity: {severity}\n\
          Opened: {opened}\n\n{summary}\n\nOpen the alert: {link}\n\n\
          Acknowledge, resolve or escalate it to an incident assessment in Vigil. \
          Escalation records the awareness date that starts the vigilance reporting clock.\n",
         word = reason.word(),
         title = alert.title,
         model = alert.model,
-        stratum = alert.stratum,
         rule = alert.rule,
         opened = alert.opened_at.to_rfc3339(),
         summary = alert.summary,
     );
     let chart = if chart_png.is_some() {
-        "<p><img src=\"cid:chart\" alt=\"signal chart\" width=\"800\"></p>"
+        "<p><img src=\"cid:chart\" alt=\"the stream's daily values with baseline and limits, and its chart statistic\" width=\"800\"></p>"
     } else {
         ""
     };
+    let evidence: String = alert
+        .summary
+        .lines()
+        .map(|l| match l.split_once(": ") {
+            Some((k, v)) => format!(
+                "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+                escape(k),
+                escape(v)
+            ),
+            None => format!("<tr><td colspan=\"2\">{}</td></tr>", escape(l)),
+        })
+        .collect();
     let body_html = format!(
         "<html><body style=\"font-family:sans-serif\"><h2>{title}</h2>\
-         <table><tr><td>Model</td><td>{model}</td></tr><tr><td>Stratum</td><td>{stratum}</td></tr>\
-         <tr><td>Rule</td><td>{rule}</td></tr><tr><td>Severity</td><td><b>{severity}</b></td></tr></table>\
-         <p>{summary}</p>{chart}<p><a href=\"{link}\">Open the alert in Vigil</a></p></body></html>",
+         <table><tr><th align=\"left\">Model</th><td>{model}</td></tr>\
+         <tr><th align=\"left\">Stream</th><td>{rule}</td></tr>\
+         <tr><th align=\"left\">Severity</th><td><b>{severity}</b></td></tr>{evidence}</table>\
+         {chart}<p><a href=\"{link}\">Open the alert in Vigil</a></p></body></html>",
         title = escape(&alert.title),
         model = escape(&alert.model),
-        stratum = escape(&alert.stratum),
         rule = escape(&alert.rule),
-        summary = escape(&alert.summary),
         link = escape(&link),
     );
     OutboxMessage::queued(

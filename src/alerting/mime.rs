@@ -1,16 +1,20 @@
 //! Turn an outbox message into a MIME e-mail with lettre: text and HTML alternatives, the
-//! chart as an inline PNG referenced by the HTML (`cid:chart`).
+//! chart as an inline PNG referenced by the HTML (`cid:chart`), and a Message-ID made from the
+//! outbox id and the sender's domain.
 
 use lettre::Message;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
 use super::outbox::OutboxMessage;
 
 /// Build the MIME message; fails on an unparsable address.
 pub fn to_mime(msg: &OutboxMessage, from: &str) -> Result<Message, String> {
-    let mut builder =
-        Message::builder().from(from.parse().map_err(|e| format!("from address: {e}"))?);
+    let sender: Mailbox = from.parse().map_err(|e| format!("from address: {e}"))?;
+    // One Message-ID per outbox message: a retried send carries the same id, so mail
+    // systems and readers see one message, not a duplicate.
+    let message_id = format!("<{}@{}>", msg.id, sender.email.domain());
+    let mut builder = Message::builder().from(sender).message_id(Some(message_id));
     for to in &msg.recipients {
         builder = builder.to(to.parse().map_err(|e| format!("recipient address: {e}"))?);
     }

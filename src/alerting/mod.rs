@@ -3,6 +3,7 @@
 //! open -> acknowledged -> resolved, or escalated to an incident assessment.
 
 pub mod alert;
+pub mod alert_chart;
 pub mod chart;
 pub mod digest;
 pub mod email;

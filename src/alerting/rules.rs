@@ -149,6 +149,7 @@ mod tests {
             cooldown_hours: 24,
             clear_after: 2,
             daily_digest: false,
+            silent_after_days: 3,
             recipients: vec![],
         }
     }

@@ -115,7 +115,7 @@ pub async fn run_demo(state: AppState, listen: String) {
                     "demo: evaluation {} {}: {}",
                     j.id,
                     j.status,
-                    j.summary.unwrap_or_default()
+                    j.summary.map(|s| s.to_string()).unwrap_or_default()
                 );
             }
         }

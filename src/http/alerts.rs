@@ -51,8 +51,17 @@ pub async fn list_alerts(
     Ok(HttpResponse::Ok().json(web::block(move || st.store.alerts(&filter)).await??))
 }
 
-/// One alert (quality, regulatory).
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path)), responses((status = 200, body = crate::alerting::alert::Alert), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+/// One alert with its history: what opened it (entry 0) and every later evaluation that
+/// touched it, each with its evidence.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    pub alert: crate::alerting::alert::Alert,
+    pub history: Vec<crate::storage::AlertEvent>,
+}
+
+/// One alert with its history (quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path)), responses((status = 200, body = AlertDetail), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_alert(
     caller: Caller,
     state: web::Data<AppState>,
@@ -60,12 +69,18 @@ pub async fn get_alert(
 ) -> Result<HttpResponse, AppError> {
     caller.user_with(&[Role::Quality, Role::Regulatory])?;
     let (st, id) = (state.clone(), path.into_inner());
-    let alert = web::block({
+    let detail = web::block({
         let id = id.clone();
-        move || st.store.alert(&id)
+        move || -> Result<Option<AlertDetail>, crate::storage::StoreError> {
+            let Some(alert) = st.store.alert(&id)? else {
+                return Ok(None);
+            };
+            let history = st.store.alert_events(&id)?;
+            Ok(Some(AlertDetail { alert, history }))
+        }
     })
     .await??;
-    alert
+    detail
         .map(|a| HttpResponse::Ok().json(a))
         .ok_or_else(|| AppError::NotFound(format!("no alert with id {id:?}")))
 }

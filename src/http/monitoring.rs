@@ -234,7 +234,9 @@ pub async fn get_evaluation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FindingListQuery {
-    /// Model version id, `name@version`.
+    /// A model name (all its versions) or a model version id `name@version`, as everywhere.
+    pub model: Option<String>,
+    /// The same as `model` (kept for clients of the first release).
     pub model_id: Option<String>,
     pub evaluation_id: Option<String>,
     /// E.g. `drift:hu_mean`, `mean_dice:liver`.
@@ -273,7 +275,7 @@ pub async fn list_findings(
         None => None,
     };
     let query = FindingQuery {
-        model_id: q.model_id,
+        model_id: q.model.or(q.model_id),
         evaluation_id: q.evaluation_id,
         rule: q.rule,
         stratum: q.stratum,

@@ -14,15 +14,16 @@
 //! - `below_floor:<label>`, `edit_rate`, `rejection_rate`: the Wilson interval of the last
 //!   rolling window lying wholly above the plan's maximum.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
-use super::charts::{ChartState, Side, design, design_estimated};
-use super::columns::{CaseObs, ReviewObs, StratumData, is_categorical, split};
+use super::charts::{ChartDesign, ChartState, Side, design, design_estimated};
+use super::columns::{CaseObs, ReviewObs, SCANNER, StratumData, is_categorical, split};
 use super::constant::{constant_finding, constant_of};
+use super::explain::{Evidence, StreamFacts, explain, text, title};
 use super::findings::{Finding, FindingStatus, WindowKind, fingerprint};
 use super::plan::{PmsPlan, QualityIndicator, Severity};
 use super::window_tests::{WindowInput, drift_findings, monitored_features, quality_findings};
@@ -60,6 +61,8 @@ pub struct StreamSignal {
     pub severity: Severity,
     pub title: String,
     pub summary: String,
+    /// What the signal rests on, in numbers (the title and summary say it in words).
+    pub evidence: Evidence,
 }
 
 /// A plan and a baseline. Each chart point gets the limits designed for its own size against
@@ -67,6 +70,8 @@ pub struct StreamSignal {
 pub struct Monitor<'a> {
     pub plan: &'a PmsPlan,
     pub baseline: &'a Baseline,
+    /// Units of the declared features (from the model's feature schema), for explanations.
+    pub units: BTreeMap<String, String>,
 }
 
 impl<'a> Monitor<'a> {
@@ -74,7 +79,11 @@ impl<'a> Monitor<'a> {
     pub fn new(plan: &'a PmsPlan, baseline: &'a Baseline) -> Result<Self, String> {
         design(&plan.sequential, Side::Both)?;
         design(&plan.sequential, Side::Lower)?;
-        Ok(Self { plan, baseline })
+        Ok(Self {
+            plan,
+            baseline,
+            units: BTreeMap::new(),
+        })
     }
 
     /// Whether a tumbling window ends where `day_end` (exclusive) is.
@@ -301,26 +310,64 @@ impl<'a> Monitor<'a> {
     }
 
     /// One signal per stream with state, from today's findings and the remembered verdicts.
+    /// A stratum without findings today (no data, or too little for a chart point) gives no
+    /// signal: an empty day neither refreshes an open alert nor counts as a clear day.
     pub fn signals(&self, state: &MonitorState, today: &[Finding]) -> Vec<StreamSignal> {
+        let evaluated: BTreeSet<&str> = today.iter().map(|f| f.stratum.as_str()).collect();
         state
             .iter()
             .filter_map(|(k, s)| {
                 let (stratum, rule) = k.split_once('|')?;
-                let crossing = s.chart_crossing || s.window_signal;
+                if !evaluated.contains(stratum) {
+                    return None;
+                }
                 let related: Vec<&Finding> = today
                     .iter()
                     .filter(|f| f.stratum == stratum && f.rule == rule)
                     .collect();
+                let design = self.design_of(rule, stratum, &related);
+                let evidence = explain(&StreamFacts {
+                    rule,
+                    stratum,
+                    chart_crossing: s.chart_crossing,
+                    window_signal: s.window_signal,
+                    today: &related,
+                    reference: self.baseline.for_stratum(stratum),
+                    design: design.as_ref(),
+                    unit: rule
+                        .split_once(':')
+                        .filter(|(kind, _)| matches!(*kind, "drift" | "constant"))
+                        .map(|(_, f)| f)
+                        .and_then(|f| self.units.get(f))
+                        .map(String::as_str),
+                });
                 Some(StreamSignal {
                     stratum: stratum.to_string(),
                     rule: rule.to_string(),
-                    crossing,
+                    crossing: s.chart_crossing || s.window_signal,
                     severity: severity_of(rule),
-                    title: title_of(rule, stratum),
-                    summary: summary_of(&related, s),
+                    title: title(&evidence),
+                    summary: text(&evidence),
+                    evidence,
                 })
             })
             .collect()
+    }
+
+    /// The design today's chart point of a stream was judged with: the limits widened for
+    /// the point's size against the reference's own size, as in `chart_point`.
+    fn design_of(&self, rule: &str, stratum: &str, today: &[&Finding]) -> Option<ChartDesign> {
+        let n = today.iter().find(|f| f.window == WindowKind::Day)?.n as usize;
+        let reference = self.baseline.for_stratum(stratum);
+        let (side, reference_n) = match rule.split_once(':')? {
+            ("drift", f) => match &reference.features.columns.iter().find(|c| c.name == f)?.reference {
+                ColumnReference::Numeric(r) => (Side::Both, r.sorted.len()),
+                _ => return None,
+            },
+            ("mean_dice", l) => (Side::Lower, reference.quality.get(l)?.n as usize),
+            _ => return None,
+        };
+        design_estimated(&self.plan.sequential, side, n, reference_n).ok()
     }
 }
 
@@ -338,56 +385,6 @@ pub fn severity_of(rule: &str) -> Severity {
         "mean_dice" | "below_floor" | "rejection_rate" => Severity::High,
         _ => Severity::Medium,
     }
-}
-
-fn title_of(rule: &str, stratum: &str) -> String {
-    let what = match rule.split_once(':') {
-        Some(("drift", f)) => format!("Data drift in {f}"),
-        Some(("constant", f)) => format!("{f} changed from its constant baseline value"),
-        Some(("mean_dice", l)) => format!("Mean Dice of {l} below its acceptance limit"),
-        Some(("below_floor", l)) => format!("Too many {l} cases below the Dice floor"),
-        _ if rule == "edit_rate" => "Edit rate above its limit".to_string(),
-        _ if rule == "rejection_rate" => "Rejection rate above its limit".to_string(),
-        _ => rule.to_string(),
-    };
-    format!("{what} ({stratum})")
-}
-
-fn fmt(v: Option<f64>) -> String {
-    v.map_or("-".into(), |v| format!("{v:.4}"))
-}
-
-fn summary_of(today: &[&Finding], s: &StreamState) -> String {
-    let mut parts: Vec<String> = today
-        .iter()
-        .map(|f| {
-            let mut p = format!(
-                "{} {}..{} {}: value {} (n={})",
-                f.window.as_str(),
-                f.window_start,
-                f.window_end,
-                f.method,
-                fmt(f.estimate),
-                f.n
-            );
-            if let Some(q) = f.q_value {
-                p.push_str(&format!(", p={}, BH q={}", fmt(f.p_value), fmt(Some(q))));
-            }
-            if let (Some(lo), Some(hi)) = (f.ci_low, f.ci_high) {
-                p.push_str(&format!(", 95% CI [{lo:.4}, {hi:.4}]"));
-            }
-            if let Some(l) = f.limit {
-                p.push_str(&format!(", limit {l:.4}"));
-            }
-            p.push_str(&format!(": {}", f.status.as_str()));
-            p
-        })
-        .collect();
-    parts.push(format!(
-        "chart beyond limit: {}; last window signal: {}",
-        s.chart_crossing, s.window_signal
-    ));
-    parts.join("\n")
 }
 
 #[cfg(test)]

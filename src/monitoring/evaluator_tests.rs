@@ -239,3 +239,44 @@ fn a_constant_feature_gets_no_chart_and_its_change_is_caught_on_the_first_day() 
     assert!(tests.iter().any(|f| f.rule == "drift:hu_mean"));
     assert!(!tests.iter().any(|f| f.rule.ends_with("slice_thickness_mm")));
 }
+
+#[test]
+fn a_day_without_data_gives_no_signal_so_it_neither_refreshes_nor_clears() {
+    let plan = PmsPlan::parse(PLAN, &["hu_mean".into()]).unwrap();
+    let b = baseline();
+    let monitor = Monitor::new(&plan, &b).unwrap();
+    let mut state = MonitorState::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let start = NaiveDate::from_ymd_opt(2026, 1, 6).unwrap();
+    let mut crossing = false;
+    for d in 0..5 {
+        let day = start + Duration::days(d);
+        let (c, r) = day_data(day, "a", 100, 5.0, &mut rng);
+        let (c, r): (Vec<&CaseObs>, Vec<&ReviewObs>) = (c.iter().collect(), r.iter().collect());
+        let findings = monitor.day(&mut state, day, &c, &r);
+        let signals = monitor.signals(&state, &findings);
+        let s = signals
+            .iter()
+            .find(|s| s.rule == "drift:hu_mean" && s.stratum == "site=a");
+        crossing = s.is_some_and(|s| s.crossing);
+        if let Some(s) = s.filter(|s| s.crossing) {
+            assert_eq!(
+                s.title,
+                "Shift in the daily mean of hu_mean (CUSUM) (site=a)"
+            );
+            assert_eq!(
+                s.evidence.baseline.map(|m| (m - 50.0).abs() < 1.0),
+                Some(true)
+            );
+        }
+    }
+    assert!(
+        crossing,
+        "a 0.5-SD shift at 100 cases a day signals within 5 days"
+    );
+    // The chart is still beyond its limit, but a day without data says nothing new.
+    let empty = start + Duration::days(5);
+    let findings = monitor.day(&mut state, empty, &[], &[]);
+    assert!(findings.is_empty());
+    assert!(monitor.signals(&state, &findings).is_empty());
+}

@@ -202,6 +202,9 @@ pub struct AlertPolicy {
     pub clear_after: u32,
     /// Send every recipient one summary e-mail a day (alerts opened, still active).
     pub daily_digest: bool,
+    /// A site or stratum that sent nothing for more than this many days raises its own
+    /// alert (`silence`); 0 turns the check off. At most `windows.rolling_days`.
+    pub silent_after_days: u32,
     pub recipients: Vec<Recipients>,
 }
 
@@ -211,6 +214,7 @@ impl Default for AlertPolicy {
             cooldown_hours: 24,
             clear_after: 2,
             daily_digest: false,
+            silent_after_days: 3,
             recipients: vec![],
         }
     }
@@ -285,6 +289,12 @@ impl PmsPlan {
         }
         if let Some(trend) = &self.trend {
             trend.validate()?;
+        }
+        if self.alerts.silent_after_days > w.rolling_days {
+            return Err(err(
+                "alerts.silent_after_days",
+                "must be at most windows.rolling_days (0 turns the check off)",
+            ));
         }
         for (i, r) in self.alerts.recipients.iter().enumerate() {
             if r.emails.is_empty() || r.emails.iter().any(|e| !looks_like_email(e)) {

@@ -1,7 +1,8 @@
 //! From the monitor's per-stream signals to alerts and notifications: every crossing stream
 //! and every stream with an active alert goes through the alert rules (dedup, cool-down,
 //! hysteresis); a new alert, or one whose severity rose, is queued for e-mail to the plan's
-//! recipients with a chart of the stream's daily points.
+//! recipients with a chart of the stream's daily points, its baseline and its limits. Each
+//! alert's evidence names the plan version and baseline, and the first day of evidence.
 
 use std::collections::HashSet;
 
@@ -11,13 +12,14 @@ use super::alerts::{SignalReport, apply_signal};
 use super::evaluation::EvaluatorEnv;
 use super::notify::enqueue_alert;
 use crate::alerting::alert::Alert;
-use crate::alerting::chart::SignalSeries;
+use crate::alerting::alert_chart::AlertChart;
 use crate::alerting::email::Reason;
 use crate::alerting::rules::{Decision, Signal};
 use crate::alerting::webhook::alert_webhook_message;
 use crate::monitoring::evaluator::StreamSignal;
-use crate::monitoring::findings::{Finding, WindowKind};
-use crate::monitoring::plan::{PmsPlan, QualityIndicator};
+use crate::monitoring::explain::{Evidence, text, title};
+use crate::monitoring::findings::{Finding, FindingStatus, WindowKind};
+use crate::monitoring::plan::PmsPlan;
 use crate::storage::{AlertFilter, FindingQuery, Store, StoreError};
 
 /// Days of history drawn in an alert's chart.
@@ -50,11 +52,20 @@ pub struct FlowReport {
     pub queued: usize,
 }
 
+/// Which plan and baseline a run evaluates against: every alert states them.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLabels<'a> {
+    pub plan_version: i64,
+    pub baseline_id: &'a str,
+}
+
 /// Apply one day's signals; `today` are the findings of that day (not stored yet).
+#[allow(clippy::too_many_arguments)]
 pub fn apply_signals(
     env: &EvaluatorEnv<'_>,
     plan: &PmsPlan,
     model_id: &str,
+    labels: RunLabels<'_>,
     signals: &[StreamSignal],
     today: &[Finding],
     at: DateTime<Utc>,
@@ -66,12 +77,28 @@ pub fn apply_signals(
         if !s.crossing && !active.contains(&k) {
             continue;
         }
+        let mut evidence = s.evidence.clone();
+        evidence.plan_version = Some(labels.plan_version);
+        evidence.baseline_id = Some(labels.baseline_id.to_string());
+        // A stream about to open an alert: its stored chart points date the first evidence
+        // and draw its chart.
+        let days = if s.crossing && !active.contains(&k) {
+            stream_days(env.store, model_id, s, today, at.date_naive())?
+        } else {
+            Vec::new()
+        };
+        if evidence.trigger == "chart"
+            && let Some(first) = first_evidence(&days)
+        {
+            evidence.first_evidence = Some(first);
+        }
         let signal_report = SignalReport {
             model: model_id.to_string(),
             rule: s.rule.clone(),
             stratum: s.stratum.clone(),
-            title: s.title.clone(),
-            summary: s.summary.clone(),
+            title: title(&evidence),
+            summary: text(&evidence),
+            evidence: Some(evidence.clone()),
             signal: Signal {
                 crossing: s.crossing,
                 severity: s.severity,
@@ -96,10 +123,11 @@ pub fn apply_signals(
             }
             _ => None,
         };
-        if let (Some(reason), Some(alert)) = (reason, alert)
-            && notify(env, plan, &alert, reason, today, at)?
-        {
-            report.queued += 1;
+        if let (Some(reason), Some(alert)) = (reason, alert) {
+            let chart = alert_chart(&alert, &evidence, &days, at.date_naive());
+            if notify(env, plan, &alert, reason, chart.as_ref())? {
+                report.queued += 1;
+            }
         }
     }
     Ok(report)
@@ -110,8 +138,7 @@ fn notify(
     plan: &PmsPlan,
     alert: &Alert,
     reason: Reason,
-    today: &[Finding],
-    at: DateTime<Utc>,
+    chart: Option<&AlertChart>,
 ) -> Result<bool, StoreError> {
     if !env.webhook_url.is_empty() {
         let m = alert_webhook_message(
@@ -123,62 +150,78 @@ fn notify(
         );
         env.store.enqueue_message(&m)?;
     }
-    let series = chart_series(env.store, plan, alert, today, at.date_naive())?;
     enqueue_alert(
         env.store,
         alert,
         reason,
         plan.recipients_for(alert.severity),
         env.public_url,
-        series.as_ref(),
+        chart,
         env.clock.now(),
     )
 }
 
-/// The stream's daily chart points (the daily mean) over the last `CHART_DAYS`, with the
-/// plan's limit for a mean Dice; `None` when the stream has no daily points.
-fn chart_series(
+/// The stream's day findings over the last `CHART_DAYS`, today's included, oldest first.
+fn stream_days(
     store: &dyn Store,
-    plan: &PmsPlan,
-    alert: &Alert,
+    model_id: &str,
+    s: &StreamSignal,
     today: &[Finding],
     day: NaiveDate,
-) -> Result<Option<SignalSeries>, StoreError> {
-    let from = day - Duration::days(CHART_DAYS);
+) -> Result<Vec<Finding>, StoreError> {
     let query = FindingQuery {
-        model_id: Some(alert.model.clone()),
-        rule: Some(alert.rule.clone()),
-        stratum: Some(alert.stratum.clone()),
+        model_id: Some(model_id.to_string()),
+        rule: Some(s.rule.clone()),
+        stratum: Some(s.stratum.clone()),
         window: Some(WindowKind::Day),
-        from: Some(from),
+        from: Some(day - Duration::days(CHART_DAYS)),
         limit: 10_000,
         ..FindingQuery::default()
     };
-    let stored = store.findings(&query)?;
-    let todays = today.iter().filter(|f| {
-        f.window == WindowKind::Day && f.rule == alert.rule && f.stratum == alert.stratum
-    });
-    let points: Vec<(f64, f64)> = stored
-        .iter()
-        .map(|s| &s.finding)
-        .chain(todays)
-        .filter_map(|f| Some(((f.window_start - day).num_days() as f64, f.estimate?)))
+    let mut days: Vec<Finding> = store
+        .findings(&query)?
+        .into_iter()
+        .map(|f| f.finding)
         .collect();
-    if points.is_empty() {
-        return Ok(None);
-    }
-    let limit = plan.quality.iter().find_map(|q| match q {
-        QualityIndicator::MeanDice { label, limit }
-            if alert.rule == format!("mean_dice:{label}") =>
-        {
-            Some(*limit)
+    days.extend(
+        today
+            .iter()
+            .filter(|f| f.window == WindowKind::Day && f.rule == s.rule && f.stratum == s.stratum)
+            .cloned(),
+    );
+    days.sort_by_key(|f| f.window_start);
+    Ok(days)
+}
+
+/// The first day of the chart's current excursion: going back from the newest point while a
+/// CUSUM stays above zero (or any chart signals), the earliest day reached.
+pub fn first_evidence(days: &[Finding]) -> Option<NaiveDate> {
+    let mut first = None;
+    for f in days.iter().rev() {
+        let rising = f.method == "cusum" && f.statistic.is_some_and(|s| s > 0.0);
+        if !(rising || f.status == FindingStatus::Signal) {
+            break;
         }
-        _ => None,
-    });
-    Ok(Some(SignalSeries {
-        title: alert.title.clone(),
-        y_label: format!("daily mean, days before {day}"),
-        points,
-        limit,
-    }))
+        first = Some(f.window_start);
+    }
+    first
+}
+
+/// The alert's chart: the stream's daily values with the baseline and acceptance limit, the
+/// chart statistic with its decision limit, the evidence window shaded; `None` without days.
+fn alert_chart(
+    alert: &Alert,
+    e: &Evidence,
+    days: &[Finding],
+    day: NaiveDate,
+) -> Option<AlertChart> {
+    let refs: Vec<&Finding> = days.iter().collect();
+    let mut chart = AlertChart::from_days(&alert.title, &e.unit, &refs)?;
+    chart.baseline = e.baseline;
+    chart.acceptance_limit = e.acceptance_limit;
+    chart.window = match (e.trigger.as_str(), e.current_window) {
+        ("window", Some([a, b])) => Some((a, b)),
+        _ => e.first_evidence.map(|f| (f, day + Duration::days(1))),
+    };
+    Some(chart)
 }

@@ -11,8 +11,9 @@ use crate::alerting::rules::{AlertState, Decision, Signal, Transition, decide, t
 use crate::domain::FieldIssue;
 use crate::domain::audit::AuditDraft;
 use crate::domain::event::MAX_CLOCK_SKEW;
+use crate::monitoring::explain::Evidence;
 use crate::monitoring::plan::AlertPolicy;
-use crate::storage::{AlertStore, StoreError};
+use crate::storage::{AlertEvent, AlertHistoryStore, AlertStore, StoreError};
 
 /// One evaluated signal with its key and its words for people.
 #[derive(Debug, Clone)]
@@ -22,13 +23,44 @@ pub struct SignalReport {
     pub stratum: String,
     pub title: String,
     pub summary: String,
+    /// The evidence in numbers, kept in the alert's history.
+    pub evidence: Option<Evidence>,
     pub signal: Signal,
 }
 
 /// Apply the rules and persist the outcome. Returns the decision and the alert it touched;
-/// `Open` and a raised severity are what notifications are sent for.
-pub fn apply_signal(
-    store: &dyn AlertStore,
+/// `Open` and a raised severity are what notifications are sent for. What opened the alert
+/// stays on it (title, summary); every later crossing, raised severity and automatic
+/// resolution is appended to its history with the evidence of that day.
+pub fn apply_signal<S: AlertStore + AlertHistoryStore + ?Sized>(
+    store: &S,
+    report: &SignalReport,
+    policy: &AlertPolicy,
+) -> Result<(Decision, Option<Alert>), StoreError> {
+    let (decision, touched) = apply_rules(store, report, policy)?;
+    let event = match decision {
+        Decision::Open => Some("opened"),
+        Decision::Refresh { raised_to: Some(_) } => Some("raised"),
+        Decision::Refresh { raised_to: None } => Some("refreshed"),
+        Decision::AutoResolve => Some("resolved"),
+        _ => None,
+    };
+    if let (Some(event), Some(alert)) = (event, &touched) {
+        let entry = AlertEvent {
+            seq: 0,
+            at: report.signal.at,
+            event: event.into(),
+            severity: alert.severity,
+            summary: report.summary.clone(),
+            evidence: report.evidence.clone(),
+        };
+        store.append_alert_event(&alert.id, &entry)?;
+    }
+    Ok((decision, touched))
+}
+
+fn apply_rules<S: AlertStore + ?Sized>(
+    store: &S,
     report: &SignalReport,
     policy: &AlertPolicy,
 ) -> Result<(Decision, Option<Alert>), StoreError> {
@@ -67,8 +99,7 @@ pub fn apply_signal(
         }
         (Decision::Refresh { raised_to }, Some(mut a)) => {
             a.severity = raised_to.unwrap_or(a.severity);
-            (a.summary, a.last_signal_at, a.updated_at, a.clear_streak) =
-                (report.summary.clone(), s.at, s.at, 0);
+            (a.last_signal_at, a.updated_at, a.clear_streak) = (s.at, s.at, 0);
             store.update_alert(&a, None)?;
             Some(a)
         }

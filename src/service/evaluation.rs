@@ -235,9 +235,11 @@ pub fn enqueue_digests(
             limit: 10_000,
         };
         let alerts = store.alerts(&filter)?;
-        let message = crate::alerting::digest::digest_message(
+        let Some(message) = crate::alerting::digest::digest_message(
             &name, day, &alerts, recipients, public_url, now,
-        );
+        ) else {
+            continue;
+        };
         if store.enqueue_message(&message)? {
             queued += 1;
         }

@@ -9,13 +9,14 @@ use std::collections::VecDeque;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
-use super::alert_flow::{active_keys, apply_signals};
+use super::alert_flow::{RunLabels, active_keys, apply_signals};
 use super::baselines::baseline_in_force;
 use super::evaluation::{EvaluatorEnv, LEASE};
 use crate::domain::model::ModelVersion;
 use crate::monitoring::columns::{CaseObs, ReviewObs};
 use crate::monitoring::evaluator::{Monitor, MonitorState};
 use crate::monitoring::plan::PmsPlan;
+use crate::monitoring::silence::{last_seen, silence_signals};
 use crate::storage::{EvaluationJob, MonitorCursor, StoreError, StoredFinding, StoredPlan};
 
 /// What happened to one model version in a run.
@@ -91,7 +92,17 @@ pub fn run_version(
         out.status = "no_baseline";
         return Ok(out);
     };
-    let monitor = Monitor::new(plan, &baseline).map_err(RunError::Design)?;
+    let mut monitor = Monitor::new(plan, &baseline).map_err(RunError::Design)?;
+    monitor.units = version
+        .feature_schema
+        .features
+        .iter()
+        .filter_map(|f| Some((f.name.clone(), f.unit.clone()?)))
+        .collect();
+    let labels = RunLabels {
+        plan_version: stored_plan.version,
+        baseline_id: &stored_baseline.id,
+    };
     let cursor = store.monitor_cursor(&version.id)?;
     // Charts restart when the baseline or the plan changes; evaluated days stay evaluated.
     let mut state: MonitorState = match &cursor {
@@ -136,9 +147,20 @@ pub fn run_version(
             let roll = history.window(next, rolling);
             findings.extend(monitor.windows(&mut state, next, (&t.0, &t.1), (&roll.0, &roll.1)));
         }
-        let signals = monitor.signals(&state, &findings);
+        let mut signals = monitor.signals(&state, &findings);
+        let held = history.days.iter().map(|(d, c, r)| (*d, &c[..], &r[..]));
+        signals.extend(silence_signals(plan, &last_seen(plan, held), day));
         let at = next.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-        let flow = apply_signals(env, plan, &version.id, &signals, &findings, at, &mut active)?;
+        let flow = apply_signals(
+            env,
+            plan,
+            &version.id,
+            labels,
+            &signals,
+            &findings,
+            at,
+            &mut active,
+        )?;
         let now = env.clock.now();
         let stored: Vec<StoredFinding> = findings
             .into_iter()

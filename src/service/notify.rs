@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::alerting::alert::Alert;
-use crate::alerting::chart::{SignalSeries, render_png};
+use crate::alerting::alert_chart::{AlertChart, render_alert_png};
 use crate::alerting::email::{Reason, alert_message};
 use crate::alerting::outbox::{OutboxMessage, next_attempt};
 use crate::storage::{AlertStore, StoreError};
@@ -24,15 +24,15 @@ pub fn enqueue_alert(
     reason: Reason,
     recipients: Vec<String>,
     public_url: &str,
-    series: Option<&SignalSeries>,
+    chart: Option<&AlertChart>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     if recipients.is_empty() {
         return Ok(false);
     }
     // A chart that fails to draw must not hold back the alert itself.
-    let chart = series.and_then(|s| {
-        render_png(s)
+    let chart = chart.and_then(|s| {
+        render_alert_png(s)
             .map_err(|e| tracing::warn!(error = %e, "alert chart not drawn"))
             .ok()
     });

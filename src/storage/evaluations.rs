@@ -37,7 +37,7 @@ pub fn from_job(job: Job) -> EvaluationJob {
         lease_until: job.lease_until,
         started_at: job.started_at,
         finished_at: job.finished_at,
-        summary: job.result.map(|r| r.to_string()),
+        summary: job.result,
         error: job.error,
         id: job.id,
     }
@@ -99,10 +99,7 @@ pub fn renew(
 pub fn finish(store: &dyn JobStore, e: &EvaluationJob) -> Result<(), StoreError> {
     let end = match e.status.as_str() {
         "done" => JobEnd::Succeeded {
-            result: e
-                .summary
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok()),
+            result: e.summary.clone(),
             result_blob: None,
         },
         "cancelled" => JobEnd::Cancelled,

@@ -9,6 +9,7 @@
 //! (`diesel/store_<aggregate>.rs`). Calls are blocking: callers run them on the blocking pool
 //! (`web::block`), never on the async workers. A new capability adds its own trait file here.
 
+pub mod alert_history;
 pub mod alerts;
 pub mod audit;
 pub mod devices;
@@ -31,6 +32,7 @@ pub mod shadow;
 pub mod sites;
 pub mod trend;
 
+pub use alert_history::{AlertEvent, AlertHistoryStore};
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
 pub use devices::DeviceStore;
@@ -100,6 +102,7 @@ pub trait Store:
     + ModelStore
     + IngestStore
     + AlertStore
+    + AlertHistoryStore
     + MonitorStore
     + RetrainingStore
     + AuditStore
@@ -121,6 +124,7 @@ impl<T> Store for T where
         + ModelStore
         + IngestStore
         + AlertStore
+        + AlertHistoryStore
         + MonitorStore
         + RetrainingStore
         + AuditStore

@@ -27,8 +27,9 @@ pub struct EvaluationJob {
     pub lease_until: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
-    /// JSON summary of what the run did.
-    pub summary: Option<String>,
+    /// What the run did (a JSON object: per version, days, findings, alerts).
+    #[schema(value_type = Option<Object>)]
+    pub summary: Option<serde_json::Value>,
     pub error: Option<String>,
 }
 
@@ -48,6 +49,7 @@ pub struct StoredFinding {
 /// Filter of the finding list; `None` means all.
 #[derive(Debug, Clone, Default)]
 pub struct FindingQuery {
+    /// A model version id (`name@version`), or a model name for all its versions.
     pub model_id: Option<String>,
     pub evaluation_id: Option<String>,
     pub rule: Option<String>,

@@ -17,6 +17,7 @@ fn report(crossing: bool, day: i64, severity: Severity) -> SignalReport {
         stratum: "site=site-a".into(),
         title: "Mean Dice below the acceptance limit".into(),
         summary: format!("day {day}"),
+        evidence: None,
         signal: Signal {
             crossing,
             severity,
@@ -31,6 +32,7 @@ async fn signals_open_one_alert_and_people_move_it() {
         cooldown_hours: 24,
         clear_after: 2,
         daily_digest: false,
+        silent_after_days: 3,
         recipients: vec![],
     };
     for db in databases() {
@@ -282,5 +284,47 @@ async fn alert_moves_parse_their_body_strictly_and_keep_awareness_and_note() {
         assert_eq!(entry.action, "alert.escalated");
         assert_eq!(details["note"], "dice drop at site A", "{details}");
         assert_eq!(details["awareness_at"], "2026-11-18T08:00:00Z", "{details}");
+    }
+}
+
+/// What opened an alert stays on it; each later crossing and the automatic resolution are
+/// appended to its history with their own evidence, and the API shows both.
+#[actix_web::test]
+async fn an_alert_keeps_what_opened_it_and_appends_refreshes_as_history() {
+    use vigil::monitoring::explain::Evidence;
+    let policy = AlertPolicy::default();
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let store = &*app.store;
+        let with_evidence = |crossing: bool, day: i64, current: f64| {
+            let mut r = report(crossing, day, Severity::High);
+            r.evidence = Some(Evidence {
+                rule: r.rule.clone(),
+                current: Some(current),
+                n: 30 + day as u64,
+                plan_version: Some(2),
+                ..Evidence::default()
+            });
+            r
+        };
+        let (_, opened) = apply_signal(store, &with_evidence(true, 0, 0.88), &policy).unwrap();
+        let id = opened.unwrap().id;
+        apply_signal(store, &with_evidence(true, 1, 0.87), &policy).unwrap();
+        apply_signal(store, &with_evidence(false, 2, 0.93), &policy).unwrap();
+        apply_signal(store, &with_evidence(false, 3, 0.93), &policy).unwrap();
+        let alert = store.alert(&id).unwrap().unwrap();
+        assert_eq!(alert.summary, "day 0", "{}: the opening is kept", app.label);
+        let events = store.alert_events(&id).unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(kinds, ["opened", "refreshed", "resolved"], "{}", app.label);
+        assert_eq!(events[1].summary, "day 1");
+        assert_eq!(events[1].evidence.as_ref().unwrap().current, Some(0.87));
+        let (status, body) = app.get(&format!("/api/v1/alerts/{id}"), &app.quality).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["summary"], "day 0");
+        assert_eq!(body["history"][0]["event"], "opened");
+        assert_eq!(body["history"][0]["evidence"]["current"], 0.88);
+        assert_eq!(body["history"][0]["evidence"]["plan_version"], 2);
+        assert_eq!(body["history"][2]["event"], "resolved");
     }
 }

@@ -30,6 +30,7 @@ pub fn alert_with_findings(store: &dyn Store) -> Alert {
         stratum: "site=site-a".into(),
         title: "Mean Dice below the acceptance limit".into(),
         summary: "Mean Dice 0.884 (95% CI 0.871–0.897) below 0.90 over 28 days, n = 140.".into(),
+        evidence: None,
         signal: Signal {
             crossing: true,
             severity: Severity::High,

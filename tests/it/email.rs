@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use chrono::Duration;
-use vigil::alerting::chart::SignalSeries;
+use vigil::alerting::alert_chart::{AlertChart, ChartDay};
 use vigil::alerting::email::Reason;
 use vigil::alerting::rules::Signal;
 use vigil::alerting::smtp::SmtpMailer;
@@ -35,15 +35,25 @@ fn smtp_settings(port: u16) -> Settings {
     }
 }
 
-fn series() -> SignalSeries {
-    let points = (0..10)
-        .map(|i| (f64::from(i), 0.93 - 0.004 * f64::from(i)))
+fn chart() -> AlertChart {
+    let start = test_now().date_naive() - Duration::days(10);
+    let days = (0..10)
+        .map(|i| ChartDay {
+            day: start + Duration::days(i),
+            value: Some(0.93 - 0.004 * i as f64),
+            statistic: Some((i as f64 - 4.0).max(0.0)),
+            signal: i >= 9,
+        })
         .collect();
-    SignalSeries {
-        title: "Mean Dice, liver".into(),
-        y_label: "Dice".into(),
-        points,
-        limit: Some(0.9),
+    AlertChart {
+        title: "Mean Dice of liver shifted down (CUSUM) (site=site-a)".into(),
+        unit: "Dice".into(),
+        days,
+        baseline: Some(0.93),
+        acceptance_limit: Some(0.9),
+        chart_name: "CUSUM".into(),
+        chart_limit: Some(4.39),
+        window: None,
     }
 }
 
@@ -54,6 +64,7 @@ pub fn open_alert(store: &dyn vigil::storage::Store) -> vigil::alerting::alert::
         stratum: "site=site-a".into(),
         title: "Mean Dice below the acceptance limit".into(),
         summary: "Mean Dice 0.884 (95% CI 0.871-0.897) below 0.90 over 7 days, n=140".into(),
+        evidence: None,
         signal: Signal {
             crossing: true,
             severity: Severity::High,
@@ -78,7 +89,7 @@ async fn alert_email_arrives_with_text_html_chart_and_link() {
                 Reason::Opened,
                 to.clone(),
                 "https://vigil.example.org",
-                Some(&series()),
+                Some(&chart()),
                 test_now()
             )
             .unwrap()
@@ -105,8 +116,15 @@ async fn alert_email_arrives_with_text_html_chart_and_link() {
         assert_eq!(msgs.len(), 1);
         let m = &msgs[0];
         assert!(
-            m.contains("Subject: [Vigil HIGH] Mean Dice below the acceptance limit"),
-            "{m}"
+            m.contains(
+                "Subject: [Vigil HIGH] Mean Dice below the acceptance limit - liver-seg\r\n"
+            ),
+            "the subject names the model once and repeats nothing: {m}"
+        );
+        let queued = &store.outbox_messages().unwrap()[0];
+        assert!(
+            m.contains(&format!("Message-ID: <{}@localhost>", queued.id)),
+            "Message-ID from the outbox id and the sender's domain: {m}"
         );
         assert!(m.contains("qm@example.org") && m.contains("prrc@example.org"));
         for part in [

@@ -16,6 +16,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
         assert_eq!(
             tables,
             [
+                "alert_history",
                 "alerts",
                 "archive_cases",
                 "audit_log",

@@ -100,8 +100,7 @@ fn upgrading_keeps_evaluations_and_findings_and_down_gives_them_back() {
             ("liver-seg", "2026-11-20".into())
         );
         assert_eq!(e.runner.as_deref(), Some("pid1-abc"));
-        let summary: serde_json::Value =
-            serde_json::from_str(e.summary.as_deref().unwrap()).unwrap();
+        let summary: serde_json::Value = e.summary.clone().unwrap();
         assert_eq!(summary["seconds"], 1.5);
         let job = store.job("e1").unwrap().unwrap();
         assert_eq!(

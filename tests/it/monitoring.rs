@@ -383,7 +383,7 @@ async fn freezing_the_first_days_keeps_a_reference_per_site_and_monitors_after()
         .unwrap();
         let job = run_queued(&env).unwrap().remove(0);
         assert_eq!(job.status, "done", "{:?}", job.error);
-        let summary: Value = serde_json::from_str(job.summary.as_deref().unwrap()).unwrap();
+        let summary: Value = job.summary.clone().unwrap();
         assert_eq!(summary["versions"][0]["from"], "2026-10-19", "{summary}");
         let q = FindingQuery {
             model_id: Some("liver-seg@2.3.0".into()),

@@ -182,7 +182,13 @@ impl DieselStore {
                 .select(FindingRow::as_select())
                 .into_boxed();
             if let Some(v) = &q.model_id {
-                query = query.filter(findings::model_id.eq(v));
+                // A model name matches all its versions (`name@version`), as everywhere.
+                let versions = format!("{v}@%");
+                query = query.filter(
+                    findings::model_id
+                        .eq(v)
+                        .or(findings::model_id.like(versions)),
+                );
             }
             if let Some(v) = &q.evaluation_id {
                 query = query.filter(findings::evaluation_id.eq(v));

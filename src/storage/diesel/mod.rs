@@ -30,6 +30,7 @@ pub mod schema;
 mod sessions;
 mod shadow;
 pub(crate) mod sqlite_writer;
+mod store_alert_history;
 mod store_alerts;
 mod store_audit;
 mod store_health;

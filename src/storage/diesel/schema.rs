@@ -108,6 +108,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    alert_history (alert_id, seq) {
+        alert_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        event -> Text,
+        severity -> Text,
+        summary -> Text,
+        evidence -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     alerts (id) {
         id -> Text,
         model_name -> Text,
