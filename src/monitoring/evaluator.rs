@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
 use super::charts::{ChartDesign, ChartState, Side, design, design_estimated};
-use super::columns::{CaseObs, ReviewObs, SCANNER, StratumData, is_categorical, split};
+use super::columns::{CaseObs, ReviewObs, StratumData, is_categorical, split};
 use super::constant::{constant_finding, constant_of};
 use super::explain::{Evidence, StreamFacts, explain, text, title};
 use super::findings::{Finding, FindingStatus, WindowKind, fingerprint};

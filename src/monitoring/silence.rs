@@ -106,6 +106,7 @@ mod tests {
             numeric: BTreeMap::new(),
             scanner: String::new(),
             content_hash: String::new(),
+            output_status: "ok".into(),
         }
     }
 

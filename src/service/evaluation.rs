@@ -118,11 +118,7 @@ fn waited_for_a_baseline_now_frozen(
     store: &dyn Store,
     job: &EvaluationJob,
 ) -> Result<bool, StoreError> {
-    let Some(summary) = job
-        .summary
-        .as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-    else {
+    let Some(summary) = &job.summary else {
         return Ok(false);
     };
     let versions = summary["versions"].as_array().cloned().unwrap_or_default();

@@ -191,6 +191,7 @@ pub fn evaluate_model_trend(
             stratum: "all".into(),
             title: format!("Art. 88 trend: {} above its expected rate", s.class),
             summary: summary(s),
+            evidence: None,
             signal: Signal {
                 crossing: true,
                 severity: Severity::High,

@@ -235,7 +235,7 @@ async fn scheduled_evaluation_runs_the_trend_section(app: &TestApp) {
         .evaluations(Some("liver-seg"), 1)
         .unwrap()
         .remove(0);
-    let summary: Value = serde_json::from_str(job.summary.as_deref().unwrap()).unwrap();
+    let summary: Value = job.summary.clone().unwrap();
     assert_eq!(summary["trend"]["as_of"], "2026-11-19", "{summary}");
     assert_eq!(
         summary["trend"]["significant"],
