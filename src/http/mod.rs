@@ -2,6 +2,7 @@
 //! parse, authorise, then run the use case on the blocking pool and map its result.
 
 mod alerts;
+mod audit;
 pub mod auth;
 mod body;
 mod devices;
@@ -23,6 +24,7 @@ pub mod shadow_runs;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;
+mod telemetry_vigilance;
 
 use std::sync::Arc;
 

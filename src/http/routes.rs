@@ -84,7 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .configure(super::jobs::configure)
             .configure(super::shadow::configure)
             .configure(devices::configure)
-            .configure(incidents::configure),
+            .configure(incidents::configure)
+            .configure(super::audit::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: one module per resource or command.
 
 mod alerts;
+mod audit_api;
 mod auth;
 mod blobs;
 mod blobs_s3;
@@ -14,7 +15,9 @@ mod crash;
 mod dashboards;
 mod demo;
 mod deploy;
+mod device_edits;
 mod email;
+mod escalation;
 mod incident_cli;
 mod incident_stages;
 mod incidents;
@@ -33,9 +36,11 @@ mod plans;
 mod process;
 mod prometheus;
 mod readme;
+mod replicas;
 mod readme_errors;
 mod retraining;
 mod roles;
+mod schedule_replicas;
 mod scenario_e2e;
 mod seg_fixtures;
 mod seg_library;
