@@ -228,8 +228,7 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
     }
     (report.plan_version, report.plan_uploaded) = setup::upload_plan(&api, quality, &plan).await?;
     if !args.no_baseline {
-        report.baseline =
-            setup::upload_baseline(&api, ml, args.reference_cases, args.seed).await?;
+        report.baseline = setup::upload_baseline(&api, ml, args.reference_cases, args.seed).await?;
     }
     let bar = progress_bar(
         u64::from(args.sites) * u64::from(args.days),

@@ -36,6 +36,7 @@ pub enum DeviceCommand {
     Edit {
         /// The device's Basic UDI-DI.
         basic_udi_di: String,
+        /// The fields to change as JSON (`-` reads stdin).
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },

@@ -149,12 +149,14 @@ pub async fn post_alert_move(
     let raw = read_json_or_empty(&req, payload, state.settings.max_body_bytes).await?;
     let body = parse_move(raw)?;
     if t != Transition::Escalate && body.reporting_country.is_some() {
-        return Err(move_refused(AlertMoveError::Invalid(crate::domain::FieldIssue {
-            index: None,
-            path: "reporting_country".into(),
-            code: "invalid_value".into(),
-            message: "reporting_country belongs to an escalation only".into(),
-        })));
+        return Err(move_refused(AlertMoveError::Invalid(
+            crate::domain::FieldIssue {
+                index: None,
+                path: "reporting_country".into(),
+                code: "invalid_value".into(),
+                message: "reporting_country belongs to an escalation only".into(),
+            },
+        )));
     }
     let actor = Actor(format!("user:{}", user.name));
     let st = state.clone();

@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed checkpoint of the audit trail now (admin, quality, regulatory).
-#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", responses((status = 200, description = "{entries, head_hash, at, signature}"), (status = 503, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", responses((status = 200, description = "{entries, head_hash, at, signature}"), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_checkpoint(
     caller: Caller,
     state: web::Data<AppState>,
@@ -29,8 +29,8 @@ pub async fn get_checkpoint(
     })
     .await??;
     let cp = cp.ok_or_else(|| {
-        AppError::Unavailable(
-            "audit checkpoints are off: set audit_checkpoint_key (VIGIL_AUDIT_CHECKPOINT_KEY)"
+        AppError::NotFound(
+            "no audit checkpoint: set audit_checkpoint_key (VIGIL_AUDIT_CHECKPOINT_KEY) to sign one"
                 .into(),
         )
     })?;

@@ -161,7 +161,7 @@ pub fn move_alert(
     Ok(alert)
 }
 
-fn check_move(
+pub(crate) fn check_move(
     alert: &Alert,
     t: Transition,
     note: Option<&str>,

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::admin::Actor;
-use super::alerts::{AlertMoveError, MoveRequest, move_alert};
+use super::alerts::{AlertMoveError, MoveRequest, check_move, move_alert};
 use super::incidents::{NewIncident, prepare_incident, store_incident};
 use super::vigilance::{Vigilance, VigilanceError};
 use crate::alerting::alert::Alert;
@@ -62,6 +62,13 @@ pub fn escalate_alert(
         }
         .into());
     }
+    check_move(
+        &alert,
+        Transition::Escalate,
+        request.note.as_deref(),
+        request.awareness_at,
+        request.now,
+    )?;
     let aware = request.awareness_at.unwrap_or(request.now);
     let description = request
         .note

@@ -124,7 +124,18 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
         }
         let actor = Actor("vigil:schedule".into());
         let id = scheduled_evaluation_id(&name, today);
-        match queue_evaluation(store, &actor, &name, Some(today), "schedule", now, id.clone()) {
+        if store.evaluation(&id)?.is_some() {
+            continue;
+        }
+        match queue_evaluation(
+            store,
+            &actor,
+            &name,
+            Some(today),
+            "schedule",
+            now,
+            id.clone(),
+        ) {
             Ok(job) if job.id == id => queued += 1,
             Ok(_) => {}
             // Another replica queued this (model, day) first.

@@ -101,8 +101,15 @@ async fn post_move(
         };
         if t == Transition::Escalate {
             let options = IncidentOptions { reporting_country };
-            return escalate_alert(&*st.store, &st.vigilance, &actor, &alert_id, request, options)
-                .map(|e| e.alert);
+            return escalate_alert(
+                &*st.store,
+                &st.vigilance,
+                &actor,
+                &alert_id,
+                request,
+                options,
+            )
+            .map(|e| e.alert);
         }
         move_alert(&*st.store, &actor, &alert_id, request).map_err(EscalationError::Move)
     })

@@ -47,6 +47,11 @@ async fn the_checkpoint_route_signs_the_head_and_catches_truncation() {
     let db = crate::support::sqlite_db();
     let app = spawn_app(&db).await;
     let (status, body) = app.get("/api/v1/audit/checkpoint", &app.admin).await;
-    assert_eq!(status, 503, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("audit_checkpoint_key"));
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("audit_checkpoint_key")
+    );
 }

@@ -288,13 +288,18 @@ async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &st
         .await
         .unwrap();
     let id = alerts[0]["id"].as_str().expect("the drift raised an alert");
-    let esc: Value = call(&format!("/api/v1/alerts/{id}/escalate"), json!({"reporting_country": "DE"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let incident = esc["incident"]["id"].as_str().unwrap_or_else(|| panic!("{esc}"));
+    let esc: Value = call(
+        &format!("/api/v1/alerts/{id}/escalate"),
+        json!({"reporting_country": "DE"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let incident = esc["incident"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{esc}"));
     let class = json!({"class": "other_reportable", "reason": "input drift may affect volumes"});
     let res = call(&format!("/api/v1/incidents/{incident}/classify"), class)
         .await

@@ -32,7 +32,10 @@ async fn a_device_is_edited_then_retired_and_then_left_alone() {
         assert_eq!(status, 422, "{label}: {body}");
         assert_eq!(body["details"][0]["path"], "mdr_class", "{body}");
         let (_, shown) = v.call("GET", PATH, &v.quality, None).await;
-        assert_eq!(shown["device"]["mdr_class"], "IIa", "{label}: nothing half-written");
+        assert_eq!(
+            shown["device"]["mdr_class"], "IIa",
+            "{label}: nothing half-written"
+        );
         let retire = format!("{PATH}/retire");
         let future = json!({"retired_on": "2027-01-01", "reason": "Replaced by LiverSeg AI 3"});
         let (status, body) = v.call("POST", &retire, &v.regulatory, Some(&future)).await;

@@ -26,13 +26,16 @@ async fn escalating_opens_the_incident_or_changes_nothing() {
             .await;
         assert_eq!(alert["state"], "open", "{label}: nothing moved: {alert}");
         assert!(alert["incident_id"].is_null(), "{alert}");
-        let (_, listed) = v
-            .call("GET", "/api/v1/incidents", &v.quality, None)
-            .await;
+        let (_, listed) = v.call("GET", "/api/v1/incidents", &v.quality, None).await;
         assert_eq!(listed.as_array().unwrap().len(), 0, "{label}: {listed}");
         let ack = "/api/v1/alerts/al-fleet/acknowledge";
         let (status, body) = v
-            .call("POST", ack, &v.quality, Some(&json!({"reporting_country": "NL"})))
+            .call(
+                "POST",
+                ack,
+                &v.quality,
+                Some(&json!({"reporting_country": "NL"})),
+            )
             .await;
         assert_eq!(status, 422, "{label}: {body}");
         assert_eq!(body["details"][0]["path"], "reporting_country");
@@ -64,7 +67,8 @@ async fn escalating_opens_the_incident_or_changes_nothing() {
 /// Once classified, the incident's clock is exported as the end of its due day, labelled by
 /// report kind and device (never the incident id).
 async fn deadline_metric(v: &Vapp, id: &str, label: &str) {
-    let classify = json!({"class": "other_reportable", "reason": "performance drop could delay diagnosis"});
+    let classify =
+        json!({"class": "other_reportable", "reason": "performance drop could delay diagnosis"});
     let path = format!("/api/v1/incidents/{id}/classify");
     let (status, c) = v.call("POST", &path, &v.quality, Some(&classify)).await;
     assert_eq!(status, 200, "{label}: {c}");

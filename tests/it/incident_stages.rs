@@ -141,8 +141,16 @@ fn follow_up_warnings(v: &Vapp, id: &str, label: &str) {
         .map(|m| m.subject.as_str())
         .collect();
     assert_eq!(subjects.len(), 2, "{label}: {subjects:?}");
-    assert!(subjects.iter().any(|s| s.contains("Follow-up incident report due 2027-01-15 (2 days left)")));
-    assert!(subjects.iter().any(|s| s.contains("Follow-up incident report OVERDUE since 2027-01-15")));
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("Follow-up incident report due 2027-01-15 (2 days left)"))
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("Follow-up incident report OVERDUE since 2027-01-15"))
+    );
 }
 
 async fn bad_input(v: &Vapp, id: &str, label: &str) {

@@ -228,9 +228,7 @@ async fn run_flow(v: &Vapp, label: &str) {
     assert_eq!(inc["awareness_date"], "2026-12-16");
     assert_eq!(inc["reporting_country"], "DE");
     assert_eq!(inc["clock"]["state"], "awaiting_classification");
-    let (_, alert) = v
-        .call("GET", "/api/v1/alerts/al-1", &v.quality, None)
-        .await;
+    let (_, alert) = v.call("GET", "/api/v1/alerts/al-1", &v.quality, None).await;
     assert_eq!(alert["incident_id"], id.as_str(), "{label}: {alert}");
     let open = json!({"alert_id": "al-1", "description": "Mean HU drift at one site after a scanner update; liver volumes possibly under-estimated."});
     let (status, _) = v

@@ -116,7 +116,9 @@ async fn wait_for(what: &str, limit: Duration, mut ready: impl AsyncFnMut() -> b
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_share_the_work_and_survive_a_sigkill() {
     let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: the two-replica test needs a shared PostgreSQL (set TEST_DATABASE_URL)");
+        eprintln!(
+            "skipped: the two-replica test needs a shared PostgreSQL (set TEST_DATABASE_URL)"
+        );
         return;
     };
     let db = postgres_db(&base);
@@ -134,13 +136,16 @@ async fn two_replicas_share_the_work_and_survive_a_sigkill() {
     );
     let env = replica_env(&db, &moto, smtp_port);
     let ports = [free_port(), free_port()];
-    let mut a = start_replica(&env, ports[0]);
+    let a = start_replica(&env, ports[0]);
     let mut b = start_replica(&env, ports[1]);
     wait_ready(ports[0]).await;
     wait_ready(ports[1]).await;
     let url = |p: u16| format!("http://127.0.0.1:{p}");
     // Indexed by site parity: even sites post through B, odd ones through A.
-    let apis = [Api::new(&url(ports[1])).unwrap(), Api::new(&url(ports[0])).unwrap()];
+    let apis = [
+        Api::new(&url(ports[1])).unwrap(),
+        Api::new(&url(ports[0])).unwrap(),
+    ];
     // Set-up through both replicas: one database behind them.
     assert!(setup::register_model(&apis[0], &ml).await.unwrap());
     let start = Utc::now().date_naive() - chrono::Duration::days(i64::from(DAYS) + 1);
@@ -149,7 +154,9 @@ async fn two_replicas_share_the_work_and_survive_a_sigkill() {
     for site in fleet.sites() {
         keys.push(setup::site_key(&apis[1], &admin, site).await.unwrap().0);
     }
-    setup::upload_baseline(&apis[0], &ml, 1000, 5).await.unwrap();
+    setup::upload_baseline(&apis[0], &ml, 1000, 5)
+        .await
+        .unwrap();
     let days: Vec<SiteDay> = (0..DAYS).flat_map(|d| fleet.day(d)).collect();
     let event_ids: Vec<String> = days
         .iter()
@@ -164,10 +171,14 @@ async fn two_replicas_share_the_work_and_survive_a_sigkill() {
     .await;
     b.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix.
     let _ = b.wait();
-    let mut b = start_replica(&env, ports[1]);
-    load.await.expect("every site-day answered, B's through its retries");
+    let b = start_replica(&env, ports[1]);
+    load.await
+        .expect("every site-day answered, B's through its retries");
     // No event lost, none stored or counted twice.
-    assert_eq!(store.event_owners(&event_ids).unwrap().len(), event_ids.len());
+    assert_eq!(
+        store.event_owners(&event_ids).unwrap().len(),
+        event_ids.len()
+    );
     let counted = sql_rows(&db.url, "SELECT event_id FROM events").unwrap();
     assert_eq!(counted as usize, event_ids.len(), "events stored once each");
     check_daily_counts(&url(ports[0]), &quality, event_ids.len()).await;
@@ -199,9 +210,16 @@ async fn two_replicas_share_the_work_and_survive_a_sigkill() {
     assert_eq!(jobs[0].as_of, Utc::now().date_naive());
     let twice = "SELECT rule, stratum, window_kind, window_end FROM findings \
                  GROUP BY rule, stratum, window_kind, window_end HAVING COUNT(*) > 1";
-    assert_eq!(sql_rows(&db.url, twice).unwrap(), 0, "a window evaluated twice");
+    assert_eq!(
+        sql_rows(&db.url, twice).unwrap(),
+        0,
+        "a window evaluated twice"
+    );
     let evaluated = "SELECT DISTINCT window_end FROM findings";
-    assert!(sql_rows(&db.url, evaluated).unwrap() >= 10, "days evaluated");
+    assert!(
+        sql_rows(&db.url, evaluated).unwrap() >= 10,
+        "days evaluated"
+    );
     check_alerts_mailed_once(&store, &sink).await;
     for mut replica in [a, b] {
         replica.kill().unwrap();
@@ -243,7 +261,11 @@ async fn check_alerts_mailed_once(store: &DieselStore, sink: &SmtpSink) {
     let mut streams = BTreeMap::new();
     for alert in &alerts {
         *streams
-            .entry((alert.model.clone(), alert.rule.clone(), alert.stratum.clone()))
+            .entry((
+                alert.model.clone(),
+                alert.rule.clone(),
+                alert.stratum.clone(),
+            ))
             .or_insert(0) += 1;
     }
     assert!(streams.values().all(|&n| n == 1), "{streams:?}");
