@@ -17,6 +17,7 @@ use crate::http::security;
 use crate::http::telemetry::observe;
 use crate::jobs::Registry;
 use crate::jobs::worker::WorkerPool;
+use crate::service::audit_checkpoints::current_checkpoint;
 use crate::service::deadline_warnings::{WarningPolicy, queue_deadline_warnings};
 use crate::service::evaluation::evaluator_round;
 use crate::service::notify::{Mailer, dispatch_due};
@@ -188,6 +189,31 @@ impl Application {
         });
     }
 
+    /// Start the audit checkpoints: with a key, every `audit_checkpoint_interval_s`, log the
+    /// trail's signed checkpoint (field `audit.checkpoint`) and show it in the metrics.
+    pub fn start_audit_checkpoints(&self) {
+        let period = self.state.settings.audit_checkpoint_interval_s;
+        if period == 0 || self.state.settings.audit_checkpoint_key.expose().is_empty() {
+            tracing::info!("periodic audit checkpoints off (no key, or interval 0)");
+            return;
+        }
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(period));
+            loop {
+                tick.tick().await;
+                let st = state.clone();
+                let key = st.settings.audit_checkpoint_key.expose().to_string();
+                let cp = web::block(move || current_checkpoint(&*st.store, &key, st.clock.now()));
+                match cp.await {
+                    Ok(Ok(Some(cp))) => log_checkpoint(&state, &cp),
+                    Ok(Err(e)) => tracing::error!(error = %e, "audit checkpoint failed"),
+                    _ => {}
+                }
+            }
+        });
+    }
+
     /// Start the evaluator: every `evaluation_interval_s`, queue the daily evaluations that
     /// are due and run queued ones on the blocking pool (the database lease keeps replicas
     /// from evaluating at the same time). `serve` starts it; tests call the service directly.
@@ -333,4 +359,14 @@ fn reload_on_sighup(cert: Arc<ReloadingCert>) {
             }
         }
     });
+}
+
+/// Write a checkpoint to the log (one JSON field an external monitor or log sink keeps) and
+/// to the metrics.
+pub fn log_checkpoint(state: &AppState, cp: &crate::domain::audit_checkpoint::Checkpoint) {
+    match serde_json::to_string(cp) {
+        Ok(json) => tracing::info!(audit.checkpoint = %json, "audit checkpoint"),
+        Err(e) => tracing::error!(error = %e, "audit checkpoint not serialisable"),
+    }
+    state.metrics.observe_checkpoint(cp);
 }

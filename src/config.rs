@@ -159,6 +159,8 @@ pub struct Settings {
     pub vigilance_recipients: String,
     /// Key of the HMAC-SHA256 on audit checkpoints (`vigil audit checkpoint`); empty: none.
     pub audit_checkpoint_key: Secret,
+    /// Seconds between the signed audit checkpoints `serve` logs (with a key); 0: none.
+    pub audit_checkpoint_interval_s: u64,
 }
 
 impl Default for Settings {
@@ -215,6 +217,7 @@ impl Default for Settings {
             vigilance_warning_days: 2,
             vigilance_recipients: String::new(),
             audit_checkpoint_key: Secret::default(),
+            audit_checkpoint_interval_s: 3600,
         }
     }
 }
@@ -429,6 +432,8 @@ impl Settings {
 pub const CLI_VARIABLES: &[&str] = &[
     "VIGIL_CONFIG",
     "VIGIL_TOKEN",
+    "VIGIL_QUALITY_TOKEN",
+    "VIGIL_ML_TOKEN",
     "VIGIL_GIT_COMMIT",
     "VIGIL_BIN",
     "VIGIL_BENCH_DATA",

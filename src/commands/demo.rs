@@ -1,5 +1,5 @@
 //! `vigil serve --demo`: the service on a fresh SQLite file with a demo fleet feeding it.
-//! It creates an admin token, then runs the demo scenario against itself through the real
+//! It creates one user per role (admin, quality, ml), then runs the demo scenario against itself through the real
 //! API (demo model and plan, six sites, a frozen baseline, sixty days of traffic with a Dice
 //! drop and a scanner upgrade), runs the evaluation, and says where to look: findings and
 //! alerts in the API, e-mails at the SMTP server or, without one, as files in `mail_dir`.
@@ -36,27 +36,39 @@ fn demo_dir(settings: &Settings) -> std::path::PathBuf {
     }
 }
 
-/// Create the admin token, feed the demo fleet, evaluate; logs and prints what happened.
+/// One demo user per role: the admin creates sites, the quality user uploads the plan, the ml
+/// user registers the model and the baseline (segregation of duties).
+fn demo_users(state: &AppState) -> Result<[String; 3], String> {
+    let actor = Actor("vigil:demo".into());
+    let mut tokens = Vec::new();
+    for (name, role) in [
+        ("demo-admin", Role::Admin),
+        ("demo-quality", Role::Quality),
+        ("demo-ml", Role::Ml),
+    ] {
+        let (_, token) = add_user(&*state.store, &actor, name, role, state.clock.now())
+            .map_err(|e| format!("cannot create the demo user {name}: {e}"))?;
+        tokens.push(token);
+    }
+    tokens
+        .try_into()
+        .map_err(|_| "three demo users expected".to_string())
+}
+
+/// Create the demo users, feed the demo fleet, evaluate; logs and prints what happened.
 pub async fn run_demo(state: AppState, listen: String) {
     let st = state.clone();
-    let token = actix_web::web::block(move || {
-        add_user(
-            &*st.store,
-            &Actor("vigil:demo".into()),
-            "demo-admin",
-            Role::Admin,
-            st.clock.now(),
-        )
-    })
-    .await;
-    let token = match token {
-        Ok(Ok((_, token))) => token,
+    let tokens = actix_web::web::block(move || demo_users(&st)).await;
+    let [token, quality, ml] = match tokens {
+        Ok(Ok(tokens)) => tokens,
         other => {
-            tracing::error!(result = ?other.err(), "demo: cannot create the admin user");
+            tracing::error!(result = ?other.err(), "demo: cannot create the demo users");
             return;
         }
     };
     println!("demo: admin token {token}");
+    println!("demo: quality token {quality}");
+    println!("demo: ml token {ml}");
     let scenario = demo_dir(&state.settings).join("demo-scenario.toml");
     if let Err(e) = std::fs::write(&scenario, DEMO_SCENARIO) {
         tracing::error!(error = %e, "demo: cannot write the scenario");
@@ -70,6 +82,8 @@ pub async fn run_demo(state: AppState, listen: String) {
         scenario: Some(scenario.clone()),
         target: Some(format!("http://{listen}")),
         token: Some(token.clone()),
+        quality_token: Some(quality.clone()),
+        ml_token: Some(ml),
         start: Some(Utc::now().date_naive() - Duration::days(i64::from(days) + 1)),
         batch: 500,
         concurrency: 4,
@@ -130,7 +144,7 @@ pub async fn run_demo(state: AppState, listen: String) {
         )
     };
     println!(
-        "demo: ready. Alerts: curl -H 'Authorization: Bearer {token}' http://{listen}/api/v1/alerts\n\
+        "demo: ready. Alerts: curl -H 'Authorization: Bearer {quality}' http://{listen}/api/v1/alerts\n\
          demo: findings: http://{listen}/api/v1/findings?status=signal ; e-mails arrive {mail} within {} s",
         state.settings.outbox_interval_s
     );

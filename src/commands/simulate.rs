@@ -1,7 +1,8 @@
 //! `vigil simulate`: post a simulated fleet's traffic to a running Vigil through its real HTTP
-//! API. With an admin token it registers the demo model `liver-seg` 1.0.0, creates the sites
-//! `sim-site-01`... (rotating the key of a site that exists), uploads the PMS plan and the
-//! frozen baseline, then posts each day's events and reviews with each site's own key. The
+//! API. Each role does its own part (segregation of duties): the ml token registers the demo
+//! model `liver-seg` 1.0.0 and uploads the frozen baseline, the admin token creates the sites
+//! `sim-site-01`... (rotating the key of a site that exists), the quality token uploads the
+//! PMS plan; then it posts each day's events and reviews with each site's own key. The
 //! traffic comes from `crate::simulator` (pure, deterministic); running twice stores nothing
 //! twice, because ingest is idempotent by item id.
 
@@ -41,7 +42,7 @@ pub struct SimulateArgs {
     /// Base URL of the Vigil to feed, e.g. http://127.0.0.1:8080.
     #[arg(long, value_name = "URL", required_unless_present = "evaluate")]
     pub target: Option<String>,
-    /// Admin user token (vut_...).
+    /// Admin user token (vut_...): creates the sites and their keys.
     #[arg(
         long,
         env = "VIGIL_TOKEN",
@@ -49,6 +50,12 @@ pub struct SimulateArgs {
         required_unless_present = "evaluate"
     )]
     pub token: Option<String>,
+    /// Quality user token: uploads the PMS plan (admin does not act on plans).
+    #[arg(long, env = "VIGIL_QUALITY_TOKEN", hide_env_values = true)]
+    pub quality_token: Option<String>,
+    /// ML user token: registers the model version and uploads the baseline.
+    #[arg(long, env = "VIGIL_ML_TOKEN", hide_env_values = true)]
+    pub ml_token: Option<String>,
     /// First simulated day (UTC); default: days + 1 days ago, so no event or review time
     /// lies in the future. Repeat a run with the same start to re-send identical items.
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -195,9 +202,18 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
     };
     let api = Api::new(target)?;
     api.probe().await?;
-    setup::refuse_existing_model(&api, token, &plan, args.allow_existing_model).await?;
+    let (Some(quality), Some(ml)) = (args.quality_token.as_deref(), args.ml_token.as_deref())
+    else {
+        return Err(SimError::Usage(
+            "--quality-token (uploads the plan) and --ml-token (registers the model and its \
+             baseline) are needed beside the admin --token: admin does not act on plans, models \
+             or baselines"
+                .into(),
+        ));
+    };
+    setup::refuse_existing_model(&api, ml, &plan, args.allow_existing_model).await?;
     let mut report = SetupReport {
-        model_registered: setup::register_model(&api, token).await?,
+        model_registered: setup::register_model(&api, ml).await?,
         ..SetupReport::default()
     };
     let mut keys = Vec::new();
@@ -210,10 +226,9 @@ pub async fn simulate(args: &SimulateArgs, progress: bool) -> Result<Summary, Si
         }
         keys.push(key);
     }
-    (report.plan_version, report.plan_uploaded) = setup::upload_plan(&api, token, &plan).await?;
+    (report.plan_version, report.plan_uploaded) = setup::upload_plan(&api, quality, &plan).await?;
     if !args.no_baseline {
-        report.baseline =
-            setup::upload_baseline(&api, token, args.reference_cases, args.seed).await?;
+        report.baseline = setup::upload_baseline(&api, ml, args.reference_cases, args.seed).await?;
     }
     let bar = progress_bar(
         u64::from(args.sites) * u64::from(args.days),

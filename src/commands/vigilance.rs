@@ -1,4 +1,4 @@
-//! `vigil device add|list|show` and `vigil incident create|list|show|classify|report`: the
+//! `vigil device add|list|show|software|edit|retire` and `vigil incident create|list|show|classify|report`: the
 //! vigilance use cases run directly against the database (the same services as the API, audited
 //! with the actor `cli:<os user>`). Requests are JSON files in the API's shapes; `-` reads stdin.
 
@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::admin::actor;
 use crate::app::open_store;
 use crate::config::Settings;
+use crate::service::device_edits::{DeviceEdit, Retirement, edit_device, retire_device};
 use crate::service::devices::{add_device, assign_software};
 use crate::service::incident_reports::{NewReport, add_report};
 use crate::service::incidents::{
@@ -29,6 +30,26 @@ pub enum DeviceCommand {
         /// The device as JSON (Basic UDI-DI, UDI-DIs, trade name, class, EMDN, ...).
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
+    },
+    /// Edit a device's fields from a JSON file (the body of `PATCH /api/v1/devices/{basic}`:
+    /// only the fields to change).
+    Edit {
+        /// The device's Basic UDI-DI.
+        basic_udi_di: String,
+        /// The fields to change as JSON (`-` reads stdin).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Retire a device (taken off the market); it keeps its history and takes no more edits.
+    Retire {
+        /// The device's Basic UDI-DI.
+        basic_udi_di: String,
+        /// Last day on the market (YYYY-MM-DD); default today.
+        #[arg(long = "on")]
+        retired_on: Option<chrono::NaiveDate>,
+        /// Why it was retired.
+        #[arg(long)]
+        reason: String,
     },
     /// List registered devices.
     List,
@@ -183,6 +204,21 @@ pub fn device(settings: &Settings, cmd: DeviceCommand) -> i32 {
             value["created_at"] = serde_json::json!(Utc::now());
             let device: Device = serde_json::from_value(value).map_err(|e| e.to_string())?;
             print(&add_device(v, &actor(), device, Utc::now()).map_err(explain)?);
+            Ok(())
+        }
+        DeviceCommand::Edit { basic_udi_di, file } => {
+            let edit: DeviceEdit = read_json(&file)?;
+            print(&edit_device(v, &actor(), &basic_udi_di, edit).map_err(explain)?);
+            Ok(())
+        }
+        DeviceCommand::Retire {
+            basic_udi_di,
+            retired_on,
+            reason,
+        } => {
+            let r = Retirement { retired_on, reason };
+            let d = retire_device(v, &actor(), &basic_udi_di, r, Utc::now()).map_err(explain)?;
+            print(&d);
             Ok(())
         }
         DeviceCommand::List => {

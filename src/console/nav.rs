@@ -11,12 +11,12 @@ pub struct Page {
     pub key: &'static str,
     pub path: &'static str,
     pub label: &'static str,
-    /// Roles that may open the page; admins may open every page.
+    /// Roles that may open the page (admin only where named: segregation of duties).
     pub roles: &'static [Role],
 }
 
-const READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Ml];
-const QUALITY_READERS: &[Role] = &[Role::Quality, Role::Regulatory];
+const READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Ml, Role::Admin];
+const QUALITY_READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Admin];
 
 /// Every page in navigation order.
 pub const PAGES: &[Page] = &[
@@ -48,16 +48,19 @@ pub const PAGES: &[Page] = &[
         key: "admin",
         path: "/console/admin",
         label: "Sites & users",
-        roles: &[],
+        roles: ADMINS,
     },
 ];
+
+/// Roles that manage sites, users and keys.
+pub const ADMINS: &[Role] = &[Role::Admin];
 
 /// Roles allowed to act on alerts (acknowledge, resolve, escalate), as in the API.
 pub const ALERT_ACTORS: &[Role] = &[Role::Quality];
 
-/// Whether `role` may use something open to `roles` (admins may use everything).
+/// Whether `role` may use something open to `roles` (admin only where named).
 pub fn allows(roles: &[Role], role: Role) -> bool {
-    role == Role::Admin || roles.contains(&role)
+    roles.contains(&role)
 }
 
 /// The registered page with this key.
@@ -93,9 +96,9 @@ mod tests {
     }
 
     #[test]
-    fn only_quality_and_admin_act_on_alerts() {
+    fn only_quality_acts_on_alerts() {
         assert!(allows(ALERT_ACTORS, Role::Quality));
-        assert!(allows(ALERT_ACTORS, Role::Admin));
+        assert!(!allows(ALERT_ACTORS, Role::Admin));
         assert!(!allows(ALERT_ACTORS, Role::Regulatory));
         assert!(!allows(ALERT_ACTORS, Role::Ml));
     }

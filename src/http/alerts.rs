@@ -14,6 +14,7 @@ use crate::domain::wire_check::{Field, Kind, check_object};
 use crate::error::AppError;
 use crate::service::admin::Actor;
 use crate::service::alerts::{AlertMoveError, MoveRequest, move_alert};
+use crate::service::escalation::{EscalationError, IncidentOptions, escalate_alert};
 use crate::storage::AlertFilter;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -34,7 +35,7 @@ pub async fn list_alerts(
     state: web::Data<AppState>,
     q: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let q = q.into_inner();
     let alert_state = match q.state.as_deref() {
         Some(s) => Some(AlertState::parse(s).ok_or_else(|| {
@@ -52,22 +53,24 @@ pub async fn list_alerts(
 }
 
 /// One alert with its history: what opened it (entry 0) and every later evaluation that
-/// touched it, each with its evidence.
+/// touched it, each with its evidence; and the incident its escalation opened, if any.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct AlertDetail {
     #[serde(flatten)]
     pub alert: crate::alerting::alert::Alert,
     pub history: Vec<crate::storage::AlertEvent>,
+    /// The incident opened from this alert, if any.
+    pub incident_id: Option<String>,
 }
 
-/// One alert with its history (quality, regulatory).
+/// One alert with its history and its incident's id (quality, regulatory, admin).
 #[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path)), responses((status = 200, body = AlertDetail), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_alert(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, id) = (state.clone(), path.into_inner());
     let detail = web::block({
         let id = id.clone();
@@ -76,7 +79,12 @@ pub async fn get_alert(
                 return Ok(None);
             };
             let history = st.store.alert_events(&id)?;
-            Ok(Some(AlertDetail { alert, history }))
+            let incident = st.vigilance.incidents.incident_for_alert(&id)?;
+            Ok(Some(AlertDetail {
+                alert,
+                history,
+                incident_id: incident.map(|i| i.id),
+            }))
         }
     })
     .await??;
@@ -94,11 +102,15 @@ pub struct AlertMove {
     /// Escalation only: when the manufacturer became aware, RFC 3339 with a UTC offset; default
     /// now; never in the future, never before the alert opened.
     pub awareness_at: Option<DateTime<Utc>>,
+    /// Escalation only: the incident's reporting country (ISO 3166-1 alpha-2); default the
+    /// country of the alert's site; required when the alert names no site.
+    pub reporting_country: Option<String>,
 }
 
 const ALERT_MOVE: &[Field] = &[
     Field::opt("note", Kind::Text),
     Field::opt("awareness_at", Kind::Time),
+    Field::opt("reporting_country", Kind::Text),
 ];
 
 /// Parse a move's body strictly: every problem named at its field (422), nothing moved.
@@ -121,8 +133,9 @@ fn parse_move(body: serde_json::Value) -> Result<AlertMove, AppError> {
     })
 }
 
-/// Acknowledge, resolve or escalate an alert (quality).
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", params(("id" = String, Path), ("action" = String, Path, description = "acknowledge, resolve or escalate")), request_body = AlertMove, responses((status = 200, body = crate::alerting::alert::Alert), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+/// Acknowledge, resolve or escalate an alert (quality). Escalation opens the incident (awareness
+/// date = the escalation's) and answers the alert with it under `incident`.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", params(("id" = String, Path), ("action" = String, Path, description = "acknowledge, resolve or escalate")), request_body = AlertMove, responses((status = 200, description = "the moved alert; an escalation adds the incident it opened", body = crate::service::escalation::Escalated), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn post_alert_move(
     caller: Caller,
     state: web::Data<AppState>,
@@ -140,6 +153,16 @@ pub async fn post_alert_move(
     };
     let raw = read_json_or_empty(&req, payload, state.settings.max_body_bytes).await?;
     let body = parse_move(raw)?;
+    if t != Transition::Escalate && body.reporting_country.is_some() {
+        return Err(move_refused(AlertMoveError::Invalid(
+            crate::domain::FieldIssue {
+                index: None,
+                path: "reporting_country".into(),
+                code: "invalid_value".into(),
+                message: "reporting_country belongs to an escalation only".into(),
+            },
+        )));
+    }
     let actor = Actor(format!("user:{}", user.name));
     let st = state.clone();
     let request = MoveRequest {
@@ -148,15 +171,35 @@ pub async fn post_alert_move(
         awareness_at: body.awareness_at,
         now: st.clock.now(),
     };
+    if t == Transition::Escalate {
+        let options = IncidentOptions {
+            reporting_country: body.reporting_country,
+        };
+        let escalated = web::block(move || {
+            escalate_alert(&*st.store, &st.vigilance, &actor, &id, request, options)
+        })
+        .await?;
+        return match escalated {
+            Ok(e) => Ok(HttpResponse::Ok().json(e)),
+            Err(EscalationError::Move(e)) => Err(move_refused(e)),
+            Err(EscalationError::Incident(e)) => Err(e.into()),
+        };
+    }
     let moved = web::block(move || move_alert(&*st.store, &actor, &id, request)).await?;
-    match moved {
-        Ok(alert) => Ok(HttpResponse::Ok().json(alert)),
-        Err(e @ AlertMoveError::NotFound(_)) => Err(AppError::NotFound(e.to_string())),
-        Err(e @ AlertMoveError::NotAllowed { .. }) => Err(AppError::Conflict(e.to_string())),
-        Err(AlertMoveError::Invalid(issue)) => Err(AppError::Validation {
+    moved
+        .map(|alert| HttpResponse::Ok().json(alert))
+        .map_err(move_refused)
+}
+
+/// The API's answer to a refused move.
+fn move_refused(e: AlertMoveError) -> AppError {
+    match e {
+        e @ AlertMoveError::NotFound(_) => AppError::NotFound(e.to_string()),
+        e @ AlertMoveError::NotAllowed { .. } => AppError::Conflict(e.to_string()),
+        AlertMoveError::Invalid(issue) => AppError::Validation {
             message: "the alert move is invalid; nothing was changed".into(),
             details: vec![issue],
-        }),
-        Err(AlertMoveError::Store(e)) => Err(e.into()),
+        },
+        AlertMoveError::Store(e) => e.into(),
     }
 }

@@ -1,5 +1,5 @@
-//! `/api/v1/devices...`: the device register (regulatory; admin passes every role check) and a
-//! device's exposure derived from the data (regulatory, quality).
+//! `/api/v1/devices...`: the device register (regulatory writes: register, edit, retire,
+//! software; regulatory, quality and admin read) and a device's exposure derived from the data.
 
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
@@ -11,6 +11,7 @@ use super::auth::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::service::admin::Actor;
+use crate::service::device_edits::{DeviceEdit, Retirement, edit_device, retire_device};
 use crate::service::devices::{add_device, assign_software, exposure};
 use crate::vigilance::device::{Device, DeviceSoftware, Manufacturer, MdrClass};
 
@@ -19,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/devices", web::post().to(post_device))
         .route("/devices", web::get().to(list_devices))
         .route("/devices/{basic}", web::get().to(get_device))
+        .route("/devices/{basic}", web::patch().to(patch_device))
+        .route("/devices/{basic}/retire", web::post().to(post_retire))
         .route("/devices/{basic}/software", web::post().to(post_software))
         .route("/devices/{basic}/exposure", web::get().to(get_exposure));
 }
@@ -66,6 +69,8 @@ pub async fn post_device(
         first_available: r.first_available,
         manufacturer: r.manufacturer,
         created_at: state.clock.now(),
+        retired_on: None,
+        retire_reason: None,
     };
     let actor = Actor(format!("user:{}", user.name));
     let st = state.clone();
@@ -79,7 +84,7 @@ pub async fn list_devices(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     let st = state.clone();
     let devices = web::block(move || st.vigilance.devices.devices()).await??;
     Ok(HttpResponse::Ok().json(devices))
@@ -92,7 +97,7 @@ pub async fn get_device(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     let (st, basic) = (state.clone(), path.into_inner());
     let (device, software) = web::block(move || {
         let d = st.vigilance.devices.device(&basic)?;
@@ -102,6 +107,37 @@ pub async fn get_device(
     .await??;
     let device = device.ok_or_else(|| AppError::NotFound("device".into()))?;
     Ok(HttpResponse::Ok().json(json!({"device": device, "software": software})))
+}
+
+/// Edit a device's fields (regulatory; audited; a retired device is not changed).
+#[utoipa::path(patch, path = "/api/v1/devices/{basic_udi_di}", tag = "vigilance", params(("basic_udi_di" = String, Path)), request_body = DeviceEdit, responses((status = 200, body = Device), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn patch_device(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DeviceEdit>,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user_with(&[Role::Regulatory])?;
+    let actor = Actor(format!("user:{}", user.name));
+    let (st, basic, edit) = (state.clone(), path.into_inner(), body.into_inner());
+    let d = web::block(move || edit_device(&st.vigilance, &actor, &basic, edit)).await??;
+    Ok(HttpResponse::Ok().json(d))
+}
+
+/// Retire a device (regulatory; audited).
+#[utoipa::path(post, path = "/api/v1/devices/{basic_udi_di}/retire", tag = "vigilance", params(("basic_udi_di" = String, Path)), request_body = Retirement, responses((status = 200, body = Device), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn post_retire(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Retirement>,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user_with(&[Role::Regulatory])?;
+    let actor = Actor(format!("user:{}", user.name));
+    let (st, basic, r) = (state.clone(), path.into_inner(), body.into_inner());
+    let d = web::block(move || retire_device(&st.vigilance, &actor, &basic, r, st.clock.now()))
+        .await??;
+    Ok(HttpResponse::Ok().json(d))
 }
 
 /// A model version the device runs from a date.
@@ -151,7 +187,7 @@ pub async fn get_exposure(
     path: web::Path<String>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     let (st, basic, q) = (state.clone(), path.into_inner(), q.into_inner());
     let e = web::block(move || exposure(&*st.store, &st.vigilance, &basic, q.from, q.to)).await??;
     Ok(HttpResponse::Ok().json(e))

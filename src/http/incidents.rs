@@ -60,7 +60,7 @@ pub async fn get_incidents(
     state: web::Data<AppState>,
     q: web::Query<IncidentQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, q) = (state.clone(), q.into_inner());
     let list = web::block(move || list_incidents(&st.vigilance, &q, st.clock.now().date_naive()))
         .await??;
@@ -74,7 +74,7 @@ pub async fn get_incident(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, id) = (state.clone(), path.into_inner());
     let view = web::block(move || show_incident(&st.vigilance, &id, st.clock.now().date_naive()))
         .await??;
@@ -129,7 +129,7 @@ pub async fn get_mir(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, (id, seq)) = (state.clone(), path.into_inner());
     let r = web::block(move || report(&st.vigilance, &id, seq)).await??;
     let file = format!(

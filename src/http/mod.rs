@@ -2,6 +2,7 @@
 //! parse, authorise, then run the use case on the blocking pool and map its result.
 
 mod alerts;
+mod audit;
 pub mod auth;
 mod body;
 pub mod deadline;
@@ -28,6 +29,7 @@ pub mod telemetry;
 mod telemetry_db;
 pub mod text_guard;
 mod trend;
+mod telemetry_vigilance;
 
 use std::sync::Arc;
 

@@ -260,7 +260,7 @@ pub async fn list_findings(
     state: web::Data<AppState>,
     q: web::Query<FindingListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Ml])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Ml, Role::Admin])?;
     let q = q.into_inner();
     let window = match q.window.as_deref() {
         Some(w) => Some(WindowKind::parse(w).ok_or_else(|| {

@@ -18,7 +18,7 @@ pub async fn list_sites(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(web::block(move || store.list_sites()).await??))
 }

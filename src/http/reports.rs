@@ -83,7 +83,7 @@ pub async fn get_report(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     let (st, id) = (state.clone(), path.into_inner());
     let body = web::block(move || -> Result<_, AppError> {
         let job = st.store.job(&id)?.filter(|j| j.kind == KIND);
@@ -160,7 +160,7 @@ pub async fn get_pdf(
     path: web::Path<String>,
     q: web::Query<DownloadQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     download(state, path.into_inner(), q.draft.unwrap_or(false), true).await
 }
 
@@ -172,7 +172,7 @@ pub async fn get_json(
     path: web::Path<String>,
     q: web::Query<DownloadQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     download(state, path.into_inner(), q.draft.unwrap_or(false), false).await
 }
 
@@ -207,7 +207,7 @@ pub async fn get_narratives(
     state: web::Data<AppState>,
     path: web::Path<NarrativePath>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Regulatory, Role::Quality])?;
+    caller.user_with(&[Role::Regulatory, Role::Quality, Role::Admin])?;
     let (device, kind, from, to) = path.into_inner();
     let kind = kind_of(&kind, "kind")?;
     let st = state.clone();

@@ -102,7 +102,7 @@ pub async fn get_retraining(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, id) = (state.clone(), path.into_inner());
     let shown = id.clone();
     let record = web::block(move || st.store.retraining(&id)).await??;

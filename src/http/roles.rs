@@ -44,10 +44,12 @@ use Role::{Admin, Ml, Quality, Regulatory};
 const ANY_USER: Who = Who::Users(&[Admin, Regulatory, Quality, Ml]);
 const READERS: Who = Who::Users(&[Admin, Quality, Regulatory]);
 const VIGILANCE_READERS: Who = Who::Users(&[Admin, Quality, Regulatory]);
+const VIGILANCE_WRITERS: Who = Who::Users(&[Quality, Regulatory]);
 
-/// Every route. Admin passes every user check today (`Caller::user_with`), so it is named on
-/// every user row; narrowing admin to sites, users, keys and configuration is a product
-/// decision still open (the simulator and `serve --demo` upload plans and baselines as admin).
+/// Every route. Segregation of duties: admin manages sites, users, keys and configuration
+/// (and operations: cancelling a stuck job, overriding a failed promotion gate); it reads
+/// everything the other roles read, but acting on plans, baselines, evaluations, alerts,
+/// retraining, shadow runs, devices and incidents belongs to the roles named for them.
 pub const ROUTES: &[RouteRule] = &[
     rule("GET", "/healthz", Who::Anyone),
     rule("GET", "/readyz", Who::Anyone),
@@ -60,30 +62,26 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/api/v1/sites", Who::Users(&[Admin])),
     rule("POST", "/api/v1/sites/{id}/key", Who::Users(&[Admin])),
     rule("GET", "/api/v1/models", ANY_USER),
-    rule("POST", "/api/v1/models", Who::Users(&[Admin, Ml])),
+    rule("POST", "/api/v1/models", Who::Users(&[Ml])),
     rule("GET", "/api/v1/counts", ANY_USER),
     rule(
         "PUT",
         "/api/v1/models/{model}/plan",
-        Who::Users(&[Admin, Quality, Regulatory]),
+        Who::Users(&[Quality, Regulatory]),
     ),
     rule("GET", "/api/v1/models/{model}/plan", ANY_USER),
     rule("GET", "/api/v1/models/{model}/plan/history", ANY_USER),
-    rule(
-        "POST",
-        "/api/v1/retraining-requests",
-        Who::Users(&[Admin, Ml]),
-    ),
+    rule("POST", "/api/v1/retraining-requests", Who::Users(&[Ml])),
     rule("GET", "/api/v1/retraining-requests/{id}", ANY_USER),
     rule(
         "POST",
         "/api/v1/retraining-requests/{id}/status",
-        Who::Users(&[Admin, Ml]),
+        Who::Users(&[Ml]),
     ),
     rule(
         "PUT",
         "/api/v1/models/{model}/versions/{version}/baseline",
-        Who::Users(&[Admin, Ml, Quality]),
+        Who::Users(&[Ml, Quality]),
     ),
     rule(
         "GET",
@@ -93,13 +91,9 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "POST",
         "/api/v1/models/{model}/versions/{version}/baseline/freeze",
-        Who::Users(&[Admin, Ml, Quality]),
+        Who::Users(&[Ml, Quality]),
     ),
-    rule(
-        "POST",
-        "/api/v1/evaluations",
-        Who::Users(&[Admin, Quality, Ml]),
-    ),
+    rule("POST", "/api/v1/evaluations", Who::Users(&[Quality, Ml])),
     rule("GET", "/api/v1/evaluations", ANY_USER),
     rule("GET", "/api/v1/evaluations/{id}", ANY_USER),
     rule("GET", "/api/v1/findings", ANY_USER),
@@ -108,8 +102,9 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "POST",
         "/api/v1/alerts/{id}/{action}",
-        Who::Users(&[Admin, Quality]),
+        Who::Users(&[Quality]),
     ),
+    rule("GET", "/api/v1/audit/checkpoint", READERS),
     rule("GET", "/api/v1/jobs", ANY_USER),
     rule("GET", "/api/v1/jobs/{id}", ANY_USER),
     // Admin, or the user who requested the job (the handler checks the requester).
@@ -117,41 +112,52 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "PUT",
         "/api/v1/models/{model}/versions/{version}/artifact",
-        Who::Users(&[Admin, Ml]),
+        Who::Users(&[Ml]),
     ),
+    // ml promotes after a passing shadow run; admin may override a failed gate (audited).
     rule(
         "POST",
         "/api/v1/models/{model}/versions/{version}/promote",
-        Who::Users(&[Admin, Ml]),
+        Who::Users(&[Ml, Admin]),
     ),
-    rule("POST", "/api/v1/archive/cases", Who::Users(&[Admin, Ml])),
+    rule("POST", "/api/v1/archive/cases", Who::Users(&[Ml])),
     rule("GET", "/api/v1/archive/cases", ANY_USER),
     rule("GET", "/api/v1/archive/cases/{case_ref}", ANY_USER),
     rule(
         "DELETE",
         "/api/v1/archive/cases/{case_ref}",
-        Who::Users(&[Admin, Ml]),
+        Who::Users(&[Ml]),
     ),
-    rule("POST", "/api/v1/shadow-runs", Who::Users(&[Admin, Ml])),
+    rule("POST", "/api/v1/shadow-runs", Who::Users(&[Ml])),
     rule("GET", "/api/v1/shadow-runs/{id}", ANY_USER),
-    rule("POST", "/api/v1/devices", Who::Users(&[Admin, Regulatory])),
+    rule("POST", "/api/v1/devices", Who::Users(&[Regulatory])),
     rule("GET", "/api/v1/devices", VIGILANCE_READERS),
     rule("GET", "/api/v1/devices/{basic}", VIGILANCE_READERS),
     rule(
+        "PATCH",
+        "/api/v1/devices/{basic}",
+        Who::Users(&[Regulatory]),
+    ),
+    rule(
+        "POST",
+        "/api/v1/devices/{basic}/retire",
+        Who::Users(&[Regulatory]),
+    ),
+    rule(
         "POST",
         "/api/v1/devices/{basic}/software",
-        Who::Users(&[Admin, Regulatory]),
+        Who::Users(&[Regulatory]),
     ),
     rule("GET", "/api/v1/devices/{basic}/exposure", VIGILANCE_READERS),
-    rule("POST", "/api/v1/incidents", Who::Users(&[Admin, Quality])),
+    rule("POST", "/api/v1/incidents", Who::Users(&[Quality])),
     rule("GET", "/api/v1/incidents", VIGILANCE_READERS),
     rule("GET", "/api/v1/incidents/{id}", VIGILANCE_READERS),
     rule(
         "POST",
         "/api/v1/incidents/{id}/classify",
-        Who::Users(&[Admin, Quality]),
+        Who::Users(&[Quality]),
     ),
-    rule("POST", "/api/v1/incidents/{id}/reports", VIGILANCE_READERS),
+    rule("POST", "/api/v1/incidents/{id}/reports", VIGILANCE_WRITERS),
     rule(
         "GET",
         "/api/v1/incidents/{id}/reports/{seq}/mir.xml",
@@ -160,16 +166,16 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "POST",
         "/api/v1/incidents/{id}/reports/{seq}/submission",
-        VIGILANCE_READERS,
+        VIGILANCE_WRITERS,
     ),
-    rule("POST", "/api/v1/reports", Who::Users(&[Admin, Regulatory])),
+    rule("POST", "/api/v1/reports", Who::Users(&[Regulatory])),
     rule("GET", "/api/v1/reports/{id}", VIGILANCE_READERS),
     rule("GET", "/api/v1/reports/{id}/pdf", VIGILANCE_READERS),
     rule("GET", "/api/v1/reports/{id}/json", VIGILANCE_READERS),
     rule(
         "POST",
         "/api/v1/reports/{id}/approve",
-        Who::Users(&[Admin, Regulatory]),
+        Who::Users(&[Regulatory]),
     ),
     rule(
         "GET",
@@ -179,12 +185,12 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "PUT",
         "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
-        Who::Users(&[Admin, Regulatory]),
+        Who::Users(&[Regulatory]),
     ),
     rule(
         "POST",
         "/api/v1/models/{model}/trend-evaluations",
-        VIGILANCE_READERS,
+        VIGILANCE_WRITERS,
     ),
     rule("GET", "/api/v1/trend-reports", VIGILANCE_READERS),
     rule("GET", "/api/v1/trend-reports/{id}", VIGILANCE_READERS),

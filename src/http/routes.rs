@@ -87,7 +87,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .configure(devices::configure)
             .configure(incidents::configure)
             .configure(super::reports::configure)
-            .configure(super::trend::configure),
+            .configure(super::trend::configure)
+            .configure(super::audit::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -174,7 +174,7 @@ pub async fn post_promote(
     path: web::Path<(String, String)>,
     body: web::Json<PromoteRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user = caller.user_with(&[Role::Ml])?.clone();
+    let user = caller.user_with(&[Role::Ml, Role::Admin])?.clone();
     let (name, version) = path.into_inner();
     let id = model_id(&state, name, version).await?;
     let st = state.clone();
@@ -245,7 +245,7 @@ pub async fn list_cases(
     state: web::Data<AppState>,
     q: web::Query<CaseQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory, Role::Admin])?;
     let st = state.clone();
     let cases = web::block(move || st.store.archive_cases(q.stratum.as_deref())).await??;
     Ok(HttpResponse::Ok().json(cases))
@@ -257,7 +257,7 @@ pub async fn get_case(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory])?;
+    caller.user_with(&[Role::Ml, Role::Quality, Role::Regulatory, Role::Admin])?;
     let (st, r) = (state.clone(), path.into_inner());
     let wanted = r.clone();
     let case = web::block(move || st.store.archive_case(&wanted)).await??;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Caller;
+use crate::domain::Role;
 use crate::domain::site::Site;
 use crate::error::AppError;
 use crate::service::admin::{Actor, AdminError, add_site, rotate_site_key};
@@ -61,7 +62,7 @@ pub async fn post_site(
     state: web::Data<AppState>,
     body: web::Json<SiteRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user = caller.user_with(&[])?;
+    let user = caller.user_with(&[Role::Admin])?;
     let actor = Actor(format!("user:{}", user.name));
     let req = body.into_inner();
     let id = req.id.unwrap_or_else(|| generated_id(&req.country));
@@ -88,7 +89,7 @@ pub async fn post_site_key(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = caller.user_with(&[])?;
+    let user = caller.user_with(&[Role::Admin])?;
     let actor = Actor(format!("user:{}", user.name));
     let (st, site_id) = (state.clone(), path.into_inner());
     let id = site_id.clone();

@@ -19,6 +19,7 @@ use prometheus::{Opts, Registry};
 
 use super::AppState;
 use super::telemetry_db::DbGauges;
+use super::telemetry_vigilance::VigilanceGauges;
 use crate::storage::EvaluationJob;
 use crate::storage::ops::OpsStore;
 
@@ -32,7 +33,10 @@ pub struct Metrics {
     pub pool_max: IntGauge,
     pub evaluation_runs: IntCounterVec,
     pub evaluation_seconds: Histogram,
+    audit_checkpoint_entries: IntGauge,
+    audit_checkpoint_at: prometheus::Gauge,
     db: DbGauges,
+    vigilance: VigilanceGauges,
     ops: OnceLock<Arc<dyn OpsStore>>,
     /// One scrape at a time: the database gauges are reset and refilled per scrape.
     scrape: Mutex<()>,
@@ -124,7 +128,24 @@ impl Metrics {
                 &["status"],
             ),
             evaluation_seconds: register(&r, evaluation_seconds),
+            audit_checkpoint_entries: register(
+                &r,
+                IntGauge::new(
+                    "vigil_audit_checkpoint_entries",
+                    "Audit entries counted by the latest signed checkpoint this process made",
+                )
+                .expect("metric definition"),
+            ),
+            audit_checkpoint_at: register(
+                &r,
+                prometheus::Gauge::new(
+                    "vigil_audit_checkpoint_timestamp_seconds",
+                    "When this process made its latest signed audit checkpoint (Unix time)",
+                )
+                .expect("metric definition"),
+            ),
             db: DbGauges::new(&r),
+            vigilance: VigilanceGauges::new(&r),
             ops: OnceLock::new(),
             scrape: Mutex::new(()),
             registry: r,
@@ -134,6 +155,13 @@ impl Metrics {
     /// Give the metrics their database source (once, at start-up).
     pub fn attach_ops(&self, ops: Arc<dyn OpsStore>) {
         let _ = self.ops.set(ops);
+    }
+
+    /// Show the latest signed audit checkpoint (count and time; the hash is in the log).
+    pub fn observe_checkpoint(&self, cp: &crate::domain::audit_checkpoint::Checkpoint) {
+        self.audit_checkpoint_entries.set(cp.entries);
+        self.audit_checkpoint_at
+            .set(cp.at.timestamp_millis() as f64 / 1000.0);
     }
 
     /// Count and time the evaluation jobs a run of the evaluator just finished.
@@ -167,6 +195,7 @@ impl Metrics {
         if let Some(ops) = self.ops.get() {
             self.db.refresh(&**ops, state.clock.now());
         }
+        self.vigilance.refresh(&state.vigilance, state.clock.now());
         let mut out = String::new();
         let _ = prometheus::TextEncoder::new().encode_utf8(&self.registry.gather(), &mut out);
         out

@@ -25,7 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/trend-reports/{id}/mtr.xml", web::get().to(get_trend_mtr));
 }
 
-const READERS: &[Role] = &[Role::Quality, Role::Regulatory];
+/// Who may run a trend evaluation (the vigilance writers).
+const WRITERS: &[Role] = &[Role::Quality, Role::Regulatory];
+/// Who may read trend reports: the writers, and admin (who reads every user route).
+const READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Admin];
 
 fn map_err(e: TrendServiceError) -> AppError {
     match e {
@@ -58,7 +61,7 @@ pub async fn post_trend_evaluation(
     path: web::Path<String>,
     body: web::Json<TrendEvaluationRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user = caller.user_with(READERS)?;
+    let user = caller.user_with(WRITERS)?;
     let now = state.clock.now();
     let as_of = body
         .into_inner()

@@ -192,7 +192,7 @@ pub fn move_alert(
     Ok(alert)
 }
 
-fn check_move(
+pub(crate) fn check_move(
     alert: &Alert,
     t: Transition,
     note: Option<&str>,

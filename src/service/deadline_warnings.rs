@@ -1,10 +1,13 @@
 //! Deadline warnings through the outbox: for each incident whose clock is due within the
 //! configured number of days, or overdue, queue one e-mail (to the vigilance recipients) and one
-//! webhook message (when a webhook is configured). The outbox's dedup key names the incident,
-//! the kind and the due date, so each warning is queued once however often the check runs, and a
-//! new due date (re-classification, re-assessment) warns again.
+//! webhook message (when a webhook is configured). The same goes for the follow-up: when the
+//! latest report (initial or follow-up) names a `report_next_date`, the next report is due
+//! then (`follow_up_due_soon`, `follow_up_overdue`) until a later report is added. The outbox's
+//! dedup key names the incident, the kind and the due date, so each warning is queued once
+//! however often the check runs, and a new due date (re-classification, re-assessment, a new
+//! follow-up date) warns again.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use super::incidents::view_of;
@@ -13,6 +16,14 @@ use crate::alerting::outbox::{Channel, Draft, OutboxMessage};
 use crate::storage::Store;
 use crate::vigilance::deadline::ClockState;
 use crate::vigilance::incident::IncidentView;
+use crate::vigilance::stage::ReportStage;
+
+/// One warning to send: its kind, the date it is about and the days left (negative: overdue).
+struct Warning {
+    kind: &'static str,
+    due: NaiveDate,
+    days_left: i64,
+}
 
 /// Where warnings go and when.
 pub struct WarningPolicy<'a> {
@@ -33,29 +44,32 @@ impl WarningPolicy<'_> {
     }
 }
 
-fn texts(view: &IncidentView, kind: &str) -> (String, String) {
+fn texts(view: &IncidentView, w: &Warning) -> (String, String) {
     let c = &view.clock;
-    let due = c.due.map(|d| d.to_string()).unwrap_or_default();
-    let subject = if kind == "overdue" {
+    let what = if w.kind.starts_with("follow_up") {
+        "Follow-up incident report"
+    } else {
+        "Incident report"
+    };
+    let subject = if w.kind.ends_with("overdue") {
         format!(
-            "[Vigil] Incident report OVERDUE since {due}: {}",
-            view.incident.title
+            "[Vigil] {what} OVERDUE since {}: {}",
+            w.due, view.incident.title
         )
     } else {
         format!(
-            "[Vigil] Incident report due {due} ({} days left): {}",
-            c.days_left.unwrap_or(0),
-            view.incident.title
+            "[Vigil] {what} due {} ({} days left): {}",
+            w.due, w.days_left, view.incident.title
         )
     };
     let body = format!(
-        "Incident {}\nSoftware version: {}\nReporting country: {}\nAwareness date (day 0): {}\nSeriousness: {}\nReport due: {}\n\nShow it with: vigil incident show {}\n",
+        "Incident {}\nSoftware version: {}\nReporting country: {}\nAwareness date (day 0): {}\nSeriousness: {}\n{what} due: {}\n\nShow it with: vigil incident show {}\n",
         view.incident.id,
         view.incident.model_id,
         view.incident.reporting_country,
         c.awareness_date,
         c.seriousness.map_or("-", |s| s.as_str()),
-        due,
+        w.due,
         view.incident.id,
     );
     (subject, body)
@@ -63,13 +77,13 @@ fn texts(view: &IncidentView, kind: &str) -> (String, String) {
 
 fn messages(
     view: &IncidentView,
-    kind: &str,
+    w: &Warning,
     p: &WarningPolicy<'_>,
     now: DateTime<Utc>,
 ) -> Vec<OutboxMessage> {
-    let due = view.clock.due.map(|d| d.to_string()).unwrap_or_default();
-    let key = format!("incident:{}:{kind}:{due}", view.incident.id);
-    let (subject, body) = texts(view, kind);
+    let kind = w.kind;
+    let key = format!("incident:{}:{kind}:{}", view.incident.id, w.due);
+    let (subject, body) = texts(view, w);
     let mut out = Vec::new();
     if !p.recipients.is_empty() {
         out.push(OutboxMessage::queued(
@@ -86,7 +100,7 @@ fn messages(
         ));
     }
     if !p.webhook_url.is_empty() {
-        let payload = json!({"event": format!("incident.{kind}"), "incident": view.incident.id, "clock": view.clock});
+        let payload = json!({"event": format!("incident.{kind}"), "incident": view.incident.id, "due": w.due, "clock": view.clock});
         out.push(OutboxMessage::queued(
             Draft {
                 channel: Channel::Webhook,
@@ -103,6 +117,47 @@ fn messages(
     out
 }
 
+/// The warning the clock calls for now, if any.
+fn clock_warning(view: &IncidentView, days_before: u32) -> Option<Warning> {
+    let (due, left) = (view.clock.due?, view.clock.days_left.unwrap_or(0));
+    let kind = match view.clock.state {
+        ClockState::Overdue => "overdue",
+        ClockState::Due if left <= i64::from(days_before) => "due_soon",
+        _ => return None,
+    };
+    Some(Warning {
+        kind,
+        due,
+        days_left: left,
+    })
+}
+
+/// When the next report is due: the `report_next_date` of the latest report while that is an
+/// initial or follow-up one (a final report closes the sequence).
+pub fn next_follow_up(view: &IncidentView) -> Option<NaiveDate> {
+    let last = view.reports.iter().max_by_key(|r| r.seq)?;
+    if !matches!(last.stage, ReportStage::Initial | ReportStage::FollowUp) {
+        return None;
+    }
+    last.fields["report_next_date"].as_str()?.parse().ok()
+}
+
+/// The warning the follow-up date of the latest open report calls for.
+fn follow_up_warning(view: &IncidentView, days_before: u32, today: NaiveDate) -> Option<Warning> {
+    let due = next_follow_up(view)?;
+    let left = (due - today).num_days();
+    let kind = match left {
+        l if l < 0 => "follow_up_overdue",
+        l if l <= i64::from(days_before) => "follow_up_due_soon",
+        _ => return None,
+    };
+    Some(Warning {
+        kind,
+        due,
+        days_left: left,
+    })
+}
+
 /// Queue the warnings that are due now; returns how many new messages were queued.
 pub fn queue_deadline_warnings(
     store: &dyn Store,
@@ -111,16 +166,18 @@ pub fn queue_deadline_warnings(
     now: DateTime<Utc>,
 ) -> Result<usize, VigilanceError> {
     let mut queued = 0;
+    let today = now.date_naive();
     for incident in v.incidents.incidents()? {
-        let view = view_of(v, incident, now.date_naive())?;
-        let kind = match (view.clock.state, view.clock.days_left) {
-            (ClockState::Overdue, _) => "overdue",
-            (ClockState::Due, Some(left)) if left <= i64::from(policy.days_before) => "due_soon",
-            _ => continue,
-        };
-        for m in messages(&view, kind, policy, now) {
-            if store.enqueue_message(&m)? {
-                queued += 1;
+        let view = view_of(v, incident, today)?;
+        let warnings = [
+            clock_warning(&view, policy.days_before),
+            follow_up_warning(&view, policy.days_before, today),
+        ];
+        for w in warnings.iter().flatten() {
+            for m in messages(&view, w, policy, now) {
+                if store.enqueue_message(&m)? {
+                    queued += 1;
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ pub fn add_device(
     now: DateTime<Utc>,
 ) -> Result<Device, VigilanceError> {
     device.created_at = now;
+    (device.retired_on, device.retire_reason) = (None, None);
     let issues = device_issues(&device);
     if !issues.is_empty() {
         return Err(VigilanceError::Invalid(issues));

@@ -1,6 +1,8 @@
 //! Evaluation jobs: requested on demand or queued by the daily schedule, claimed one at a
 //! time across replicas (a lease in the database), and run model version by model version.
 //! A job evaluates every whole UTC day before its `as_of` day that was not evaluated yet.
+//! The daily schedule runs on every replica; its job for a (model, day) has an id derived from
+//! both, so a second replica's insert hits the primary key instead of queuing it twice.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -52,6 +54,31 @@ pub fn request_evaluation(
     trigger: &str,
     now: DateTime<Utc>,
 ) -> Result<EvaluationJob, EvaluationError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    queue_evaluation(store, actor, model, as_of, trigger, now, id)
+}
+
+/// The id of the scheduled evaluation of `model` for `day`: the same on every replica
+/// (SHA-256 of both, as a version-8 UUID).
+pub fn scheduled_evaluation_id(model: &str, day: NaiveDate) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("vigil:evaluation-schedule:{model}:{day}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+fn queue_evaluation(
+    store: &dyn Store,
+    actor: &Actor,
+    model: &str,
+    as_of: Option<NaiveDate>,
+    trigger: &str,
+    now: DateTime<Utc>,
+    id: String,
+) -> Result<EvaluationJob, EvaluationError> {
     if store.plans(model)?.is_empty() {
         return Err(EvaluationError::NoPlan(model.into()));
     }
@@ -61,7 +88,7 @@ pub fn request_evaluation(
         return Err(EvaluationError::FutureDay(as_of));
     }
     let job = EvaluationJob {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         model: model.into(),
         trigger: trigger.into(),
         requested_by: actor.0.clone(),
@@ -79,7 +106,8 @@ pub fn request_evaluation(
 }
 
 /// Queue the daily evaluation of every model with a plan whose last job did not cover
-/// today yet. Returns how many were queued.
+/// today yet. Returns how many were queued. Safe on every replica at once: the job id is
+/// [`scheduled_evaluation_id`], and a replica that loses the race gets a conflict, not a copy.
 pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let today = now.date_naive();
     let mut names: Vec<String> = store.list_models()?.into_iter().map(|m| m.name).collect();
@@ -103,8 +131,23 @@ pub fn schedule_due(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
             continue;
         }
         let actor = Actor("vigil:schedule".into());
-        match request_evaluation(store, &actor, &name, Some(today), "schedule", now) {
-            Ok(_) => queued += 1,
+        let id = scheduled_evaluation_id(&name, today);
+        if store.evaluation(&id)?.is_some() {
+            continue;
+        }
+        match queue_evaluation(
+            store,
+            &actor,
+            &name,
+            Some(today),
+            "schedule",
+            now,
+            id.clone(),
+        ) {
+            Ok(job) if job.id == id => queued += 1,
+            Ok(_) => {}
+            // Another replica queued this (model, day) first.
+            Err(EvaluationError::Store(StoreError::Conflict(_))) => {}
             Err(EvaluationError::Store(e)) => return Err(e),
             Err(_) => {}
         }

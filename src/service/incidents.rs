@@ -87,14 +87,35 @@ fn site_countries(store: &dyn Store, ids: &[String]) -> Result<Vec<String>, Vigi
     Ok(out)
 }
 
+/// A screened, checked case not yet stored: the incident, its first clock event (when a
+/// seriousness was chosen) and the audit entry.
+pub struct PreparedIncident {
+    pub incident: Incident,
+    first: Option<ClockEvent>,
+    audit: crate::domain::audit::AuditDraft,
+}
+
 /// Open a case.
 pub fn create_incident(
     store: &dyn Store,
     v: &Vigilance,
     actor: &Actor,
-    mut req: NewIncident,
+    req: NewIncident,
     now: DateTime<Utc>,
 ) -> Result<IncidentView, VigilanceError> {
+    let prepared = prepare_incident(store, v, actor, req, now)?;
+    store_incident(v, prepared, now)
+}
+
+/// Check and build a case without writing anything (escalation checks it before moving the
+/// alert).
+pub fn prepare_incident(
+    store: &dyn Store,
+    v: &Vigilance,
+    actor: &Actor,
+    mut req: NewIncident,
+    now: DateTime<Utc>,
+) -> Result<PreparedIncident, VigilanceError> {
     let mut free = vec![("description", req.description.as_str())];
     free.extend(req.title.as_deref().map(|t| ("title", t)));
     free.extend(req.reason.as_deref().map(|t| ("reason", t)));
@@ -123,9 +144,22 @@ pub fn create_incident(
     };
     let details = json!({"alert": incident.alert_id, "model": incident.model_id, "awareness": incident.awareness_date});
     let audit = draft(actor, "incident.create", &incident.id, details);
+    Ok(PreparedIncident {
+        incident,
+        first,
+        audit,
+    })
+}
+
+/// Store a prepared case; answers it with its clock.
+pub fn store_incident(
+    v: &Vigilance,
+    p: PreparedIncident,
+    now: DateTime<Utc>,
+) -> Result<IncidentView, VigilanceError> {
     v.incidents
-        .insert_incident(&incident, first.as_ref(), &audit)?;
-    show_incident(v, &incident.id, now.date_naive())
+        .insert_incident(&p.incident, p.first.as_ref(), &p.audit)?;
+    show_incident(v, &p.incident.id, now.date_naive())
 }
 
 /// The case from a screened request: model version registered, awareness date known,

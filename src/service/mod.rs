@@ -4,9 +4,12 @@
 pub mod admin;
 pub mod alert_flow;
 pub mod alerts;
+pub mod audit_checkpoints;
 pub mod baselines;
 pub mod deadline_warnings;
+pub mod device_edits;
 pub mod devices;
+pub mod escalation;
 pub mod evaluation;
 pub mod evaluation_job;
 pub mod incident_reports;

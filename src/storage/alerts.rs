@@ -41,7 +41,8 @@ pub trait AlertStore: Send + Sync {
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
     /// Queue a message; `false` when its dedup key was queued before (nothing written).
     fn enqueue_message(&self, message: &OutboxMessage) -> Result<bool, StoreError>;
-    /// Unsent messages whose next attempt is due, oldest first.
+    /// Unsent messages whose next attempt is due, oldest first, claimed for the caller (another
+    /// dispatcher does not get them while the claim holds).
     fn due_messages(
         &self,
         now: DateTime<Utc>,

@@ -9,6 +9,8 @@ use crate::vigilance::device::{Device, DeviceSoftware};
 pub trait DeviceStore: Send + Sync {
     /// Conflict when the Basic UDI-DI is already registered.
     fn insert_device(&self, device: &Device, audit: &AuditDraft) -> Result<(), StoreError>;
+    /// Replace a registered device's fields (edit, retirement); NotFound when unknown.
+    fn update_device(&self, device: &Device, audit: &AuditDraft) -> Result<(), StoreError>;
     fn devices(&self) -> Result<Vec<Device>, StoreError>;
     fn device(&self, basic_udi_di: &str) -> Result<Option<Device>, StoreError>;
     /// Conflict when the model version already belongs to a device.

@@ -82,6 +82,12 @@ pub struct Device {
     pub first_available: NaiveDate,
     pub manufacturer: Manufacturer,
     pub created_at: DateTime<Utc>,
+    /// The day the device was retired (taken off the market); set by `retire` only.
+    #[serde(default)]
+    pub retired_on: Option<NaiveDate>,
+    /// Why it was retired.
+    #[serde(default)]
+    pub retire_reason: Option<String>,
 }
 
 /// A model version the device ran, from a date (to a date once replaced).

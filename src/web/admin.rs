@@ -163,7 +163,7 @@ async fn post_site(
     state: web::Data<AppState>,
     form: web::Form<SiteForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    user.require(&[])?;
+    user.require(crate::console::nav::ADMINS)?;
     let f = form.into_inner();
     user.check_csrf(&f.csrf)?;
     let (st, actor) = (state.clone(), user.actor());
@@ -196,7 +196,7 @@ async fn post_site_action(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, ConsoleError> {
-    user.require(&[])?;
+    user.require(crate::console::nav::ADMINS)?;
     user.check_csrf(&form.csrf)?;
     let (id, action) = path.into_inner();
     let (st, actor, site) = (state.clone(), user.actor(), id.clone());
@@ -234,7 +234,7 @@ async fn post_user(
     state: web::Data<AppState>,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    user.require(&[])?;
+    user.require(crate::console::nav::ADMINS)?;
     let f = form.into_inner();
     user.check_csrf(&f.csrf)?;
     let role: Role = f.role.parse().map_err(|m: String| AppError::Validation {
@@ -260,7 +260,7 @@ async fn post_user_action(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, ConsoleError> {
-    user.require(&[])?;
+    user.require(crate::console::nav::ADMINS)?;
     user.check_csrf(&form.csrf)?;
     let (name, action) = path.into_inner();
     let disabled = match action.as_str() {

@@ -1,7 +1,8 @@
 //! The alert page's moves and picture: `POST /console/alerts/{id}/{acknowledge|resolve|
-//! escalate}` through the same `service::alerts::move_alert` as the API (quality managers;
-//! CSRF-checked; comment and, for escalation, the awareness date), answered with a redirect
-//! to the alert page; and the stream's chart as PNG, drawn like the e-mail's.
+//! escalate}` through the same services as the API (`move_alert`; escalation through
+//! `escalate_alert`, which opens the incident) (quality managers; CSRF-checked; comment and,
+//! for escalation, the awareness date and reporting country), answered with a redirect to the
+//! alert page; and the stream's chart as PNG, drawn like the e-mail's.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -16,6 +17,7 @@ use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::service::alerts::{AlertMoveError, MoveRequest, move_alert};
+use crate::service::escalation::{EscalationError, IncidentOptions, escalate_alert};
 use crate::storage::FindingQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,6 +31,7 @@ pub struct MoveForm {
     csrf: String,
     note: Option<String>,
     awareness_at: Option<String>,
+    reporting_country: Option<String>,
 }
 
 fn invalid(field: &str, message: &str) -> ConsoleError {
@@ -83,6 +86,10 @@ async fn post_move(
     };
     let note = note(form.note)?;
     let awareness_at = awareness(form.awareness_at)?;
+    let reporting_country = form
+        .reporting_country
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty());
     let (st, actor, alert_id) = (state.clone(), user.actor(), id.clone());
     let moved = web::block(move || {
         let now = st.clock.now();
@@ -92,7 +99,19 @@ async fn post_move(
             awareness_at,
             now,
         };
-        move_alert(&*st.store, &actor, &alert_id, request)
+        if t == Transition::Escalate {
+            let options = IncidentOptions { reporting_country };
+            return escalate_alert(
+                &*st.store,
+                &st.vigilance,
+                &actor,
+                &alert_id,
+                request,
+                options,
+            )
+            .map(|e| e.alert);
+        }
+        move_alert(&*st.store, &actor, &alert_id, request).map_err(EscalationError::Move)
     })
     .await?;
     match moved {
@@ -102,14 +121,21 @@ async fn post_move(
                 format!("/console/alerts/{}?moved={}", a.id, a.state.as_str()),
             ))
             .finish()),
-        Err(e @ AlertMoveError::NotFound(_)) => Err(AppError::NotFound(e.to_string()).into()),
-        Err(e @ AlertMoveError::NotAllowed { .. }) => Err(AppError::Conflict(e.to_string()).into()),
-        Err(AlertMoveError::Invalid(issue)) => Err(AppError::Validation {
+        Err(EscalationError::Incident(e)) => Err(AppError::from(e).into()),
+        Err(EscalationError::Move(e)) => Err(move_refused(e)),
+    }
+}
+
+fn move_refused(e: AlertMoveError) -> ConsoleError {
+    match e {
+        e @ AlertMoveError::NotFound(_) => AppError::NotFound(e.to_string()).into(),
+        e @ AlertMoveError::NotAllowed { .. } => AppError::Conflict(e.to_string()).into(),
+        AlertMoveError::Invalid(issue) => AppError::Validation {
             message: "the alert move is invalid; nothing was changed".into(),
             details: vec![issue],
         }
-        .into()),
-        Err(AlertMoveError::Store(e)) => Err(e.into()),
+        .into(),
+        AlertMoveError::Store(e) => AppError::from(e).into(),
     }
 }
 

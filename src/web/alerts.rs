@@ -219,6 +219,8 @@ fn actions(user: &ConsoleUser, a: &Alert) -> Markup {
                 textarea id="note" name="note" rows="3" maxlength="2000" {}
                 label for="awareness_at" { "Awareness date, UTC (escalation only; empty means now)" }
                 input id="awareness_at" name="awareness_at" type="datetime-local";
+                label for="reporting_country" { "Reporting country (escalation only; empty means the alert's site's country)" }
+                input id="reporting_country" name="reporting_country" maxlength="2" size="3";
                 div.buttons {
                     @if can(Transition::Acknowledge) {
                         button id="act-acknowledge" type="submit" formaction={ (base) "/acknowledge" } { "Acknowledge" }
@@ -228,7 +230,7 @@ fn actions(user: &ConsoleUser, a: &Alert) -> Markup {
                     }
                     @if can(Transition::Escalate) {
                         button.danger id="act-escalate" type="submit" formaction={ (base) "/escalate" } {
-                            "Escalate to incident assessment" }
+                            "Escalate: open an incident" }
                     }
                 }
             }

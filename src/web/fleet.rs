@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(fleet));
 }
 
-const SITE_READERS: &[Role] = &[Role::Quality, Role::Regulatory];
+const SITE_READERS: &[Role] = &[Role::Quality, Role::Regulatory, Role::Admin];
 
 async fn fleet(
     user: ConsoleUser,

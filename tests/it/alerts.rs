@@ -12,7 +12,7 @@ use crate::support::{databases, spawn_app, test_now};
 
 fn report(crossing: bool, day: i64, severity: Severity) -> SignalReport {
     SignalReport {
-        model: "liver-seg".into(),
+        model: "liver-seg@2.3.0".into(),
         rule: "quality:mean_dice:liver".into(),
         stratum: "site=site-a".into(),
         title: "Mean Dice below the acceptance limit".into(),
@@ -129,7 +129,8 @@ async fn signals_open_one_alert_and_people_move_it() {
         assert!(
             actions.ends_with(&[
                 "alert.acknowledged".to_string(),
-                "alert.escalated".to_string()
+                "alert.escalated".to_string(),
+                "incident.create".to_string()
             ]),
             "{actions:?}"
         );
@@ -279,7 +280,9 @@ async fn alert_moves_parse_their_body_strictly_and_keep_awareness_and_note() {
         let (_, stored) = app.get(&format!("/api/v1/alerts/{id}"), &app.quality).await;
         assert_eq!(stored["awareness_at"], "2026-11-18T08:00:00Z", "{stored}");
         assert_eq!(stored["note"], "dice drop at site A");
-        let entry = store.audit_entries().unwrap().pop().unwrap();
+        let mut entries = store.audit_entries().unwrap();
+        assert_eq!(entries.pop().unwrap().action, "incident.create");
+        let entry = entries.pop().unwrap();
         let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap();
         assert_eq!(entry.action, "alert.escalated");
         assert_eq!(details["note"], "dice drop at site A", "{details}");

@@ -59,9 +59,14 @@ async fn roles_are_enforced() {
             "{body}"
         );
         assert_eq!(
-            app.post("/api/v1/models", &app.admin, &model).await.0,
+            app.post("/api/v1/models", &app.ml, &model).await.0,
             409,
             "registered twice"
+        );
+        assert_eq!(
+            app.post("/api/v1/models", &app.admin, &model).await.0,
+            403,
+            "segregation of duties: admin does not register models"
         );
     }
 }

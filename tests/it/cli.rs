@@ -119,7 +119,7 @@ fn admin_commands_are_audited_and_tampering_is_named() {
     }
 }
 
-fn tamper(db: &TestDb, sql: &str) {
+pub fn tamper(db: &TestDb, sql: &str) {
     use diesel::Connection;
     use diesel::connection::SimpleConnection;
     if db.label == "sqlite" {

@@ -192,7 +192,7 @@ impl Prometheus {
 }
 
 /// Vigil on a clock near the real time (Prometheus compares timestamps with its own now).
-async fn spawn_live(db: &TestDb) -> (u16, String, String) {
+async fn spawn_live(db: &TestDb) -> (u16, [String; 3]) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let clock = Arc::new(FixedClock::at(Utc::now()));
     let app = Application::build_with(settings_for(db), listener, clock as Arc<dyn Clock>)
@@ -204,10 +204,11 @@ async fn spawn_live(db: &TestDb) -> (u16, String, String) {
     let (now, s) = (Utc::now(), &*store);
     let admin = add_user(s, &actor, "admin1", Role::Admin, now).unwrap().1;
     let quality = add_user(s, &actor, "qm1", Role::Quality, now).unwrap().1;
-    (port, admin, quality)
+    let ml = add_user(s, &actor, "ml1", Role::Ml, now).unwrap().1;
+    (port, [admin, quality, ml])
 }
 
-async fn feed_and_evaluate(port: u16, admin: &str, quality: &str) {
+async fn feed_and_evaluate(port: u16, [admin, quality, ml]: &[String; 3]) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("scenario.toml");
     std::fs::write(
@@ -223,7 +224,9 @@ async fn feed_and_evaluate(port: u16, admin: &str, quality: &str) {
         seed: 5,
         scenario: Some(scenario),
         target: Some(base.clone()),
-        token: Some(admin.into()),
+        token: Some(admin.clone()),
+        quality_token: Some(quality.clone()),
+        ml_token: Some(ml.clone()),
         start: Some(Utc::now().date_naive() - chrono::Duration::days(40)),
         batch: 500,
         concurrency: 2,
@@ -257,12 +260,51 @@ async fn feed_and_evaluate(port: u16, admin: &str, quality: &str) {
             .await
             .unwrap();
         if j["status"] == "done" {
-            return;
+            return escalate_first_alert(&client, &base, quality).await;
         }
         assert_ne!(j["status"], "failed", "{j}");
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("evaluation did not finish");
+}
+
+/// Escalate the newest alert (which opens its incident) and classify the incident, so that
+/// the vigilance deadline panel has a clock to show.
+async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &str) {
+    let call = |path: &str, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(quality)
+            .json(&body)
+            .send()
+    };
+    let alerts: Value = client
+        .get(format!("{base}/api/v1/alerts"))
+        .bearer_auth(quality)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = alerts[0]["id"].as_str().expect("the drift raised an alert");
+    let esc: Value = call(
+        &format!("/api/v1/alerts/{id}/escalate"),
+        json!({"reporting_country": "DE"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let incident = esc["incident"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{esc}"));
+    let class = json!({"class": "other_reportable", "reason": "input drift may affect volumes"});
+    let res = call(&format!("/api/v1/incidents/{incident}/classify"), class)
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
 }
 
 /// Grafana's variables and macros, replaced as Grafana would for one choice.
@@ -280,7 +322,7 @@ struct Count {
     n: i64,
 }
 
-fn sql_rows(url: &str, q: &str) -> Result<i64, String> {
+pub fn sql_rows(url: &str, q: &str) -> Result<i64, String> {
     let wrapped = format!("SELECT COUNT(*) AS n FROM ({q}) AS panel");
     let r = if let Some(path) = url.strip_prefix("sqlite://") {
         let mut c = SqliteConnection::establish(path).map_err(|e| e.to_string())?;
@@ -338,12 +380,12 @@ async fn promql_result(
 async fn every_panel_query_returns_data_from_real_prometheus_and_the_views() {
     // PostgreSQL is what Grafana reads in production; SQLite when no server is configured.
     let db = databases().pop().unwrap();
-    let (port, admin, quality) = spawn_live(&db).await;
+    let (port, tokens) = spawn_live(&db).await;
     let client = reqwest::Client::new();
-    feed_and_evaluate(port, &admin, &quality).await;
+    feed_and_evaluate(port, &tokens).await;
     let prom = Prometheus::start(port);
     let site = "sim-site-01";
-    post_refused_batch(&client, port, &admin, site).await;
+    post_refused_batch(&client, port, &tokens[0], site).await;
     let mut checked = (0, 0);
     for (board, title, uid, q) in queries() {
         let q = expand(&q, site);

@@ -3,6 +3,8 @@
 //! xmllint against the official MIR 7.2.1 XSDs.
 
 use serde_json::{Value, json};
+use vigil::service::Clock;
+use vigil::service::deadline_warnings::queue_deadline_warnings;
 
 use crate::incidents::{Vapp, device, initial_fields, xmllint};
 
@@ -98,7 +100,9 @@ pub async fn reports_flow(v: &Vapp, id: &str, label: &str) {
     assert_eq!(view["clock"]["state"], "reported");
     let (status, _) = v.call("POST", &path, &v.regulatory, Some(&sub)).await;
     assert_eq!(status, 409, "{label}: a submission is recorded once");
+    follow_up_warnings(v, id, label);
     let mut follow = initial_fields();
+    follow["report_next_date"] = json!("2027-02-15");
     follow["nca_report_no"] = json!("DE-2026-4711");
     follow["initial_corrective_action"] = json!("Site asked to review volumes manually.");
     follow["further_investigations"] = json!("Retrospective analysis of the affected studies.");
@@ -115,6 +119,38 @@ pub async fn reports_flow(v: &Vapp, id: &str, label: &str) {
         "{label}"
     );
     other_stages(v, label).await;
+}
+
+/// The initial report names its follow-up for 2027-01-15: warned two days before and once
+/// overdue, each once (the clock itself stopped with the submitted initial report).
+fn follow_up_warnings(v: &Vapp, id: &str, label: &str) {
+    let (store, vig) = (&*v.state.store, &v.state.vigilance);
+    let queue = || queue_deadline_warnings(store, vig, &v.policy(), v.clock.now()).unwrap();
+    v.set_now("2027-01-12T08:00:00Z");
+    assert_eq!(queue(), 0, "{label}: 3 days left");
+    v.set_now("2027-01-13T08:00:00Z");
+    assert_eq!(queue(), 1, "{label}: follow-up due in 2 days");
+    assert_eq!(queue(), 0, "{label}: once");
+    v.set_now("2027-01-16T08:00:00Z");
+    assert_eq!(queue(), 1, "{label}: follow-up overdue");
+    assert_eq!(queue(), 0, "{label}: once");
+    let msgs = store.outbox_messages().unwrap();
+    let subjects: Vec<&str> = msgs
+        .iter()
+        .filter(|m| m.dedup_key.starts_with(&format!("incident:{id}:follow_up")))
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert_eq!(subjects.len(), 2, "{label}: {subjects:?}");
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("Follow-up incident report due 2027-01-15 (2 days left)"))
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("Follow-up incident report OVERDUE since 2027-01-15"))
+    );
 }
 
 async fn bad_input(v: &Vapp, id: &str, label: &str) {

@@ -37,7 +37,7 @@ pub struct Vapp {
 }
 
 impl Vapp {
-    async fn spawn(db: &TestDb) -> Self {
+    pub async fn spawn(db: &TestDb) -> Self {
         let clock = Arc::new(FixedClock::at(test_now()));
         let mut settings = settings_for(db);
         settings.vigilance_recipients = "qm@example.org".into();
@@ -69,7 +69,7 @@ impl Vapp {
         }
     }
 
-    fn set_now(&self, s: &str) {
+    pub fn set_now(&self, s: &str) {
         *self.clock.0.lock().unwrap() = t(s);
     }
 
@@ -81,10 +81,8 @@ impl Vapp {
         body: Option<&Value>,
     ) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
-        let req = match method {
-            "GET" => self.client.get(url),
-            _ => self.client.post(url),
-        };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let req = self.client.request(method, url);
         let req = req.bearer_auth(token);
         let req = match body {
             Some(b) => req.json(b),
@@ -93,6 +91,11 @@ impl Vapp {
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The `/metrics` text (with the test settings' metrics token).
+    pub async fn text_metrics(&self) -> (u16, String) {
+        self.text("/metrics", "metrics-secret").await
     }
 
     pub async fn text(&self, path: &str, token: &str) -> (u16, String) {
@@ -106,7 +109,7 @@ impl Vapp {
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
-    fn policy(&self) -> WarningPolicy<'static> {
+    pub fn policy(&self) -> WarningPolicy<'static> {
         WarningPolicy {
             days_before: 2,
             recipients: vec!["qm@example.org".into()],
@@ -115,7 +118,7 @@ impl Vapp {
     }
 }
 
-fn drift_alert(id: &str) -> Alert {
+pub fn drift_alert(id: &str) -> Alert {
     let at = t("2026-12-15T06:00:00Z");
     Alert {
         id: id.into(),
@@ -216,15 +219,18 @@ async fn run_flow(v: &Vapp, label: &str) {
         )
         .await;
     assert_eq!(status, 200, "{label}: {body}");
-    let open = json!({"alert_id": "al-1", "description": "Mean HU drift at one site after a scanner update; liver volumes possibly under-estimated."});
-    let (status, inc) = v
-        .call("POST", "/api/v1/incidents", &v.quality, Some(&open))
-        .await;
-    assert_eq!(status, 201, "{label}: {inc}");
+    // The escalation itself opened the incident, linked both ways.
+    assert_eq!(body["state"], "escalated", "{label}: {body}");
+    let inc = body["incident"].clone();
     let id = inc["id"].as_str().unwrap().to_string();
+    assert_eq!(inc["alert_id"], "al-1");
+    assert_eq!(inc["description"], "possible performance incident");
     assert_eq!(inc["awareness_date"], "2026-12-16");
     assert_eq!(inc["reporting_country"], "DE");
     assert_eq!(inc["clock"]["state"], "awaiting_classification");
+    let (_, alert) = v.call("GET", "/api/v1/alerts/al-1", &v.quality, None).await;
+    assert_eq!(alert["incident_id"], id.as_str(), "{label}: {alert}");
+    let open = json!({"alert_id": "al-1", "description": "Mean HU drift at one site after a scanner update; liver volumes possibly under-estimated."});
     let (status, _) = v
         .call("POST", "/api/v1/incidents", &v.quality, Some(&open))
         .await;

@@ -26,6 +26,8 @@ fn args(scenario: std::path::PathBuf, url: &str) -> SimulateArgs {
         scenario: Some(scenario),
         target: None,
         token: None,
+        quality_token: None,
+        ml_token: None,
         start: chrono::NaiveDate::from_ymd_opt(2026, 3, 2),
         batch: 500,
         concurrency: 1,

@@ -41,6 +41,8 @@ fn args(app: &TestApp, scenario: std::path::PathBuf) -> SimulateArgs {
         scenario: Some(scenario),
         target: Some(app.base.clone()),
         token: Some(app.admin.clone()),
+        quality_token: Some(app.quality.clone()),
+        ml_token: Some(app.ml.clone()),
         start: NaiveDate::from_ymd_opt(2026, 10, 6),
         batch: 500,
         concurrency: 2,

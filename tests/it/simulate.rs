@@ -17,6 +17,8 @@ fn args(app: &TestApp) -> SimulateArgs {
         scenario: None,
         target: Some(app.base.clone()),
         token: Some(app.admin.clone()),
+        quality_token: Some(app.quality.clone()),
+        ml_token: Some(app.ml.clone()),
         // The test server's clock stands at 2026-11-20 12:00 UTC.
         start: Some(start()),
         batch: 40,

@@ -1,4 +1,4 @@
-//! Preparing the target through its admin API with a user token: the demo model version, the
+//! Preparing the target through its API with the user token of the role each step needs: the demo model version, the
 //! simulated sites and their keys, the PMS plan and the frozen baseline. Each step is safe to
 //! repeat: an existing model is kept, an existing site gets a new key, an identical plan is not
 //! uploaded again, a baseline already in force is kept (never replaced by the simulator).

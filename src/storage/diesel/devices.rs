@@ -27,6 +27,8 @@ struct DeviceRow {
     first_available: String,
     manufacturer: String,
     created_at: NaiveDateTime,
+    retired_on: Option<String>,
+    retire_reason: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -61,6 +63,8 @@ impl DeviceRow {
             first_available: d.first_available.to_string(),
             manufacturer: serde_json::to_string(&d.manufacturer).map_err(json_err)?,
             created_at: naive(d.created_at),
+            retired_on: d.retired_on.map(|r| r.to_string()),
+            retire_reason: d.retire_reason.clone(),
         })
     }
 
@@ -72,6 +76,8 @@ impl DeviceRow {
             first_available: day(&self.first_available)?,
             manufacturer: serde_json::from_str(&self.manufacturer).map_err(json_err)?,
             created_at: utc(self.created_at),
+            retired_on: self.retired_on.as_deref().map(day).transpose()?,
+            retire_reason: self.retire_reason,
             basic_udi_di: self.basic_udi_di,
             trade_name: self.trade_name,
             emdn_code: self.emdn_code,
@@ -102,6 +108,32 @@ impl DeviceStore for DieselStore {
                 .values(&row)
                 .execute(c));
         r.map(|_| ()).map_err(map_err("device"))
+    }
+
+    fn update_device(&self, device: &Device, audit: &AuditDraft) -> Result<(), StoreError> {
+        let row = DeviceRow::from_device(device)?;
+        let mut conn = self.conn()?;
+        let r: QueryResult<usize> = audited_tx!(&mut *conn, audit, |c| diesel::update(
+            devices::table.find(&row.basic_udi_di)
+        )
+        .set((
+            devices::udi_dis.eq(&row.udi_dis),
+            devices::trade_name.eq(&row.trade_name),
+            devices::mdr_class.eq(&row.mdr_class),
+            devices::emdn_code.eq(&row.emdn_code),
+            devices::intended_purpose.eq(&row.intended_purpose),
+            devices::notified_body.eq(&row.notified_body),
+            devices::certificate.eq(&row.certificate),
+            devices::first_available.eq(&row.first_available),
+            devices::manufacturer.eq(&row.manufacturer),
+            devices::retired_on.eq(&row.retired_on),
+            devices::retire_reason.eq(&row.retire_reason),
+        ))
+        .execute(c));
+        match r.map_err(map_err("device"))? {
+            0 => Err(StoreError::NotFound("device".into())),
+            _ => Ok(()),
+        }
     }
 
     fn devices(&self) -> Result<Vec<Device>, StoreError> {

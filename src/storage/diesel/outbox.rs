@@ -1,5 +1,5 @@
-//! The notification outbox in SQL: idempotent enqueue by dedup key, due messages, and the
-//! outcome of each send attempt.
+//! The notification outbox in SQL: idempotent enqueue by dedup key, due messages claimed by one
+//! dispatcher at a time (each replica runs one), and the outcome of each send attempt.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -7,6 +7,9 @@ use diesel::prelude::*;
 use super::rows::{naive, utc};
 use super::schema::outbox;
 use super::{DieselStore, map_err, with_conn};
+
+/// How long a dispatcher holds the messages it took before another may send them.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
 use crate::alerting::outbox::{Channel, OutboxMessage};
 use crate::storage::StoreError;
 
@@ -81,6 +84,10 @@ impl DieselStore {
         }
     }
 
+    /// The due messages, each claimed for this caller: its next attempt is moved `CLAIM`
+    /// ahead with a compare-and-set on the value read, so a dispatcher on another replica that
+    /// read the same row updates nothing and skips it. A claimed message whose sender died is
+    /// due again when the claim runs out (at least once, never twice while it is held).
     pub(crate) fn load_due_outbox(
         &self,
         now: DateTime<Utc>,
@@ -97,10 +104,22 @@ impl DieselStore {
             .limit(limit)
             .select(OutboxRow::as_select())
             .load(c));
-        rows.map_err(map_err("outbox"))?
-            .into_iter()
-            .map(OutboxMessage::try_from)
-            .collect()
+        let claim_until = naive(now + CLAIM);
+        let mut claimed = Vec::new();
+        for row in rows.map_err(map_err("outbox"))? {
+            let n: QueryResult<usize> = with_conn!(&mut *conn, |c| diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(&row.id))
+                    .filter(outbox::sent_at.is_null())
+                    .filter(outbox::next_attempt_at.eq(row.next_attempt_at))
+            )
+            .set(outbox::next_attempt_at.eq(claim_until))
+            .execute(c));
+            if n.map_err(map_err("outbox"))? == 1 {
+                claimed.push(OutboxMessage::try_from(row)?);
+            }
+        }
+        Ok(claimed)
     }
 
     pub(crate) fn load_outbox(&self) -> Result<Vec<OutboxMessage>, StoreError> {

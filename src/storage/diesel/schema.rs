@@ -290,6 +290,8 @@ diesel::table! {
         first_available -> Text,
         manufacturer -> Text,
         created_at -> Timestamp,
+        retired_on -> Nullable<Text>,
+        retire_reason -> Nullable<Text>,
     }
 }
 
