@@ -21,9 +21,15 @@ pub struct SignalSeries {
 #[error("chart: {0}")]
 pub struct ChartError(String);
 
+impl ChartError {
+    pub(crate) fn new(message: String) -> Self {
+        Self(message)
+    }
+}
+
 static FONT: Once = Once::new();
 
-fn register_fonts() {
+pub(crate) fn register_fonts() {
     FONT.call_once(|| {
         // Registration only fails for unparsable font bytes; the embedded font parses.
         let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
@@ -97,7 +103,7 @@ fn draw<'a>(
     Ok(())
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);

@@ -23,6 +23,7 @@ pub mod replay;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;
+pub mod shadow_selection;
 pub mod vigilance;
 
 use chrono::{DateTime, Utc};

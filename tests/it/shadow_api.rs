@@ -20,7 +20,7 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shadow")
 }
 
-fn file(rel: &str) -> Vec<u8> {
+pub fn file(rel: &str) -> Vec<u8> {
     std::fs::read(dir().join(rel)).unwrap()
 }
 
@@ -82,7 +82,7 @@ fn metadata(case: &Value) -> Vec<u8> {
 
 const ARTIFACT: &str = "/api/v1/models/liver-seg/versions/{v}/artifact";
 
-async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u16, Value) {
+pub async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u16, Value) {
     let path = ARTIFACT.replace("{v}", version);
     multipart(
         app,
@@ -94,7 +94,7 @@ async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u1
     .await
 }
 
-async fn archive_everything(app: &TestApp) {
+pub async fn archive_everything(app: &TestApp) {
     for case in cases() {
         let parts = vec![
             ("image", file(case["image"].as_str().unwrap())),
@@ -144,7 +144,7 @@ async fn refused_archive_uploads(app: &TestApp) {
 
 /// Run queued jobs on a blocking thread of this process, as a worker would; the server keeps
 /// answering meanwhile.
-async fn run_jobs(app: &TestApp, blob_dir: &Path, db: &crate::support::TestDb) {
+pub async fn run_jobs(app: &TestApp, blob_dir: &Path, db: &crate::support::TestDb) {
     let mut settings = settings_for(db);
     settings.blob_dir = blob_dir.to_string_lossy().into_owned();
     let clock = Arc::new(FixedClock::at(test_now())) as Arc<dyn Clock>;
