@@ -80,12 +80,17 @@ async fn post_open(
     user.require(INCIDENT_CLASSIFIERS)?;
     let f = form.into_inner();
     user.check_csrf(&f.csrf)?;
+    let alert_id = given(f.alert_id);
+    let today = state.clock.now().date_naive();
+    // Opened by hand, day 0 is the day the form says, else today; from an alert, the alert's.
+    let awareness_date = date("awareness_date", f.awareness_date)?
+        .or_else(|| alert_id.is_none().then_some(today));
     let req = NewIncident {
-        alert_id: given(f.alert_id),
+        alert_id,
         model_id: given(f.model_id),
         title: given(f.title),
         description: f.description.trim().to_string(),
-        awareness_date: date("awareness_date", f.awareness_date)?,
+        awareness_date,
         reporting_country: given(f.reporting_country).map(|c| c.to_uppercase()),
         ..NewIncident::default()
     };

@@ -301,3 +301,32 @@ async fn a_candidate_is_shadow_evaluated_promoted_and_a_case_erased() {
         assert!(erased, "{}", db.label);
     }
 }
+
+#[actix_web::test]
+async fn the_openapi_document_lists_the_shadow_routes() {
+    let db = crate::support::sqlite_db();
+    let app = crate::support::spawn_app(&db).await;
+    let (_, doc) = app.get("/api/v1/openapi.json", &app.quality).await;
+    for (path, method) in [
+        ("/api/v1/models/{model}/versions/{version}/artifact", "put"),
+        ("/api/v1/models/{model}/versions/{version}/promote", "post"),
+        ("/api/v1/archive/cases", "post"),
+        ("/api/v1/archive/cases", "get"),
+        ("/api/v1/archive/cases/{case_ref}", "get"),
+        ("/api/v1/archive/cases/{case_ref}", "delete"),
+        ("/api/v1/shadow-runs", "post"),
+        ("/api/v1/shadow-runs/{id}", "get"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "missing {method} {path}");
+    }
+    let upload = &doc["paths"]["/api/v1/archive/cases"]["post"]["requestBody"]["content"];
+    assert!(upload["multipart/form-data"].is_object(), "{upload}");
+    let schemas = &doc["components"]["schemas"];
+    for name in ["ShadowRunRequest", "ModelArtifact", "ArchiveCase", "PromoteRequest"] {
+        assert!(schemas[name].is_object(), "missing schema {name}");
+    }
+    let request = &schemas["ShadowRunRequest"]["properties"];
+    for field in ["candidate", "archived_from", "only_retraining_cases", "profile"] {
+        assert!(request[field].is_object(), "missing {field} in {request}");
+    }
+}

@@ -20,16 +20,15 @@ async fn start_run(app: &TestApp) -> Value {
     job
 }
 
-/// A worker claims `id` an hour before the test clock with a one-minute lease, then dies.
+/// A worker claims `id` and dies: its lease ran out a minute before the test clock.
 fn claimed_by_a_dead_worker(app: &TestApp, id: &str) {
     let kinds = vec!["shadow_run".to_string()];
-    let then = test_now() - Duration::hours(1);
     let spec = ClaimSpec {
         runner: "dead-worker",
         kinds: &kinds,
         exclusive: &[],
-        now: then,
-        lease_until: then + Duration::minutes(1),
+        now: test_now(),
+        lease_until: test_now() - Duration::minutes(1),
     };
     let claimed = app.store.claim_job(&spec).unwrap().expect("the queued run");
     assert_eq!(claimed.id, id);
