@@ -119,7 +119,8 @@ async fn incident_and_shadow_pages(
     (db, blob_dir): (&TestDb, &std::path::Path),
 ) {
     let open = serde_json::json!({"model_id": "liver-seg@2.3.0", "title": format!("Under-segmentation at {}", "x".repeat(60)),
-        "description": "Left lobe missed on three studies after a scanner software update.", "reporting_country": "DE"});
+        "description": "Left lobe missed on three studies after a scanner software update.", "reporting_country": "DE",
+        "awareness_date": "2026-11-20"});
     let (s, inc) = app.post("/api/v1/incidents", &app.quality, &open).await;
     assert_eq!(s, 201, "{inc}");
     let id = inc["id"].as_str().unwrap();
