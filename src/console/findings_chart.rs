@@ -38,6 +38,9 @@ pub fn counts_by_day(findings: &[StoredFinding]) -> Vec<(NaiveDate, DayCounts)> 
     days.into_iter().collect()
 }
 
+/// A line of the chart: its legend label, colour and the count it draws.
+type Series = (&'static str, RGBColor, fn(&DayCounts) -> u32);
+
 type Drawn<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
 
 fn draw<'a>(days: &[(NaiveDate, DayCounts)], rgb: &'a mut [u8], size: (u32, u32)) -> Drawn<'a> {
@@ -45,14 +48,15 @@ fn draw<'a>(days: &[(NaiveDate, DayCounts)], rgb: &'a mut [u8], size: (u32, u32)
     root.fill(&WHITE)?;
     let first = days.first().map(|d| d.0).unwrap_or_default();
     let x = |d: NaiveDate| (d - first).num_days() as f64;
-    let x1 = days.last().map_or(1.0, |d| x(d.0).max(1.0));
+    // At least a week wide and three findings high, so a first day does not fill the chart.
+    let x1 = days.last().map_or(6.0, |d| x(d.0).max(6.0));
     let y1 = days
         .iter()
         .map(|(_, c)| c.signal.max(c.ok).max(c.other))
         .max()
-        .unwrap_or(1) as f64
-        * 1.15
-        + 0.5;
+        .unwrap_or(1)
+        .max(3) as f64
+        * 1.15;
     let mut chart = ChartBuilder::on(&root)
         .caption("Window findings per closing day", ("sans-serif", 22))
         .margin(12)
@@ -63,14 +67,19 @@ fn draw<'a>(days: &[(NaiveDate, DayCounts)], rgb: &'a mut [u8], size: (u32, u32)
         .configure_mesh()
         .x_desc(format!("days since {first}"))
         .y_desc("findings")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
-    let series: [(&str, RGBColor, fn(&DayCounts) -> u32); 3] = [
+    let series: [Series; 3] = [
         ("ok", BLUE, |c| c.ok),
         ("signal", RED, |c| c.signal),
         ("other", RGBColor(120, 120, 120), |c| c.other),
     ];
     for (label, color, pick) in series {
-        let points: Vec<(f64, f64)> = days.iter().map(|(d, c)| (x(*d), f64::from(pick(c)))).collect();
+        let points: Vec<(f64, f64)> = days
+            .iter()
+            .map(|(d, c)| (x(*d), f64::from(pick(c))))
+            .collect();
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(label)
@@ -140,8 +149,22 @@ mod tests {
         ];
         let days = counts_by_day(&all);
         assert_eq!(days.len(), 2);
-        assert_eq!(days[0].1, DayCounts { signal: 1, ok: 1, other: 0 });
-        assert_eq!(days[1].1, DayCounts { signal: 0, ok: 1, other: 0 });
+        assert_eq!(
+            days[0].1,
+            DayCounts {
+                signal: 1,
+                ok: 1,
+                other: 0
+            }
+        );
+        assert_eq!(
+            days[1].1,
+            DayCounts {
+                signal: 0,
+                ok: 1,
+                other: 0
+            }
+        );
         let png = render(&all).unwrap().unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
         let reader = decoder.read_info().unwrap();

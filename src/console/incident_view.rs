@@ -25,7 +25,10 @@ pub const CLASSES: [(&str, &str); 5] = [
         "unanticipated_serious_deterioration",
         "Unanticipated serious deterioration (10 days)",
     ),
-    ("other_reportable", "Other reportable serious incident (15 days)"),
+    (
+        "other_reportable",
+        "Other reportable serious incident (15 days)",
+    ),
     ("not_reportable", "Not reportable (stops the clock)"),
 ];
 

@@ -48,8 +48,8 @@ fn manifest_refs(manifest: &str) -> Result<BTreeSet<String>, ShadowUseError> {
 /// Whether `case` meets the period and manifest criteria (the stratum is filtered by the query).
 pub fn keep(case: &ArchiveCase, sel: &CaseSelection, manifest: Option<&BTreeSet<String>>) -> bool {
     let day = case.created_at.date_naive();
-    let in_period = sel.archived_from.is_none_or(|f| day >= f)
-        && sel.archived_to.is_none_or(|t| day <= t);
+    let in_period =
+        sel.archived_from.is_none_or(|f| day >= f) && sel.archived_to.is_none_or(|t| day <= t);
     let listed = manifest.is_none_or(|refs| {
         refs.contains(&case.case_ref)
             || case.metadata["review_id"]
@@ -115,10 +115,9 @@ mod tests {
         assert!(keep(&case("a", 10, None), &sel, None));
         assert!(keep(&case("a", 12, None), &sel, None));
         assert!(!keep(&case("a", 13, None), &sel, None));
-        let manifest = manifest_refs(
-            &json!({"cases": [{"case_ref": "b", "review_id": "rev-1"}]}).to_string(),
-        )
-        .unwrap();
+        let manifest =
+            manifest_refs(&json!({"cases": [{"case_ref": "b", "review_id": "rev-1"}]}).to_string())
+                .unwrap();
         let all = CaseSelection::default();
         assert!(keep(&case("b", 1, None), &all, Some(&manifest)));
         assert!(keep(&case("c", 1, Some("rev-1")), &all, Some(&manifest)));

@@ -126,12 +126,15 @@ fn element_reader(datatype: i16) -> Option<(usize, Reader)> {
 /// zero or NaN slope means "no scaling").
 pub fn decode_image(bytes: &[u8], max_voxels: u64) -> Result<Image, ShadowError> {
     let raw = inflated(bytes)?;
-    let header = NiftiHeader::from_reader(&raw[..])
-        .map_err(|e| bad(format!("not a NIfTI-1 file: {e}")))?;
+    let header =
+        NiftiHeader::from_reader(&raw[..]).map_err(|e| bad(format!("not a NIfTI-1 file: {e}")))?;
     let shape = shape_of(&header, max_voxels)?;
     let spacing: [f64; 3] = std::array::from_fn(|i| f64::from(header.pixdim[i + 1]).abs());
     let (size, read) = element_reader(header.datatype).ok_or_else(|| {
-        bad(format!("unsupported voxel type: datatype {}", header.datatype))
+        bad(format!(
+            "unsupported voxel type: datatype {}",
+            header.datatype
+        ))
     })?;
     let n: usize = shape.iter().product();
     let offset = header.vox_offset.max(0.0) as usize;

@@ -181,7 +181,11 @@ pub fn sliding_window<R: ModelRunner + ?Sized>(
     overlap: f64,
     batch: usize,
 ) -> Result<Blended, ShadowError> {
-    let window = WindowSettings { roi, overlap, batch };
+    let window = WindowSettings {
+        roi,
+        overlap,
+        batch,
+    };
     sliding_window_cached(runner, volume, window, &mut WeightCache::default())
 }
 
@@ -250,17 +254,25 @@ pub fn sliding_window_cached<R: ModelRunner + ?Sized>(
     })
 }
 
+/// What the weight maps depend on: padded volume shape, patch size, window starts.
+type MapsKey = ([usize; 3], [usize; 3], Vec<[usize; 3]>);
+
 /// The Gaussian map of a patch and the summed weights over a volume, kept for the next call
 /// with the same volume shape, patch and window starts (both models of a case share them).
 #[derive(Debug, Default)]
 pub struct WeightCache {
-    key: Option<([usize; 3], [usize; 3], Vec<[usize; 3]>)>,
+    key: Option<MapsKey>,
     weights: Vec<f32>,
     counts: Vec<f32>,
 }
 
 impl WeightCache {
-    fn maps(&mut self, shape: [usize; 3], roi: [usize; 3], starts: &[[usize; 3]]) -> (&[f32], &[f32]) {
+    fn maps(
+        &mut self,
+        shape: [usize; 3],
+        roi: [usize; 3],
+        starts: &[[usize; 3]],
+    ) -> (&[f32], &[f32]) {
         let hit = self
             .key
             .as_ref()

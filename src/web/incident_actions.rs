@@ -12,7 +12,9 @@ use super::session::ConsoleUser;
 use crate::console::nav::{INCIDENT_CLASSIFIERS, INCIDENT_REPORTERS};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::service::incident_reports::{NewReport, SubmissionRequest, add_report, record_submission, report};
+use crate::service::incident_reports::{
+    NewReport, SubmissionRequest, add_report, record_submission, report,
+};
 use crate::service::incidents::{Classification, NewIncident, classify_incident, create_incident};
 use crate::vigilance::stage::{ReportStage, StageFields};
 
@@ -83,8 +85,8 @@ async fn post_open(
     let alert_id = given(f.alert_id);
     let today = state.clock.now().date_naive();
     // Opened by hand, day 0 is the day the form says, else today; from an alert, the alert's.
-    let awareness_date = date("awareness_date", f.awareness_date)?
-        .or_else(|| alert_id.is_none().then_some(today));
+    let awareness_date =
+        date("awareness_date", f.awareness_date)?.or_else(|| alert_id.is_none().then_some(today));
     let req = NewIncident {
         alert_id,
         model_id: given(f.model_id),
@@ -147,7 +149,8 @@ pub struct ReportForm {
 
 /// The stage and the JSON fields of the report form; errors name the form field.
 fn report_request(stage: &str, fields: Option<String>) -> Result<NewReport, ConsoleError> {
-    let stage = ReportStage::parse(stage).ok_or_else(|| invalid("stage", "unknown report stage"))?;
+    let stage =
+        ReportStage::parse(stage).ok_or_else(|| invalid("stage", "unknown report stage"))?;
     let fields = match given(fields) {
         None => StageFields::default(),
         Some(text) => serde_json::from_str(&text)

@@ -13,9 +13,7 @@ use super::error::ConsoleError;
 use super::page;
 use super::session::ConsoleUser;
 use crate::console::format::short_hash;
-use crate::console::incident_view::{
-    CLASSES, class_label, clock_text, next_stages, stage_label,
-};
+use crate::console::incident_view::{CLASSES, class_label, clock_text, next_stages, stage_label};
 use crate::console::nav::{INCIDENT_CLASSIFIERS, INCIDENT_REPORTERS};
 use crate::error::AppError;
 use crate::http::AppState;
@@ -53,8 +51,7 @@ async fn incident_list(
     };
     let st = state.clone();
     let list = web::block(move || {
-        list_incidents(&st.vigilance, &query, st.clock.now().date_naive())
-            .map_err(AppError::from)
+        list_incidents(&st.vigilance, &query, st.clock.now().date_naive()).map_err(AppError::from)
     })
     .await??;
     let body = html! {
@@ -142,9 +139,10 @@ async fn incident_page(
         show_incident(&st.vigilance, &id, st.clock.now().date_naive()).map_err(AppError::from)
     })
     .await??;
-    let done = q.into_inner().done.filter(|d| {
-        ["opened", "classified", "report", "submission"].contains(&d.as_str())
-    });
+    let done = q
+        .into_inner()
+        .done
+        .filter(|d| ["opened", "classified", "report", "submission"].contains(&d.as_str()));
     let body = html! {
         @if let Some(d) = done {
             div.notice.ok role="status" id="done" { (done_text(&d)) }

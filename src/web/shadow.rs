@@ -43,7 +43,10 @@ fn verdict(j: &Job) -> Markup {
     }
 }
 
-async fn run_list(user: ConsoleUser, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
+async fn run_list(
+    user: ConsoleUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConsoleError> {
     user.require_page("shadow")?;
     let st = state.clone();
     let runs = web::block(move || {

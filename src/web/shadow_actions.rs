@@ -89,7 +89,9 @@ fn day(field: &str, raw: Option<String>) -> Result<Option<chrono::NaiveDate>, Co
 }
 
 /// The form's metric, selection, statistics settings and profile (model ids come later).
-fn parse_start(f: StartForm) -> Result<(StartForm, Metric, CaseSelection, HardwareProfile), ConsoleError> {
+fn parse_start(
+    f: StartForm,
+) -> Result<(StartForm, Metric, CaseSelection, HardwareProfile), ConsoleError> {
     let metric = match f.metric.as_str() {
         "dice" | "" => Metric::Dice,
         "hd95" => Metric::Hd95,
@@ -101,7 +103,10 @@ fn parse_start(f: StartForm) -> Result<(StartForm, Metric, CaseSelection, Hardwa
     let retraining = given(f.retraining_request.clone());
     let only = f.only_retraining_cases.is_some();
     if only && retraining.is_none() {
-        return Err(invalid("retraining_request", "name the request whose cases to score"));
+        return Err(invalid(
+            "retraining_request",
+            "name the request whose cases to score",
+        ));
     }
     let selection = CaseSelection {
         stratum: given(f.stratum.clone()),
@@ -129,7 +134,10 @@ async fn post_start(
         let model = f.model.trim().to_string();
         let find = |version: &str| -> Result<String, ConsoleError> {
             let m = st.store.find_model(&model, version.trim())?;
-            Ok(m.ok_or_else(|| AppError::NotFound(format!("model {model} {version}")))?.id)
+            Ok(
+                m.ok_or_else(|| AppError::NotFound(format!("model {model} {version}")))?
+                    .id,
+            )
         };
         let request = RunRequest {
             candidate: find(&f.candidate)?,
@@ -182,8 +190,13 @@ async fn post_promote(
         let job = shadow_job(&st, &id)?;
         let candidate = job.payload["candidate"].as_str().unwrap_or_default();
         let reason = given(f.override_reason);
-        promote(&*st.store, (&actor.0, is_admin, st.clock.now()), candidate, reason.as_deref())
-            .map_err(use_error)?;
+        promote(
+            &*st.store,
+            (&actor.0, is_admin, st.clock.now()),
+            candidate,
+            reason.as_deref(),
+        )
+        .map_err(use_error)?;
         Ok(())
     })
     .await??;

@@ -125,12 +125,28 @@ async fn incident_and_shadow_pages(
     assert_eq!(s, 201, "{inc}");
     let id = inc["id"].as_str().unwrap();
     let class = serde_json::json!({"class": "other_reportable", "reason": "Serious deterioration possible."});
-    let (s, body) = app.post(&format!("/api/v1/incidents/{id}/classify"), &app.quality, &class).await;
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/classify"),
+            &app.quality,
+            &class,
+        )
+        .await;
     assert_eq!(s, 200, "{body}");
-    b.client.goto(&format!("{}/console/incidents/{id}", app.base)).await.unwrap();
-    assert!(b.text("#clock").await.starts_with("Due 2026-12-"), "{}", db.label);
+    b.client
+        .goto(&format!("{}/console/incidents/{id}", app.base))
+        .await
+        .unwrap();
+    assert!(
+        b.text("#clock").await.starts_with("Due 2026-12-"),
+        "{}",
+        db.label
+    );
     shoot_both(b, dir, "incident").await;
-    b.client.goto(&format!("{}/console/incidents", app.base)).await.unwrap();
+    b.client
+        .goto(&format!("{}/console/incidents", app.base))
+        .await
+        .unwrap();
     shoot_both(b, dir, "incidents").await;
     if std::env::var_os("ORT_DYLIB_PATH").is_none() {
         eprintln!("ORT_DYLIB_PATH is not set: no shadow-run dossier page");
@@ -142,7 +158,11 @@ async fn incident_and_shadow_pages(
     let (s, job) = app.post("/api/v1/shadow-runs", &app.ml, &req).await;
     assert_eq!(s, 202, "{job}");
     crate::shadow_api::run_jobs(app, blob_dir, db).await;
-    let run = format!("{}/console/shadow-runs/{}", app.base, job["id"].as_str().unwrap());
+    let run = format!(
+        "{}/console/shadow-runs/{}",
+        app.base,
+        job["id"].as_str().unwrap()
+    );
     b.client.goto(&run).await.unwrap();
     assert!(b.text("#verdict").await.contains("passed"));
     shoot_both(b, dir, "shadow-run").await;
@@ -294,7 +314,11 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         let loaded = b.client.execute(
             "const i = document.querySelector('figure img'); return i.complete && i.naturalWidth;", vec![])
             .await.unwrap();
-        assert_eq!(loaded.as_u64(), Some(800), "the findings chart is served and drawn");
+        assert_eq!(
+            loaded.as_u64(),
+            Some(800),
+            "the findings chart is served and drawn"
+        );
         for w in [1280, 800] {
             b.shoot(&dir, "model", w).await;
             assert!(b.fits_width().await, "model page overflows at {w} px");

@@ -13,7 +13,9 @@ use vigil::storage::shadow::ModelRole;
 use crate::console_support::{csrf_of, no_redirects, sign_in};
 use crate::incidents::{device, initial_fields, xmllint};
 use crate::shadow_api::{archive_everything, file, run_jobs, upload};
-use crate::support::{TestApp, databases, liver_schema, settings_for, spawn_app, spawn_app_with, test_now};
+use crate::support::{
+    TestApp, databases, liver_schema, settings_for, spawn_app, spawn_app_with, test_now,
+};
 
 /// A signed-in console user: session cookie and CSRF token.
 struct Session {
@@ -79,7 +81,10 @@ async fn quality_manager_flow(app: &TestApp, qm: &Session) -> String {
     let open = [
         ("model_id", "liver-seg@2.3.0"),
         ("title", "Liver under-segmented after scanner update"),
-        ("description", "Segmentation missed the left lobe on three studies; reported by site A."),
+        (
+            "description",
+            "Segmentation missed the left lobe on three studies; reported by site A.",
+        ),
         ("reporting_country", "de"),
     ];
     let (s, to) = qm.post(app, "/console/incidents", &open).await;
@@ -94,11 +99,20 @@ async fn quality_manager_flow(app: &TestApp, qm: &Session) -> String {
     let (s, body) = qm.post_raw(app, &format!("{page}/classify"), &forged).await;
     assert_eq!(s, 403, "{body}");
     assert!(body.contains("csrf_refused"));
-    let (s, body) = qm.post(app, &format!("{page}/classify"), &[("class", "deadly"), ("reason", "x")]).await;
+    let (s, body) = qm
+        .post(
+            app,
+            &format!("{page}/classify"),
+            &[("class", "deadly"), ("reason", "x")],
+        )
+        .await;
     assert_eq!(s, 422, "a bad class names the field");
     assert!(body.contains("class must be"), "{body}");
 
-    let classify = [("class", "other_reportable"), ("reason", "Possible serious deterioration; reportable.")];
+    let classify = [
+        ("class", "other_reportable"),
+        ("reason", "Possible serious deterioration; reportable."),
+    ];
     let (s, to) = qm.post(app, &format!("{page}/classify"), &classify).await;
     assert_eq!((s, to.ends_with("?done=classified")), (303, true), "{to}");
     let (_, html) = qm.get(app, &page).await;
@@ -119,7 +133,8 @@ async fn incidents_are_opened_classified_reported_and_submitted_from_the_console
         let app = spawn_app(&db).await;
         register_device(&app).await;
         let actor = Actor("cli:test".into());
-        let (_, ra_token) = add_user(&*app.store, &actor, "ra1", Role::Regulatory, test_now()).unwrap();
+        let (_, ra_token) =
+            add_user(&*app.store, &actor, "ra1", Role::Regulatory, test_now()).unwrap();
         let qm = Session::start(&app, &app.quality).await;
         let page = quality_manager_flow(&app, &qm).await;
 
@@ -132,14 +147,32 @@ async fn incidents_are_opened_classified_reported_and_submitted_from_the_console
 
         // Regulatory affairs records the submission but may not classify.
         let ra = Session::start(&app, &ra_token).await;
-        let (s, _) = ra.post(&app, &format!("{page}/classify"), &[("class", "death"), ("reason", "r")]).await;
+        let (s, _) = ra
+            .post(
+                &app,
+                &format!("{page}/classify"),
+                &[("class", "death"), ("reason", "r")],
+            )
+            .await;
         assert_eq!(s, 403, "{}: regulatory may not classify", db.label);
-        let submission = [("submitted_on", "2026-11-24"), ("authority", "BfArM"), ("reference", "DE-2026-4711")];
-        let (s, to) = ra.post(&app, &format!("{page}/reports/1/submission"), &submission).await;
+        let submission = [
+            ("submitted_on", "2026-11-24"),
+            ("authority", "BfArM"),
+            ("reference", "DE-2026-4711"),
+        ];
+        let (s, to) = ra
+            .post(&app, &format!("{page}/reports/1/submission"), &submission)
+            .await;
         assert_eq!((s, to.ends_with("?done=submission")), (303, true), "{to}");
         let (_, html) = ra.get(&app, &page).await;
-        assert!(html.contains("DE-2026-4711") && html.contains("reported"), "{html}");
-        assert!(!html.contains("id=\"act-classify\""), "no classify form for regulatory");
+        assert!(
+            html.contains("DE-2026-4711") && html.contains("reported"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("id=\"act-classify\""),
+            "no classify form for regulatory"
+        );
 
         let ml = Session::start(&app, &app.ml).await;
         for path in ["/console/incidents", page.as_str(), mir.as_str()] {
@@ -152,8 +185,14 @@ async fn incidents_are_opened_classified_reported_and_submitted_from_the_console
             .into_iter()
             .map(|e| (e.action, e.actor))
             .collect();
-        for (action, actor) in [("incident.classify", "user:qm1"), ("incident.submission", "user:ra1")] {
-            assert!(actions.contains(&(action.into(), actor.into())), "{action}: {actions:?}");
+        for (action, actor) in [
+            ("incident.classify", "user:qm1"),
+            ("incident.submission", "user:ra1"),
+        ] {
+            assert!(
+                actions.contains(&(action.into(), actor.into())),
+                "{action}: {actions:?}"
+            );
         }
     }
 }
@@ -182,18 +221,35 @@ async fn a_shadow_run_is_started_followed_and_promoted_from_the_console() {
             ("alpha", "0.05"),
             ("profile", profile),
         ];
-        let (s, body) = ml.post(&app, "/console/shadow-runs", &[&start[..5], &[("profile", "{")][..]].concat()).await;
+        let (s, body) = ml
+            .post(
+                &app,
+                "/console/shadow-runs",
+                &[&start[..5], &[("profile", "{")][..]].concat(),
+            )
+            .await;
         assert_eq!(s, 422, "a broken profile names the field");
         assert!(body.contains("profile:"), "{body}");
         let (s, run) = ml.post(&app, "/console/shadow-runs", &start).await;
         assert_eq!(s, 303, "{run}");
         let (_, html) = ml.get(&app, &run).await;
-        assert!(html.contains("0 of 12 cases") && html.contains("id=\"cancel-run\""), "{html}");
+        assert!(
+            html.contains("0 of 12 cases") && html.contains("id=\"cancel-run\""),
+            "{html}"
+        );
 
         run_jobs(&app, blob_dir.path(), &db).await;
         let (_, html) = ml.get(&app, &run).await;
-        assert!(html.contains("id=\"verdict\"") && html.contains(">passed<"), "{html}");
-        for part in ["id=\"strata\"", "id=\"budget\"", "id=\"cases\"", "id=\"promote\""] {
+        assert!(
+            html.contains("id=\"verdict\"") && html.contains(">passed<"),
+            "{html}"
+        );
+        for part in [
+            "id=\"strata\"",
+            "id=\"budget\"",
+            "id=\"cases\"",
+            "id=\"promote\"",
+        ] {
             assert!(html.contains(part), "{part} missing");
         }
         let (s, png) = ml.get(&app, &format!("{run}/chart.png")).await;
@@ -206,8 +262,16 @@ async fn a_shadow_run_is_started_followed_and_promoted_from_the_console() {
         assert_eq!(qm.post(&app, &format!("{run}/promote"), &[]).await.0, 403);
         let (s, to) = ml.post(&app, &format!("{run}/promote"), &[]).await;
         assert_eq!((s, to.as_str()), (303, run.as_str()), "{}", db.label);
-        let id = app.store.find_model("liver-seg", "2.4.0").unwrap().unwrap().id;
-        assert_eq!(app.store.artifact(&id).unwrap().unwrap().role, ModelRole::Deployed);
+        let id = app
+            .store
+            .find_model("liver-seg", "2.4.0")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(
+            app.store.artifact(&id).unwrap().unwrap().role,
+            ModelRole::Deployed
+        );
         let (_, html) = ml.get(&app, &run).await;
         assert!(html.contains("The candidate is the deployed version"));
         let csrf = csrf_of(&html);
@@ -219,7 +283,15 @@ async fn a_shadow_run_is_started_followed_and_promoted_from_the_console() {
 /// 12 fixture cases archived, through the API.
 pub async fn seed_models_and_archive(app: &TestApp) {
     let actor = Actor("cli:test".into());
-    add_model(&*app.store, &actor, "liver-seg", "2.4.0", liver_schema(), test_now()).unwrap();
+    add_model(
+        &*app.store,
+        &actor,
+        "liver-seg",
+        "2.4.0",
+        liver_schema(),
+        test_now(),
+    )
+    .unwrap();
     let spec = file("spec.json");
     let (s, body) = upload(app, "2.3.0", "models/deployed.onnx", spec.clone()).await;
     assert_eq!(s, 200, "{body}");

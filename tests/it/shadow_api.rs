@@ -317,16 +317,29 @@ async fn the_openapi_document_lists_the_shadow_routes() {
         ("/api/v1/shadow-runs", "post"),
         ("/api/v1/shadow-runs/{id}", "get"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "missing {method} {path}");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "missing {method} {path}"
+        );
     }
     let upload = &doc["paths"]["/api/v1/archive/cases"]["post"]["requestBody"]["content"];
     assert!(upload["multipart/form-data"].is_object(), "{upload}");
     let schemas = &doc["components"]["schemas"];
-    for name in ["ShadowRunRequest", "ModelArtifact", "ArchiveCase", "PromoteRequest"] {
+    for name in [
+        "ShadowRunRequest",
+        "ModelArtifact",
+        "ArchiveCase",
+        "PromoteRequest",
+    ] {
         assert!(schemas[name].is_object(), "missing schema {name}");
     }
     let request = &schemas["ShadowRunRequest"]["properties"];
-    for field in ["candidate", "archived_from", "only_retraining_cases", "profile"] {
+    for field in [
+        "candidate",
+        "archived_from",
+        "only_retraining_cases",
+        "profile",
+    ] {
         assert!(request[field].is_object(), "missing {field} in {request}");
     }
 }

@@ -74,7 +74,11 @@ async fn a_shadow_run_resumes_after_a_crash_and_a_cancel_stops_it() {
         claimed_by_a_dead_worker(&app, id);
         let done = checkpointed(&job, 3);
         let value = serde_json::to_value(&done).unwrap();
-        assert!(app.store.set_job_checkpoint(id, "dead-worker", &value).unwrap());
+        assert!(
+            app.store
+                .set_job_checkpoint(id, "dead-worker", &value)
+                .unwrap()
+        );
         run_jobs(&app, blob_dir.path(), &db).await;
         let (_, run) = app.get(&format!("/api/v1/shadow-runs/{id}"), &app.ml).await;
         assert_eq!(run["run"]["state"], "succeeded", "{}: {run}", db.label);
@@ -85,7 +89,10 @@ async fn a_shadow_run_resumes_after_a_crash_and_a_cancel_stops_it() {
         let kept = cases.iter().filter(|c| c["candidate"] == 0.123_456).count();
         assert_eq!(kept, 3, "checkpointed cases are not scored again");
         for c in &done {
-            let row = cases.iter().find(|r| r["case_ref"] == c.case_ref.as_str()).unwrap();
+            let row = cases
+                .iter()
+                .find(|r| r["case_ref"] == c.case_ref.as_str())
+                .unwrap();
             assert_eq!(row["baseline"], 0.123_456);
         }
 
@@ -95,11 +102,18 @@ async fn a_shadow_run_resumes_after_a_crash_and_a_cancel_stops_it() {
         let (s, cancelled) = app
             .post(&format!("/api/v1/jobs/{id}/cancel"), &app.ml, &json!({}))
             .await;
-        assert_eq!((s, cancelled["cancel_requested"].as_bool()), (200, Some(true)), "{cancelled}");
+        assert_eq!(
+            (s, cancelled["cancel_requested"].as_bool()),
+            (200, Some(true)),
+            "{cancelled}"
+        );
         run_jobs(&app, blob_dir.path(), &db).await;
         let (_, run) = app.get(&format!("/api/v1/shadow-runs/{id}"), &app.ml).await;
         assert_eq!(run["run"]["state"], "cancelled", "{}: {run}", db.label);
-        assert_eq!(run["run"]["progress"]["done"], 0, "no case scored after the cancel");
+        assert_eq!(
+            run["run"]["progress"]["done"], 0,
+            "no case scored after the cancel"
+        );
         assert!(run["dossier"].is_null() && run["run"]["result_blob"].is_null());
     }
 }
