@@ -86,7 +86,7 @@ fn incident_table(list: &[IncidentView], filtered: bool) -> Markup {
                     th scope="col" { "Clock" } th scope="col" { "Due" }
                     th scope="col" class="num" { "Days left" } th scope="col" { "Reports" } } }
                 tbody { @for v in list { @let c = clock_text(&v.clock); tr {
-                    td { a href={ "/console/incidents/" (v.incident.id) } { (v.incident.title) } }
+                    td.long { a href={ "/console/incidents/" (v.incident.id) } { (v.incident.title) } }
                     td.id.long { (v.incident.model_id) }
                     td { (page::badge(c.badge, c.state)) }
                     td { (page::day_or(v.clock.due, "—")) }
