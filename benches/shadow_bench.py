@@ -13,6 +13,10 @@ zoom (120x108x96 voxels, spacing divided by 3), 64^3 patches, overlap 0.5, batch
 
 Prints per-case seconds for both, the ratio (Python / Vigil) and Vigil's time beyond ONNX
 Runtime's compute (from the dossier: candidate wall time minus ORT time, over wall time).
+
+`--vigil-only` skips the Python loop (needs only numpy and nibabel: no torch); `--big` instead
+runs one 512x512x300 phantom with 96^3 patches through `vigil shadow evaluate` under
+`/usr/bin/time -v` and prints the process's maximum RSS and the dossier's per-case peak.
 """
 
 import argparse
@@ -25,15 +29,19 @@ import time
 
 import nibabel as nib
 import numpy as np
-import onnxruntime as ort
-import torch
-from monai.inferers import sliding_window_inference
-from scipy.ndimage import zoom
-from surface_distance import compute_dice_coefficient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "tests", "fixtures", "shadow")
 PATCH, OVERLAP, BATCH, FACTOR = (64, 64, 64), 0.5, 4, 3
+
+
+def enlarge(a):
+    """Nearest-neighbour zoom by FACTOR (scipy's when installed, else repeating voxels)."""
+    try:
+        from scipy.ndimage import zoom
+        return zoom(a, FACTOR, order=0)
+    except ImportError:
+        return a.repeat(FACTOR, 0).repeat(FACTOR, 1).repeat(FACTOR, 2)
 
 
 def make_cases(out, n):
@@ -44,8 +52,8 @@ def make_cases(out, n):
         img = nib.load(os.path.join(FIX, c["image"]))
         spacing = [float(s) / FACTOR for s in img.header.get_zooms()[:3]]
         affine = np.diag(spacing + [1.0])
-        vol = zoom(np.asanyarray(img.dataobj), FACTOR, order=0).astype(np.int16)
-        mask = zoom(np.asanyarray(nib.load(os.path.join(FIX, c["mask"])).dataobj), FACTOR, order=0).astype(np.uint8)
+        vol = enlarge(np.asanyarray(img.dataobj)).astype(np.int16)
+        mask = enlarge(np.asanyarray(nib.load(os.path.join(FIX, c["mask"])).dataobj)).astype(np.uint8)
         stem = c["case_ref"][:12]
         nib.save(nib.Nifti1Image(vol, affine), os.path.join(out, stem + "_image.nii.gz"))
         nib.save(nib.Nifti1Image(mask, affine), os.path.join(out, stem + "_mask.nii.gz"))
@@ -61,6 +69,11 @@ def make_cases(out, n):
 
 
 def python_loop(out, listed, spec, models):
+    import onnxruntime as ort
+    import torch
+    from monai.inferers import sliding_window_inference
+    from surface_distance import compute_dice_coefficient
+
     lo, hi = spec["preprocessing"]["clip_scale"]["min"], spec["preprocessing"]["clip_scale"]["max"]
     sessions = []
     for m in models:
@@ -86,32 +99,83 @@ def python_loop(out, listed, spec, models):
     return time.perf_counter() - started, scores
 
 
+def evaluate(vigil, out, models, prefix=()):
+    """Run `vigil shadow evaluate` on the cases in `out`; returns seconds, dossier, stderr."""
+    started = time.perf_counter()
+    done = subprocess.run([*prefix, vigil, "shadow", "evaluate", "--candidate", models[0], "--baseline", models[1],
+                           "--spec", os.path.join(out, "spec.json"), "--profile", os.path.join(out, "profile.json"),
+                           "--cases", os.path.join(out, "cases.json"), "--out", os.path.join(out, "dossier"),
+                           "--bootstrap-resamples", "1000", "--quiet"], check=True, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    return seconds, json.load(open(os.path.join(out, "dossier", "dossier.json"))), done.stderr
+
+
+def big_case(out):
+    """One 512x512x300 CT-like phantom (an ellipsoid organ with a lesion, noise) and its mask,
+    two copies (a run needs two cases), 96^3 patches, spacing 0.8 x 0.8 x 1.5 mm."""
+    rng = np.random.default_rng(7)
+    shape = (512, 512, 300)
+    x, y, z = np.ogrid[:shape[0], :shape[1], :shape[2]]
+    organ = ((x - 256) / 150.0) ** 2 + ((y - 256) / 120.0) ** 2 + ((z - 150) / 90.0) ** 2 <= 1
+    lesion = ((x - 300) / 30.0) ** 2 + ((y - 240) / 30.0) ** 2 + ((z - 150) / 20.0) ** 2 <= 1
+    mask = organ.astype(np.uint8) + (organ & lesion).astype(np.uint8)
+    vol = np.where(mask == 2, 120, np.where(mask == 1, 60, -1000)).astype(np.int16)
+    vol += rng.normal(0, 20, shape).astype(np.int16)
+    affine = np.diag([0.8, 0.8, 1.5, 1.0])
+    nib.save(nib.Nifti1Image(vol, affine), os.path.join(out, "big_image.nii.gz"))
+    nib.save(nib.Nifti1Image(mask, affine), os.path.join(out, "big_mask.nii.gz"))
+    listed = [{"case_ref": f"{i:064x}", "stratum": "big", "image": "big_image.nii.gz", "mask": "big_mask.nii.gz"}
+              for i in (1, 2)]
+    json.dump(listed, open(os.path.join(out, "cases.json"), "w"))
+    spec = json.load(open(os.path.join(FIX, "spec.json")))
+    spec.update({"patch_size": [96, 96, 96], "overlap": 0.5, "spacing_mm": [0.8, 0.8, 1.5]})
+    json.dump(spec, open(os.path.join(out, "spec.json"), "w"))
+    profile = {"name": "bench-big", "intra_op_threads": 1, "memory_limit_mib": 2048, "latency_budget_ms": 3600000,
+               "max_patch_batch": BATCH}
+    json.dump(profile, open(os.path.join(out, "profile.json"), "w"))
+
+
+def big(vigil, models):
+    with tempfile.TemporaryDirectory() as out:
+        big_case(out)
+        seconds, dossier, stderr = evaluate(vigil, out, models, prefix=("/usr/bin/time", "-v"))
+    rss = [line for line in stderr.splitlines() if "Maximum resident set size" in line]
+    print(f"512x512x300, 96^3 patches, overlap 0.5, batch {BATCH}, 2 cases x 2 models: {seconds:.1f} s")
+    print(f"/usr/bin/time -v: {rss[0].strip() if rss else 'no figure'}")
+    print(f"dossier peak RSS per case (MiB): {[round(c['peak_mib'], 1) for c in dossier['cases']]}")
+    print(f"budget lines: {[(b['line'], round(b['measured'], 1), b['limit'], b['pass']) for b in dossier['budget']]}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vigil", required=True)
     ap.add_argument("--cases", type=int, default=6)
+    ap.add_argument("--vigil-only", action="store_true")
+    ap.add_argument("--big", action="store_true")
     a = ap.parse_args()
     models = [os.path.join(FIX, "models", m) for m in ("candidate_better.onnx", "deployed.onnx")]
+    if a.big:
+        return big(a.vigil, models)
     with tempfile.TemporaryDirectory() as out:
         listed, spec = make_cases(out, a.cases)
-        started = time.perf_counter()
-        subprocess.run([a.vigil, "shadow", "evaluate", "--candidate", models[0], "--baseline", models[1],
-                        "--spec", os.path.join(out, "spec.json"), "--profile", os.path.join(out, "profile.json"),
-                        "--cases", os.path.join(out, "cases.json"), "--out", os.path.join(out, "dossier"),
-                        "--bootstrap-resamples", "1000", "--quiet"], check=True, stdout=subprocess.DEVNULL)
-        vigil_s = time.perf_counter() - started
-        dossier = json.load(open(os.path.join(out, "dossier", "dossier.json")))
-        python_s, scores = python_loop(out, listed, spec, models)
+        vigil_s, dossier, _ = evaluate(a.vigil, out, models)
+        if a.vigil_only:
+            python_s, scores = None, []
+        else:
+            python_s, scores = python_loop(out, listed, spec, models)
     wall = sum(c["wall_ms"] for c in dossier["cases"])
     compute = sum(c["compute_ms"] for c in dossier["cases"])
     runs = 2 * len(listed)
     ours = [x for c in dossier["cases"] for x in (c["candidate"], c["baseline"])]
     print(f"cases: {len(listed)} x 2 models, {PATCH[0]}^3 patches, overlap {OVERLAP}, batch {BATCH}, 1 thread")
     print(f"vigil shadow evaluate (whole process): {vigil_s:.3f} s = {vigil_s / runs:.3f} s per case-model")
-    print(f"python loop (nibabel + MONAI + onnxruntime + surface-distance): {python_s:.3f} s = {python_s / runs:.3f} s per case-model")
-    print(f"ratio python / vigil: {python_s / vigil_s:.2f}x")
+    if python_s is not None:
+        print(f"python loop (nibabel + MONAI + onnxruntime + surface-distance): {python_s:.3f} s = {python_s / runs:.3f} s per case-model")
+        print(f"ratio python / vigil: {python_s / vigil_s:.2f}x")
+        print(f"max |Dice vigil - Dice python|: {max(abs(x - y) for x, y in zip(ours, scores)):.2e}")
     print(f"vigil beyond ONNX Runtime compute (candidate, per case): {100 * (wall - compute) / wall:.1f} %")
-    print(f"max |Dice vigil - Dice python|: {max(abs(x - y) for x, y in zip(ours, scores)):.2e}")
     print(f"peak RSS per case (MiB): max {max(c['peak_mib'] for c in dossier['cases']):.1f}")
 
 

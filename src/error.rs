@@ -91,7 +91,7 @@ impl AppError {
         }
     }
 
-    fn details(&self) -> Option<&[FieldIssue]> {
+    pub fn details(&self) -> Option<&[FieldIssue]> {
         match self {
             AppError::IdempotencyConflict { details, .. }
             | AppError::Validation { details, .. }

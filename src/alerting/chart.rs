@@ -23,7 +23,7 @@ pub struct ChartError(String);
 
 impl ChartError {
     pub(crate) fn new(message: String) -> Self {
-        ChartError(message)
+        Self(message)
     }
 }
 
@@ -103,7 +103,7 @@ fn draw<'a>(
     Ok(())
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);

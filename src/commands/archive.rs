@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::service::SystemClock;
 use crate::service::shadow_archive::{self as svc, CaseMetadata};
 use crate::service::shadow_job::{RunRequest, enqueue_run, plan_run};
+use crate::service::shadow_selection::CaseSelection;
 use crate::shadow::labels::Metric;
 use crate::shadow::ort_runner::OrtRuntime;
 use crate::shadow::profile::HardwareProfile;
@@ -185,6 +186,15 @@ pub struct RunArgs {
     /// Only archived cases of this stratum.
     #[arg(long)]
     pub stratum: Option<String>,
+    /// Only cases archived on or after this UTC day (YYYY-MM-DD).
+    #[arg(long)]
+    pub archived_from: Option<chrono::NaiveDate>,
+    /// Only cases archived on or before this UTC day (YYYY-MM-DD).
+    #[arg(long)]
+    pub archived_to: Option<chrono::NaiveDate>,
+    /// Only the archived cases listed in --retraining-request's manifest.
+    #[arg(long, requires = "retraining_request")]
+    pub only_retraining_cases: bool,
     /// Non-inferiority margin on the metric (e.g. 0.05 Dice).
     #[arg(long, default_value_t = 0.05)]
     pub margin: f64,
@@ -214,7 +224,15 @@ pub fn shadow_run(settings: &Settings, a: &RunArgs) -> i32 {
             candidate: model_id(&*store, &a.model, &a.version)?,
             model_name: a.model.clone(),
             baseline,
-            stratum: a.stratum.clone(),
+            selection: CaseSelection {
+                stratum: a.stratum.clone(),
+                archived_from: a.archived_from,
+                archived_to: a.archived_to,
+                retraining_request: a
+                    .retraining_request
+                    .clone()
+                    .filter(|_| a.only_retraining_cases),
+            },
             metric: Metric::Dice,
             margin: a.margin,
             alpha: a.alpha,

@@ -1,5 +1,5 @@
 //! The page registry: every console page that appears in the navigation, with the roles that
-//! may open it. A capability that lands later (incidents, reports, shadow runs) adds one entry
+//! may open it. A capability that lands later (reports) adds one entry
 //! here and one handler module in `web/`; the navigation and the role checks follow from it.
 
 use crate::domain::Role;
@@ -33,9 +33,21 @@ pub const PAGES: &[Page] = &[
         roles: QUALITY_READERS,
     },
     Page {
+        key: "incidents",
+        path: "/console/incidents",
+        label: "Incidents",
+        roles: QUALITY_READERS,
+    },
+    Page {
         key: "models",
         path: "/console/models",
         label: "Models",
+        roles: READERS,
+    },
+    Page {
+        key: "shadow",
+        path: "/console/shadow-runs",
+        label: "Shadow runs",
         roles: READERS,
     },
     Page {
@@ -57,6 +69,15 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 
 /// Roles allowed to act on alerts (acknowledge, resolve, escalate), as in the API.
 pub const ALERT_ACTORS: &[Role] = &[Role::Quality];
+
+/// Roles allowed to classify an incident (and so start or stop its clock), as in the API.
+pub const INCIDENT_CLASSIFIERS: &[Role] = &[Role::Quality];
+
+/// Roles allowed to add a report stage and record its submission, as in the API.
+pub const INCIDENT_REPORTERS: &[Role] = &[Role::Quality, Role::Regulatory];
+
+/// Roles allowed to start shadow runs and promote a model version, as in the API.
+pub const SHADOW_ACTORS: &[Role] = &[Role::Ml];
 
 /// Whether `role` may use something open to `roles` (admin only where named).
 pub fn allows(roles: &[Role], role: Role) -> bool {
@@ -85,14 +106,20 @@ mod tests {
     fn each_role_sees_only_its_pages() {
         assert_eq!(
             keys(Role::Admin),
-            ["fleet", "alerts", "models", "audit", "admin"]
+            [
+                "fleet",
+                "alerts",
+                "incidents",
+                "models",
+                "shadow",
+                "audit",
+                "admin"
+            ]
         );
-        assert_eq!(keys(Role::Quality), ["fleet", "alerts", "models", "audit"]);
-        assert_eq!(
-            keys(Role::Regulatory),
-            ["fleet", "alerts", "models", "audit"]
-        );
-        assert_eq!(keys(Role::Ml), ["fleet", "models"]);
+        let quality = ["fleet", "alerts", "incidents", "models", "shadow", "audit"];
+        assert_eq!(keys(Role::Quality), quality);
+        assert_eq!(keys(Role::Regulatory), quality);
+        assert_eq!(keys(Role::Ml), ["fleet", "models", "shadow"]);
     }
 
     #[test]
@@ -101,6 +128,16 @@ mod tests {
         assert!(!allows(ALERT_ACTORS, Role::Admin));
         assert!(!allows(ALERT_ACTORS, Role::Regulatory));
         assert!(!allows(ALERT_ACTORS, Role::Ml));
+    }
+
+    #[test]
+    fn incident_and_shadow_actions_follow_the_api_roles() {
+        assert!(allows(INCIDENT_CLASSIFIERS, Role::Quality));
+        assert!(!allows(INCIDENT_CLASSIFIERS, Role::Regulatory));
+        assert!(allows(INCIDENT_REPORTERS, Role::Regulatory));
+        assert!(!allows(INCIDENT_REPORTERS, Role::Ml));
+        assert!(allows(SHADOW_ACTORS, Role::Ml));
+        assert!(!allows(SHADOW_ACTORS, Role::Quality));
     }
 
     #[test]

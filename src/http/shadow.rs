@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-pub(super) fn from_use(e: ShadowUseError) -> AppError {
+pub fn from_use(e: ShadowUseError) -> AppError {
     match e {
         ShadowUseError::Refused { code, message } => AppError::InvalidMask { code, message },
         ShadowUseError::Shadow(s) => from_shadow(s),
@@ -112,6 +112,7 @@ pub(super) async fn model_id(
 }
 
 /// Upload a version's ONNX file and inference spec (ml, admin; multipart `model` + `spec`).
+#[utoipa::path(put, path = "/api/v1/models/{model}/versions/{version}/artifact", tag = "shadow", params(("model" = String, Path), ("version" = String, Path)), request_body(content = String, content_type = "multipart/form-data", description = "parts `model` (the ONNX file) and `spec` (the inference spec, JSON; README Shadow evaluation)"), responses((status = 200, body = crate::storage::shadow::ModelArtifact), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_model, spec_mismatch, invalid_spec"), (status = 503, body = crate::error::ErrorBody, description = "runtime_unavailable")), security(("bearer" = [])))]
 pub async fn put_artifact(
     caller: Caller,
     state: web::Data<AppState>,
@@ -161,13 +162,14 @@ fn default_profile() -> HardwareProfile {
     .unwrap_or_else(|_| unreachable!("the literal profile is valid"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromoteRequest {
     pub override_reason: Option<String>,
 }
 
 /// Promote a version to deployed (ml, admin): needs a passing shadow run, or an admin override.
+#[utoipa::path(post, path = "/api/v1/models/{model}/versions/{version}/promote", tag = "shadow", params(("model" = String, Path), ("version" = String, Path)), request_body = PromoteRequest, responses((status = 200, description = "{role: deployed, justification: {shadow_run} or {override_reason}}"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "no_passing_shadow_run")), security(("bearer" = [])))]
 pub async fn post_promote(
     caller: Caller,
     state: web::Data<AppState>,
@@ -197,6 +199,7 @@ pub async fn post_promote(
 }
 
 /// Archive a reviewed case (ml; multipart `image`, `mask`, `metadata`).
+#[utoipa::path(post, path = "/api/v1/archive/cases", tag = "shadow", request_body(content = String, content_type = "multipart/form-data", description = "parts `image` and `mask` (NIfTI, .nii or .nii.gz, same shape and affine, empty free-text header fields) and `metadata` (JSON: case_ref, modality, scanner, stratum?, labels_present, review_id?)"), responses((status = 201, body = crate::storage::shadow::ArchiveCase), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn post_case(
     caller: Caller,
     state: web::Data<AppState>,
@@ -240,6 +243,7 @@ pub struct CaseQuery {
 }
 
 /// Archived cases' metadata (ml, quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/archive/cases", tag = "shadow", params(("stratum" = Option<String>, Query)), responses((status = 200, body = Vec<crate::storage::shadow::ArchiveCase>)), security(("bearer" = [])))]
 pub async fn list_cases(
     caller: Caller,
     state: web::Data<AppState>,
@@ -252,6 +256,7 @@ pub async fn list_cases(
 }
 
 /// One case's metadata.
+#[utoipa::path(get, path = "/api/v1/archive/cases/{case_ref}", tag = "shadow", params(("case_ref" = String, Path)), responses((status = 200, body = crate::storage::shadow::ArchiveCase), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_case(
     caller: Caller,
     state: web::Data<AppState>,
@@ -266,6 +271,7 @@ pub async fn get_case(
 }
 
 /// Erase a case by case_ref (ml, admin; audited); blobs nothing else uses are deleted.
+#[utoipa::path(delete, path = "/api/v1/archive/cases/{case_ref}", tag = "shadow", params(("case_ref" = String, Path)), responses((status = 200, description = "{erased: true, blobs_removed}"), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_case(
     caller: Caller,
     state: web::Data<AppState>,

@@ -29,6 +29,7 @@ pub mod reports;
 pub mod retraining;
 pub mod shadow_archive;
 pub mod shadow_job;
+pub mod shadow_selection;
 pub mod trend;
 pub mod trend_report;
 pub mod vigilance;

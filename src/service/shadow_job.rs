@@ -10,6 +10,7 @@ use crate::blobs::{BlobKey, BlobStore};
 use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput};
 use crate::segmentation::{DecodeLimits, decode_nifti_bytes};
 use crate::service::shadow_archive::ShadowUseError;
+use crate::service::shadow_selection::{CaseSelection, select_cases};
 use crate::shadow::ShadowError;
 use crate::shadow::compare::{PairedCase, Settings, compare};
 use crate::shadow::dossier::{Dossier, Provenance, case_list_hash};
@@ -46,7 +47,7 @@ pub struct RunRequest {
     pub candidate: String,
     pub model_name: String,
     pub baseline: Option<String>,
-    pub stratum: Option<String>,
+    pub selection: CaseSelection,
     pub metric: Metric,
     pub margin: f64,
     pub alpha: f64,
@@ -64,7 +65,8 @@ fn refused(message: &str) -> ShadowUseError {
 }
 
 /// Check a request and freeze it: both models have artefacts (the baseline defaults to the
-/// deployed version of the candidate's model), the case selection has two cases or more.
+/// deployed version of the candidate's model), the case selection (`shadow_selection.rs`)
+/// has two cases or more.
 pub fn plan_run(store: &dyn Store, r: RunRequest) -> Result<ShadowRunPayload, ShadowUseError> {
     if !(r.margin.is_finite() && r.margin > 0.0) {
         return Err(refused("margin must be finite and > 0"));
@@ -89,14 +91,10 @@ pub fn plan_run(store: &dyn Store, r: RunRequest) -> Result<ShadowRunPayload, Sh
     store
         .artifact(&baseline)?
         .ok_or_else(|| refused("baseline: the version has no uploaded artefact"))?;
-    let case_refs: Vec<String> = store
-        .archive_cases(r.stratum.as_deref())?
-        .into_iter()
-        .map(|c| c.case_ref)
-        .collect();
+    let case_refs = select_cases(store, &r.selection)?;
     if case_refs.len() < 2 {
         return Err(refused(
-            "stratum: the selection holds fewer than two archived cases",
+            "case selection: it holds fewer than two archived cases",
         ));
     }
     Ok(ShadowRunPayload {

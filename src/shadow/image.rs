@@ -2,14 +2,15 @@
 //! the header checks the archive applies (free-text fields must be empty: they are where
 //! scanners and converters leave names and dates), and intensity preprocessing.
 //!
-//! The nifti crate reads the file; its array is `[x, y, z]` in NIfTI's x-fastest order and
-//! is copied into C order, so that x is the tensor's D axis as in MONAI. A NaN `scl_slope`
-//! means "no scaling" (nibabel's reading); the crate would otherwise scale by NaN.
+//! The nifti crate reads the header; the voxels are read straight from the (once gunzipped)
+//! bytes into C order over `[x, y, z]`, so that x is the tensor's D axis as in MONAI. A NaN
+//! or zero `scl_slope` means "no scaling" (nibabel's reading).
 
-use std::io::{Cursor, Read};
+use std::borrow::Cow;
+use std::io::Read;
 
 use flate2::read::GzDecoder;
-use nifti::{InMemNiftiObject, InMemNiftiVolume, IntoNdArray, NiftiHeader, NiftiObject};
+use nifti::{Endianness, NiftiHeader};
 
 use super::error::ShadowError;
 use super::spec::Preprocessing;
@@ -72,30 +73,89 @@ pub fn shape_of(h: &NiftiHeader, max_voxels: u64) -> Result<[usize; 3], ShadowEr
     Ok(shape)
 }
 
-/// Decode a NIfTI-1 image (`.nii` or `.nii.gz`, detected from the content) to float32.
+/// The file's bytes, gunzipped in one pass when they are gzip (detected from the content).
+fn inflated(bytes: &[u8]) -> Result<Cow<'_, [u8]>, ShadowError> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    // The gzip trailer's ISIZE (size mod 2^32) sizes the buffer, so it is never regrown.
+    let hint = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|at| bytes[at..].try_into().ok())
+        .map_or(0, |b: [u8; 4]| u32::from_le_bytes(b) as usize);
+    let mut out = Vec::with_capacity(hint);
+    GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| bad(format!("unreadable gzip data: {e}")))?;
+    Ok(Cow::Owned(out))
+}
+
+/// Read one stored element as f32 (`size` bytes at the start of `b`, in `order`).
+type Reader = fn(&[u8], Endianness) -> f32;
+
+fn element_reader(datatype: i16) -> Option<(usize, Reader)> {
+    fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+        std::array::from_fn(|i| b[i])
+    }
+    macro_rules! num {
+        ($t:ty) => {
+            |b: &[u8], e: Endianness| match e {
+                Endianness::Little => <$t>::from_le_bytes(arr(b)) as f32,
+                Endianness::Big => <$t>::from_be_bytes(arr(b)) as f32,
+            }
+        };
+    }
+    let r: (usize, Reader) = match datatype {
+        2 => (1, |b: &[u8], _| f32::from(b[0])),
+        256 => (1, |b: &[u8], _| f32::from(b[0] as i8)),
+        4 => (2, num!(i16)),
+        512 => (2, num!(u16)),
+        8 => (4, num!(i32)),
+        768 => (4, num!(u32)),
+        16 => (4, num!(f32)),
+        64 => (8, num!(f64)),
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// Decode a NIfTI-1 image (`.nii` or `.nii.gz`, detected from the content) to float32: one
+/// gunzip pass, then every voxel is read straight from the file's bytes into its C-order
+/// place (NIfTI stores x fastest), with `scl_slope`/`scl_inter` applied as nibabel does (a
+/// zero or NaN slope means "no scaling").
 pub fn decode_image(bytes: &[u8], max_voxels: u64) -> Result<Image, ShadowError> {
-    let header = read_header(bytes)?;
+    let raw = inflated(bytes)?;
+    let header =
+        NiftiHeader::from_reader(&raw[..]).map_err(|e| bad(format!("not a NIfTI-1 file: {e}")))?;
     let shape = shape_of(&header, max_voxels)?;
     let spacing: [f64; 3] = std::array::from_fn(|i| f64::from(header.pixdim[i + 1]).abs());
-    let obj = InMemNiftiObject::from_reader(reader(bytes))
-        .map_err(|e| bad(format!("unreadable voxel data: {e}")))?;
-    let mut volume = obj.into_volume();
-    if !header.scl_slope.is_finite() {
-        let mut h = header.clone();
-        h.scl_slope = 0.0;
-        h.scl_inter = 0.0;
-        volume = InMemNiftiVolume::from_reader(Cursor::new(volume.into_raw_data()), &h)
-            .map_err(|e| bad(format!("unreadable voxel data: {e}")))?;
-    }
-    let array = volume
-        .into_ndarray::<f32>()
-        .map_err(|e| bad(format!("unsupported voxel type: {e}")))?;
-    let data: Vec<f32> = array.as_standard_layout().iter().copied().collect();
-    if data.len() != shape.iter().product::<usize>() {
-        return Err(bad("voxel count does not match the header"));
-    }
-    if data.iter().any(|v| !v.is_finite()) {
-        return Err(bad("the image holds NaN or infinite values"));
+    let (size, read) = element_reader(header.datatype).ok_or_else(|| {
+        bad(format!(
+            "unsupported voxel type: datatype {}",
+            header.datatype
+        ))
+    })?;
+    let n: usize = shape.iter().product();
+    let offset = header.vox_offset.max(0.0) as usize;
+    let voxels = raw
+        .get(offset..)
+        .filter(|v| v.len() >= n * size)
+        .ok_or_else(|| bad("voxel count does not match the header"))?;
+    let (slope, inter) = (header.scl_slope, header.scl_inter);
+    let scaled = slope.is_finite() && slope != 0.0;
+    let order = header.endianness;
+    let [nx, ny, nz] = shape;
+    let mut data = vec![0.0f32; n];
+    for (i, element) in voxels[..n * size].chunks_exact(size).enumerate() {
+        let (x, rest) = (i % nx, i / nx);
+        let (y, z) = (rest % ny, rest / ny);
+        let v = read(element, order);
+        let v = if scaled { v * slope + inter } else { v };
+        if !v.is_finite() {
+            return Err(bad("the image holds NaN or infinite values"));
+        }
+        data[(x * ny + y) * nz + z] = v;
     }
     Ok(Image {
         volume: Volume { shape, data },

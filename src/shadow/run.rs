@@ -1,14 +1,16 @@
-//! One archived case through both models: the candidate is timed and its peak memory read
-//! by a `Meter` (the clock and the process probe are injected, so this stays pure), then
+//! One archived case through both models: the image is decoded once; the candidate (with
+//! the decoding) is timed and its peak memory read by a `Meter` (the clock and the process probe are injected, so this stays pure), then
 //! both segmentations are scored against the reference mask.
 
-use super::case::{score_case, segment};
+use super::case::{score_case, segment_cached};
 use super::compare::PairedCase;
 use super::error::ShadowError;
+use super::image::decode_image;
 use super::labels::Metric;
 use super::profile::HardwareProfile;
 use super::runner::ModelRunner;
 use super::spec::InferenceSpec;
+use super::window::WeightCache;
 use crate::segmentation::LabelVolume;
 
 /// What one measured span cost.
@@ -52,20 +54,20 @@ pub fn run_case(
     meter: &mut dyn Meter,
 ) -> Result<PairedCase, ShadowError> {
     meter.begin();
-    let cand = segment(
+    let image = decode_image(case.image, models.max_voxels)?;
+    let mut cache = WeightCache::default();
+    let cand = segment_cached(
         models.candidate,
-        case.image,
-        models.spec,
-        models.profile,
-        models.max_voxels,
+        &image,
+        (models.spec, models.profile),
+        &mut cache,
     )?;
     let cost = meter.end();
-    let base = segment(
+    let base = segment_cached(
         models.baseline,
-        case.image,
-        models.baseline_spec,
-        models.profile,
-        models.max_voxels,
+        &image,
+        (models.baseline_spec, models.profile),
+        &mut cache,
     )?;
     Ok(PairedCase {
         case_ref: case.case_ref.to_string(),

@@ -181,16 +181,38 @@ pub fn sliding_window<R: ModelRunner + ?Sized>(
     overlap: f64,
     batch: usize,
 ) -> Result<Blended, ShadowError> {
+    let window = WindowSettings {
+        roi,
+        overlap,
+        batch,
+    };
+    sliding_window_cached(runner, volume, window, &mut WeightCache::default())
+}
+
+/// Patch size, overlap and patches per runner call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowSettings {
+    pub roi: [usize; 3],
+    pub overlap: f64,
+    pub batch: usize,
+}
+
+/// `sliding_window` reusing the weight maps in `cache` when shape and windows repeat.
+pub fn sliding_window_cached<R: ModelRunner + ?Sized>(
+    runner: &mut R,
+    volume: &Volume,
+    WindowSettings {
+        roi,
+        overlap,
+        batch,
+    }: WindowSettings,
+    cache: &mut WeightCache,
+) -> Result<Blended, ShadowError> {
     let (padded, before) = pad(volume, roi);
     let starts = window_starts(padded.shape, roi, overlap);
-    let weights = gaussian_map(roi);
+    let (weights, counts) = cache.maps(padded.shape, roi, &starts);
     let pv = weights.len();
     let mut sums: Vec<f32> = Vec::new();
-    let mut counts = vec![0.0f32; padded.data.len()];
-    let ones = weights_ones(pv);
-    for &s in &starts {
-        add_window(&mut counts, padded.shape, s, roi, &weights, &ones);
-    }
     let (mut channels, mut compute_ns) = (0usize, 0u64);
     let mut input = vec![0.0f32; batch.max(1) * pv];
     for group in starts.chunks(batch.max(1)) {
@@ -216,12 +238,12 @@ pub fn sliding_window<R: ModelRunner + ?Sized>(
         compute_ns += out.compute_ns;
         for (i, &s) in group.iter().enumerate() {
             let patch = &out.data[i * channels * pv..(i + 1) * channels * pv];
-            add_window(&mut sums, padded.shape, s, roi, patch, &weights);
+            add_window(&mut sums, padded.shape, s, roi, patch, weights);
         }
     }
     let nv = padded.data.len();
     for plane in sums.chunks_exact_mut(nv) {
-        plane.iter_mut().zip(&counts).for_each(|(v, c)| *v /= c);
+        plane.iter_mut().zip(counts).for_each(|(v, c)| *v /= c);
     }
     Ok(Blended {
         data: crop(&sums, channels, padded.shape, before, volume.shape),
@@ -232,9 +254,40 @@ pub fn sliding_window<R: ModelRunner + ?Sized>(
     })
 }
 
-/// Unit values, so `add_window` can sum the weights themselves into the count map.
-fn weights_ones(n: usize) -> Vec<f32> {
-    vec![1.0; n]
+/// What the weight maps depend on: padded volume shape, patch size, window starts.
+type MapsKey = ([usize; 3], [usize; 3], Vec<[usize; 3]>);
+
+/// The Gaussian map of a patch and the summed weights over a volume, kept for the next call
+/// with the same volume shape, patch and window starts (both models of a case share them).
+#[derive(Debug, Default)]
+pub struct WeightCache {
+    key: Option<MapsKey>,
+    weights: Vec<f32>,
+    counts: Vec<f32>,
+}
+
+impl WeightCache {
+    fn maps(
+        &mut self,
+        shape: [usize; 3],
+        roi: [usize; 3],
+        starts: &[[usize; 3]],
+    ) -> (&[f32], &[f32]) {
+        let hit = self
+            .key
+            .as_ref()
+            .is_some_and(|(s, r, w)| *s == shape && *r == roi && w.as_slice() == starts);
+        if !hit {
+            self.weights = gaussian_map(roi);
+            let ones = vec![1.0f32; self.weights.len()];
+            self.counts = vec![0.0f32; shape.iter().product()];
+            for &s in starts {
+                add_window(&mut self.counts, shape, s, roi, &self.weights, &ones);
+            }
+            self.key = Some((shape, roi, starts.to_vec()));
+        }
+        (&self.weights, &self.counts)
+    }
 }
 
 /// Cut the padding off every channel.

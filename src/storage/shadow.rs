@@ -10,7 +10,7 @@ use super::StoreError;
 use crate::domain::audit::AuditDraft;
 
 /// A model version's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelRole {
     Candidate,
@@ -38,7 +38,7 @@ impl ModelRole {
 }
 
 /// The ONNX file and spec of one model version.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ModelArtifact {
     pub model_id: String,
     pub onnx_sha256: String,
@@ -51,10 +51,11 @@ pub struct ModelArtifact {
 }
 
 /// One archived reviewed case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ArchiveCase {
     pub case_ref: String,
     pub stratum: String,
+    #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub image_sha256: String,
     pub mask_sha256: String,

@@ -80,6 +80,9 @@ impl ResponseError for ConsoleError {
         let body = html! {
             div.notice.error role="alert" {
                 p { strong { (e.to_string()) } }
+                @if let Some(details) = e.details() {
+                    ul.details { @for d in details { li { code { (d.path) } ": " (d.message) } } }
+                }
                 p { (hint) }
                 p.muted { "Error code: " code { (e.code()) } }
             }

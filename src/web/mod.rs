@@ -10,10 +10,15 @@ mod alerts;
 mod audit;
 mod error;
 mod fleet;
+mod incident_actions;
+mod incidents;
 mod login;
 mod models;
 mod page;
 mod session;
+mod shadow;
+mod shadow_actions;
+mod shadow_dossier;
 
 use std::sync::Arc;
 
@@ -41,7 +46,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(fleet::configure)
             .configure(alerts::configure)
             .configure(alert_actions::configure)
+            .configure(incidents::configure)
+            .configure(incident_actions::configure)
             .configure(models::configure)
+            .configure(shadow::configure)
+            .configure(shadow_actions::configure)
             .configure(audit::configure)
             .configure(admin::configure),
     );

@@ -1,7 +1,7 @@
 //! Model pages: `/console/models` lists the registered models; `/console/models/{name}`
 //! shows a model's versions with the baseline in force, the PMS plan history with the diff
 //! between two versions (the newest against its predecessor unless chosen), and the window
-//! findings over time.
+//! findings over time with their chart (`findings.png`).
 
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -11,6 +11,7 @@ use super::error::ConsoleError;
 use super::page;
 use super::session::ConsoleUser;
 use crate::console::diff::{LineKind, line_diff};
+use crate::console::findings_chart;
 use crate::console::format::{interval, num, p_value, short_hash};
 use crate::domain::model::ModelVersion;
 use crate::error::AppError;
@@ -20,7 +21,8 @@ use crate::storage::{FindingQuery, StoredBaseline, StoredFinding, StoredPlan};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/models", web::get().to(model_list))
-        .route("/models/{name}", web::get().to(model_page));
+        .route("/models/{name}", web::get().to(model_page))
+        .route("/models/{name}/findings.png", web::get().to(findings_png));
 }
 
 async fn model_list(
@@ -99,7 +101,7 @@ async fn model_page(
     let body = html! {
         (version_table(&versions))
         (plan_section(&name, &plans, q.from, q.to))
-        (finding_table(&findings))
+        (finding_table(&name, &findings))
     };
     Ok(page::ok(&format!("Model {name}"), &user, "models", body))
 }
@@ -171,9 +173,36 @@ fn plan_section(name: &str, plans: &[StoredPlan], from: Option<i64>, to: Option<
     }
 }
 
-fn finding_table(findings: &[StoredFinding]) -> Markup {
+/// The findings-over-time chart (`console::findings_chart`) of the model's versions.
+async fn findings_png(
+    user: ConsoleUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require_page("models")?;
+    let (st, name) = (state.clone(), path.into_inner());
+    let png = web::block(move || -> Result<Option<Vec<u8>>, AppError> {
+        let (_, _, findings) = load(&st, &name)?;
+        findings_chart::render(&findings).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await??;
+    let png = png.ok_or_else(|| AppError::NotFound("no window findings to draw".into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(png))
+}
+
+fn finding_table(name: &str, findings: &[StoredFinding]) -> Markup {
     html! {
         h2 { "Findings over time" }
+        @if !findings.is_empty() {
+            figure {
+                img src={ "/console/models/" (name) "/findings.png" } width="800" height="400"
+                    alt="Window findings per closing day: signals, ok and other";
+                figcaption { "Window findings of every rule and stratum per closing day (the newest 100)." }
+            }
+        }
         @if findings.is_empty() {
             p.empty { "No window findings yet. They appear once a baseline is frozen and the \
                        evaluator has closed a window." }

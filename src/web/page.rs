@@ -119,6 +119,14 @@ pub fn day(d: Option<NaiveDate>) -> Markup {
     }
 }
 
+/// A UTC calendar day, or `none` when absent.
+pub fn day_or(d: Option<NaiveDate>, none: &str) -> Markup {
+    match d {
+        Some(_) => day(d),
+        None => html! { (none) },
+    }
+}
+
 /// A labelled state badge, readable without colour.
 pub fn badge(kind: &str, text: &str) -> Markup {
     html! { span class={ "badge " (kind) } { (text) } }

@@ -16,7 +16,7 @@ use crate::console_support::{
     Browser, alert_with_findings, screenshot_dir, seed_plans_and_baseline,
 };
 use crate::email::{SmtpSink, free_port};
-use crate::support::{TestApp, databases, spawn_app, test_now};
+use crate::support::{TestApp, TestDb, databases, settings_for, spawn_app_with, test_now};
 
 /// Send the alert's e-mail through a real SMTP server and return the console link in it.
 fn mailed_link(app: &TestApp, alert: &vigil::alerting::alert::Alert) -> String {
@@ -102,10 +102,79 @@ async fn walk_navigation(b: &Browser, base: &str, dir: &std::path::Path, who: &s
     labels
 }
 
+/// Screenshot `name` at both widths and check that it fits them.
+async fn shoot_both(b: &Browser, dir: &std::path::Path, name: &str) {
+    for w in [1280, 800] {
+        b.shoot(dir, name, w).await;
+        assert!(b.fits_width().await, "{name} overflows at {w} px");
+    }
+}
+
+/// The incident page with a running clock and, where ONNX Runtime is available, a finished
+/// shadow run's dossier (as the quality manager, who reads both).
+async fn incident_and_shadow_pages(
+    b: &Browser,
+    app: &TestApp,
+    dir: &std::path::Path,
+    (db, blob_dir): (&TestDb, &std::path::Path),
+) {
+    let open = serde_json::json!({"model_id": "liver-seg@2.3.0", "title": format!("Under-segmentation at {}", "x".repeat(60)),
+        "description": "Left lobe missed on three studies after a scanner software update.", "reporting_country": "DE",
+        "awareness_date": "2026-11-20"});
+    let (s, inc) = app.post("/api/v1/incidents", &app.quality, &open).await;
+    assert_eq!(s, 201, "{inc}");
+    let id = inc["id"].as_str().unwrap();
+    let class = serde_json::json!({"class": "other_reportable", "reason": "Serious deterioration possible."});
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/classify"),
+            &app.quality,
+            &class,
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    b.client
+        .goto(&format!("{}/console/incidents/{id}", app.base))
+        .await
+        .unwrap();
+    assert!(
+        b.text("#clock").await.starts_with("Due 2026-12-"),
+        "{}",
+        db.label
+    );
+    shoot_both(b, dir, "incident").await;
+    b.client
+        .goto(&format!("{}/console/incidents", app.base))
+        .await
+        .unwrap();
+    shoot_both(b, dir, "incidents").await;
+    if std::env::var_os("ORT_DYLIB_PATH").is_none() {
+        eprintln!("ORT_DYLIB_PATH is not set: no shadow-run dossier page");
+        return;
+    }
+    crate::console_pages::seed_models_and_archive(app).await;
+    let req = serde_json::json!({"candidate": {"model": "liver-seg", "version": "2.4.0"}, "margin": 0.05,
+        "profile": {"name": "edge", "memory_limit_mib": 512, "latency_budget_ms": 5000}});
+    let (s, job) = app.post("/api/v1/shadow-runs", &app.ml, &req).await;
+    assert_eq!(s, 202, "{job}");
+    crate::shadow_api::run_jobs(app, blob_dir, db).await;
+    let run = format!(
+        "{}/console/shadow-runs/{}",
+        app.base,
+        job["id"].as_str().unwrap()
+    );
+    b.client.goto(&run).await.unwrap();
+    assert!(b.text("#verdict").await.contains("passed"));
+    shoot_both(b, dir, "shadow-run").await;
+}
+
 #[actix_web::test]
 async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
     for db in databases() {
-        let app = spawn_app(&db).await;
+        let blob_dir = tempfile::tempdir().unwrap();
+        let mut settings = settings_for(&db);
+        settings.blob_dir = blob_dir.path().to_string_lossy().into_owned();
+        let app = spawn_app_with(&db, settings).await;
         let alert = alert_with_findings(&*app.store);
         seed_plans_and_baseline(&*app.store);
         // Long names must wrap or scroll inside their table, never widen the page.
@@ -215,7 +284,14 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         let labels = walk_navigation(&b, &app.base, &dir, "quality").await;
         assert_eq!(
             labels,
-            ["Fleet", "Alerts", "Models", "Audit log"],
+            [
+                "Fleet",
+                "Alerts",
+                "Incidents",
+                "Models",
+                "Shadow runs",
+                "Audit log"
+            ],
             "{}",
             db.label
         );
@@ -235,10 +311,19 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             "{diff}"
         );
         assert!(b.text("main").await.contains("freeze:first_days=28"));
+        let loaded = b.client.execute(
+            "const i = document.querySelector('figure img'); return i.complete && i.naturalWidth;", vec![])
+            .await.unwrap();
+        assert_eq!(
+            loaded.as_u64(),
+            Some(800),
+            "the findings chart is served and drawn"
+        );
         for w in [1280, 800] {
             b.shoot(&dir, "model", w).await;
             assert!(b.fits_width().await, "model page overflows at {w} px");
         }
+        incident_and_shadow_pages(&b, &app, &dir, (&db, blob_dir.path())).await;
 
         b.submit(".who button").await;
         assert_eq!(
@@ -252,8 +337,8 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         let labels = walk_navigation(&b, &app.base, &dir, "ml").await;
         assert_eq!(
             labels,
-            ["Fleet", "Models"],
-            "ml sees no alerts, audit or admin"
+            ["Fleet", "Models", "Shadow runs"],
+            "ml sees no alerts, incidents, audit or admin"
         );
 
         b.submit(".who button").await;
@@ -261,7 +346,15 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
         let labels = walk_navigation(&b, &app.base, &dir, "admin").await;
         assert_eq!(
             labels,
-            ["Fleet", "Alerts", "Models", "Audit log", "Sites & users"]
+            [
+                "Fleet",
+                "Alerts",
+                "Incidents",
+                "Models",
+                "Shadow runs",
+                "Audit log",
+                "Sites & users"
+            ]
         );
         b.client.clone().close().await.unwrap();
     }

@@ -132,8 +132,9 @@ fn dice_scores(rt: &OrtRuntime, model: &str) -> Vec<f64> {
         .unwrap()
         .iter()
         .map(|c| {
-            let image = std::fs::read(dir().join(c["image"].as_str().unwrap())).unwrap();
-            let seg = segment(&mut run, &image, &spec, &profile, 1 << 28).unwrap();
+            let bytes = std::fs::read(dir().join(c["image"].as_str().unwrap())).unwrap();
+            let image = decode_image(&bytes, 1 << 28).unwrap();
+            let seg = segment(&mut run, &image, &spec, &profile).unwrap();
             let mask = decode_nifti_path(
                 &dir().join(c["mask"].as_str().unwrap()),
                 &DecodeLimits::default(),

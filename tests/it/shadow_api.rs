@@ -20,7 +20,7 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shadow")
 }
 
-fn file(rel: &str) -> Vec<u8> {
+pub fn file(rel: &str) -> Vec<u8> {
     std::fs::read(dir().join(rel)).unwrap()
 }
 
@@ -82,7 +82,7 @@ fn metadata(case: &Value) -> Vec<u8> {
 
 const ARTIFACT: &str = "/api/v1/models/liver-seg/versions/{v}/artifact";
 
-async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u16, Value) {
+pub async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u16, Value) {
     let path = ARTIFACT.replace("{v}", version);
     multipart(
         app,
@@ -94,7 +94,7 @@ async fn upload(app: &TestApp, version: &str, model: &str, spec: Vec<u8>) -> (u1
     .await
 }
 
-async fn archive_everything(app: &TestApp) {
+pub async fn archive_everything(app: &TestApp) {
     for case in cases() {
         let parts = vec![
             ("image", file(case["image"].as_str().unwrap())),
@@ -144,7 +144,7 @@ async fn refused_archive_uploads(app: &TestApp) {
 
 /// Run queued jobs on a blocking thread of this process, as a worker would; the server keeps
 /// answering meanwhile.
-async fn run_jobs(app: &TestApp, blob_dir: &Path, db: &crate::support::TestDb) {
+pub async fn run_jobs(app: &TestApp, blob_dir: &Path, db: &crate::support::TestDb) {
     let mut settings = settings_for(db);
     settings.blob_dir = blob_dir.to_string_lossy().into_owned();
     let clock = Arc::new(FixedClock::at(test_now())) as Arc<dyn Clock>;
@@ -299,5 +299,47 @@ async fn a_candidate_is_shadow_evaluated_promoted_and_a_case_erased() {
             .into_iter()
             .any(|e| e.action == "archive.erase" && e.target == case_ref);
         assert!(erased, "{}", db.label);
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_the_shadow_routes() {
+    let db = crate::support::sqlite_db();
+    let app = crate::support::spawn_app(&db).await;
+    let (_, doc) = app.get("/api/v1/openapi.json", &app.quality).await;
+    for (path, method) in [
+        ("/api/v1/models/{model}/versions/{version}/artifact", "put"),
+        ("/api/v1/models/{model}/versions/{version}/promote", "post"),
+        ("/api/v1/archive/cases", "post"),
+        ("/api/v1/archive/cases", "get"),
+        ("/api/v1/archive/cases/{case_ref}", "get"),
+        ("/api/v1/archive/cases/{case_ref}", "delete"),
+        ("/api/v1/shadow-runs", "post"),
+        ("/api/v1/shadow-runs/{id}", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "missing {method} {path}"
+        );
+    }
+    let upload = &doc["paths"]["/api/v1/archive/cases"]["post"]["requestBody"]["content"];
+    assert!(upload["multipart/form-data"].is_object(), "{upload}");
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "ShadowRunRequest",
+        "ModelArtifact",
+        "ArchiveCase",
+        "PromoteRequest",
+    ] {
+        assert!(schemas[name].is_object(), "missing schema {name}");
+    }
+    let request = &schemas["ShadowRunRequest"]["properties"];
+    for field in [
+        "candidate",
+        "archived_from",
+        "only_retraining_cases",
+        "profile",
+    ] {
+        assert!(request[field].is_object(), "missing {field} in {request}");
     }
 }
