@@ -43,6 +43,8 @@ pub(crate) fn sample_input() -> ReportInput {
             ..Manufacturer::default()
         },
         created_at: "2025-01-01T00:00:00Z".parse().unwrap(),
+        retired_on: None,
+        retire_reason: None,
     };
     let period = Period {
         from: d("2025-01-01"),
