@@ -15,7 +15,7 @@ fn serious(i: &IncidentFacts) -> bool {
     i.seriousness.is_some()
 }
 
-fn in_period_n<'a>(input: &'a ReportInput) -> Vec<&'a IncidentFacts> {
+fn in_period_n(input: &ReportInput) -> Vec<&IncidentFacts> {
     input
         .incidents
         .iter()

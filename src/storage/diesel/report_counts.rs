@@ -16,6 +16,9 @@ use crate::storage::reports::ReportCountSource;
 use crate::storage::rollups::{RollupFilter, RollupGrouping, RollupRow, RollupStore, measure};
 use crate::storage::{SiteStore, StoreError};
 
+/// (id, model name, status, case count, created at) of a retraining request.
+type RetrainingRow = (String, String, String, i64, NaiveDateTime);
+
 fn start_of(d: NaiveDate) -> NaiveDateTime {
     d.and_hms_opt(0, 0, 0).unwrap_or_default()
 }
@@ -151,7 +154,7 @@ impl ReportCountSource for DieselStore {
             start_of(period.to + Duration::days(1)),
         );
         let mut conn = self.conn()?;
-        let rows: QueryResult<Vec<(String, String, String, i64, NaiveDateTime)>> =
+        let rows: QueryResult<Vec<RetrainingRow>> =
             with_conn!(&mut *conn, |c| retraining_requests::table
                 .filter(retraining_requests::model_name.eq_any(model_names))
                 .filter(retraining_requests::created_at.ge(from))
