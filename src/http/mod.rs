@@ -27,9 +27,9 @@ pub mod shadow_runs;
 mod sites;
 pub mod telemetry;
 mod telemetry_db;
+mod telemetry_vigilance;
 pub mod text_guard;
 mod trend;
-mod telemetry_vigilance;
 
 use std::sync::Arc;
 

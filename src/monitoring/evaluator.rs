@@ -360,7 +360,13 @@ impl<'a> Monitor<'a> {
         let n = today.iter().find(|f| f.window == WindowKind::Day)?.n as usize;
         let reference = self.baseline.for_stratum(stratum);
         let (side, reference_n) = match rule.split_once(':')? {
-            ("drift", f) => match &reference.features.columns.iter().find(|c| c.name == f)?.reference {
+            ("drift", f) => match &reference
+                .features
+                .columns
+                .iter()
+                .find(|c| c.name == f)?
+                .reference
+            {
                 ColumnReference::Numeric(r) => (Side::Both, r.sorted.len()),
                 _ => return None,
             },

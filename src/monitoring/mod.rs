@@ -13,7 +13,7 @@ pub mod explain;
 pub mod findings;
 pub mod plan;
 pub mod retraining;
+pub mod silence;
 pub mod trend;
 pub mod trend_eval;
-pub mod silence;
 pub mod window_tests;

@@ -41,10 +41,10 @@ mod process;
 mod prometheus;
 mod readme;
 mod readme_errors;
+mod replicas;
 mod reports;
 #[cfg(feature = "pdf")]
 mod reports_cli;
-mod replicas;
 mod retraining;
 mod roles;
 mod rollups;
