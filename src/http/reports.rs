@@ -54,7 +54,7 @@ fn kind_of(s: &str, path: &str) -> Result<ReportKind, AppError> {
 }
 
 /// Request a report (regulatory): 202 with the `report` job.
-#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportRequestBody, responses((status = 202, body = crate::storage::jobs::Job), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/reports", operation_id = "request_report", tag = "reports", request_body = ReportRequestBody, responses((status = 202, body = crate::storage::jobs::Job), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn post_report(
     caller: Caller,
     state: web::Data<AppState>,

@@ -68,11 +68,22 @@ impl Session {
 }
 
 async fn register_device(app: &TestApp) {
-    let (s, body) = app.post("/api/v1/devices", &app.admin, &device()).await;
+    // The register is regulatory affairs' (admin manages users, not devices).
+    let actor = Actor("admin:test".into());
+    let regulatory = add_user(
+        &*app.store,
+        &actor,
+        "ra-devices",
+        Role::Regulatory,
+        test_now(),
+    )
+    .unwrap()
+    .1;
+    let (s, body) = app.post("/api/v1/devices", &regulatory, &device()).await;
     assert_eq!(s, 201, "{body}");
     let sw = json!({"model_id": "liver-seg@2.3.0", "from": "2025-03-01"});
     let path = "/api/v1/devices/++EVIGILLIVERSEG01/software";
-    let (s, body) = app.post(path, &app.admin, &sw).await;
+    let (s, body) = app.post(path, &regulatory, &sw).await;
     assert_eq!(s, 201, "{body}");
 }
 

@@ -36,6 +36,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "monitor_state",
                 "outbox",
                 "pms_plans",
+                "readiness_probe",
                 "report_narratives",
                 "reports",
                 "retraining_requests",
