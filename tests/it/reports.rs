@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use vigil::app::Application;
 use vigil::domain::Role;
 use vigil::http::AppState;
@@ -193,6 +194,14 @@ fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.pdf");
     std::fs::write(&file, pdf).unwrap();
+    // Kept as a test artefact to look at (target/report-artefacts/<first bytes of SHA-256>.pdf).
+    let artefacts = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("report-artefacts");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let name = hex::encode(&Sha256::digest(pdf)[..6]);
+    std::fs::write(artefacts.join(format!("{name}.pdf")), pdf).unwrap();
     let out = Command::new("pdftotext")
         .arg(&file)
         .arg("-")
