@@ -136,7 +136,11 @@ pub fn write_mir2(input: &Mir2Input<'_>) -> std::io::Result<Vec<u8>> {
          from post-market monitoring data; {}",
         input.mfr_ref,
         input.imdrf_release,
-        input.fields.comments.as_deref().unwrap_or("no further comments")
+        input
+            .fields
+            .comments
+            .as_deref()
+            .unwrap_or("no further comments")
     );
     leaf(&mut w, "generalCommentsDescription", &comment)?;
     close(&mut w, "generalComments")?;
@@ -186,7 +190,11 @@ fn device(w: &mut W, d: &Device, software_version: &str) -> R {
     close(w, "deviceNotinEUDAMED_BUDI")?;
     leaf(w, "deviceName", &d.trade_name)?;
     leaf(w, "deviceNomenclatureCode", &d.emdn_code)?;
-    leaf(w, "deviceNomenclatureDescription_manual", &d.intended_purpose)?;
+    leaf(
+        w,
+        "deviceNomenclatureDescription_manual",
+        &d.intended_purpose,
+    )?;
     close(w, "deviceInformationSubHead")?;
     open(w, "udiPISection")?;
     leaf(w, "affectedSoftwareNo", software_version)?;
@@ -227,9 +235,17 @@ fn analysis(w: &mut W, f: &StageFields) -> R {
     ];
     if preliminary.iter().any(|t| t.is_some()) {
         open(w, "preliminaryCommentsSection")?;
-        opt(w, "preliminaryConclusions", f.preliminary_analysis.as_deref())?;
+        opt(
+            w,
+            "preliminaryConclusions",
+            f.preliminary_analysis.as_deref(),
+        )?;
         opt(w, "initialActions", f.initial_corrective_action.as_deref())?;
-        opt(w, "furtherInvestigations", f.further_investigations.as_deref())?;
+        opt(
+            w,
+            "furtherInvestigations",
+            f.further_investigations.as_deref(),
+        )?;
         close(w, "preliminaryCommentsSection")?;
     }
     conclusions(w, f)?;

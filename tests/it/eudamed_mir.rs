@@ -22,7 +22,10 @@ const STAGES: [ReportStage; 5] = [
 ];
 
 fn fixture(path: &str) -> String {
-    format!("{}/tests/fixtures/eudamed/{path}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/tests/fixtures/eudamed/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 /// Validate `xml` against the EUDAMED DTX vigilance schema with xmllint; panics with its output.
@@ -153,7 +156,14 @@ fn eudamed_mir_maps_stage_fields_and_writes_no_patient_data() {
         assert!(xml.contains(expected), "{expected} missing:\n{xml}");
     }
     assert!(!xml.contains("patient"), "{xml}");
-    let non_rep = write(ReportStage::FinalNonReportable, &least_fields(), &registered());
+    let non_rep = write(
+        ReportStage::FinalNonReportable,
+        &least_fields(),
+        &registered(),
+    );
     assert!(!non_rep.contains("eventClassification"), "{non_rep}");
-    assert!(!non_rep.contains("clinicalInformation"), "E/F need both annexes");
+    assert!(
+        !non_rep.contains("clinicalInformation"),
+        "E/F need both annexes"
+    );
 }
