@@ -13,6 +13,7 @@ use crate::app::open_store;
 use crate::config::Settings;
 use crate::service::device_edits::{DeviceEdit, Retirement, edit_device, retire_device};
 use crate::service::devices::{add_device, assign_software};
+use crate::service::incident_eudamed::eudamed_report;
 use crate::service::incident_reports::{NewReport, add_report};
 use crate::service::incidents::{
     Classification, IncidentQuery, NewIncident, classify_incident, create_incident, list_incidents,
@@ -121,6 +122,9 @@ pub enum IncidentCommand {
         /// Where to write the MIR XML.
         #[arg(long, value_name = "FILE.xml")]
         out: PathBuf,
+        /// Also write the same report as EUDAMED `mir_2Type` XML here.
+        #[arg(long, value_name = "FILE.xml")]
+        eudamed_out: Option<PathBuf>,
     },
 }
 
@@ -278,6 +282,7 @@ pub fn incident(settings: &Settings, cmd: IncidentCommand) -> i32 {
                 stage,
                 fields,
                 out,
+                eudamed_out,
             } => {
                 let stage = ReportStage::parse(&stage).ok_or("unknown --stage")?;
                 let fields: StageFields = read_json(&fields)?;
@@ -291,6 +296,11 @@ pub fn incident(settings: &Settings, cmd: IncidentCommand) -> i32 {
                     out.display(),
                     r.sha256
                 );
+                if let Some(path) = eudamed_out {
+                    let (_, xml) = eudamed_report(v, &id, r.seq).map_err(explain)?;
+                    std::fs::write(&path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+                    println!("EUDAMED mir_2 XML written to {}", path.display());
+                }
             }
         }
         Ok(())

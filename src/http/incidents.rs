@@ -3,12 +3,14 @@
 //! submissions).
 
 use actix_web::{HttpResponse, web};
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::service::admin::Actor;
+use crate::service::incident_eudamed::eudamed_report;
 use crate::service::incident_reports::{
     NewReport, SubmissionRequest, add_report, record_submission, report,
 };
@@ -27,6 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/incidents/{id}/reports/{seq}/mir.xml",
             web::get().to(get_mir),
+        )
+        .route(
+            "/incidents/{id}/reports/{seq}/eudamed.xml",
+            web::get().to(get_eudamed),
         )
         .route(
             "/incidents/{id}/reports/{seq}/submission",
@@ -143,6 +149,31 @@ pub async fn get_mir(
         .insert_header(("Content-Disposition", file))
         .insert_header(("X-Content-SHA256", r.sha256.clone()))
         .body(r.xml))
+}
+
+/// The same report as EUDAMED DTX `mir_2Type` XML, rendered from the stored stage (quality,
+/// regulatory); `X-Content-SHA256` is this file's digest.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/reports/{seq}/eudamed.xml", tag = "vigilance", params(("id" = String, Path), ("seq" = i64, Path)), responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_eudamed(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    caller.user_with(&[Role::Quality, Role::Regulatory, Role::Admin])?;
+    let (st, (id, seq)) = (state.clone(), path.into_inner());
+    let (r, xml) = web::block(move || eudamed_report(&st.vigilance, &id, seq)).await??;
+    let file = format!(
+        "attachment; filename=\"eudamed-mir-{}-{}-{}.xml\"",
+        r.incident_id,
+        r.seq,
+        r.stage.as_str()
+    );
+    let sha = hex::encode(Sha256::digest(xml.as_bytes()));
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml")
+        .insert_header(("Content-Disposition", file))
+        .insert_header(("X-Content-SHA256", sha))
+        .body(xml))
 }
 
 /// Record a report's submission, once (quality, regulatory).

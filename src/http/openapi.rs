@@ -81,6 +81,7 @@ impl Modify for BearerAuth {
         crate::http::incidents::post_classify,
         crate::http::incidents::post_report,
         crate::http::incidents::get_mir,
+        crate::http::incidents::get_eudamed,
         crate::http::incidents::post_submission,
         crate::http::reports::post_report,
         crate::http::reports::get_report,

@@ -164,6 +164,11 @@ pub const ROUTES: &[RouteRule] = &[
         VIGILANCE_READERS,
     ),
     rule(
+        "GET",
+        "/api/v1/incidents/{id}/reports/{seq}/eudamed.xml",
+        VIGILANCE_READERS,
+    ),
+    rule(
         "POST",
         "/api/v1/incidents/{id}/reports/{seq}/submission",
         VIGILANCE_WRITERS,

@@ -9,6 +9,7 @@ pub mod device;
 pub mod imdrf;
 pub mod incident;
 pub mod mir;
+pub mod mir2;
 pub mod mtr;
 pub mod similar;
 pub mod stage;

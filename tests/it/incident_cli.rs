@@ -6,6 +6,7 @@ use vigil::service::admin::{Actor, add_model};
 use vigil::storage::diesel::DieselStore;
 
 use crate::cli::{stdout, vigil};
+use crate::eudamed_mir::xmllint_eudamed;
 use crate::incidents::{device, initial_fields, xmllint};
 use crate::support::{databases, liver_schema, test_now};
 
@@ -62,6 +63,7 @@ fn device_and_incident_commands_write_a_valid_mir() {
         assert_eq!(created["clock"]["due"], "2026-12-22", "{}", db.label);
         let id = created["id"].as_str().unwrap();
         let out = dir.path().join("initial.xml");
+        let eudamed = dir.path().join("initial-eudamed.xml");
         let fields = write("initial.json", &initial_fields());
         ok(&[
             "incident",
@@ -73,8 +75,11 @@ fn device_and_incident_commands_write_a_valid_mir() {
             &fields,
             "--out",
             &out.display().to_string(),
+            "--eudamed-out",
+            &eudamed.display().to_string(),
         ]);
         xmllint(&std::fs::read_to_string(&out).unwrap(), "Initial");
+        xmllint_eudamed(&std::fs::read_to_string(&eudamed).unwrap());
         let bad = vigil(
             &db,
             &[

@@ -1,11 +1,13 @@
 //! Report stages through HTTP: bad input refused with stable codes and nothing written, then
 //! every MIR report type generated from incidents that went through the API and validated with
-//! xmllint against the official MIR 7.2.1 XSDs.
+//! xmllint against the official MIR 7.2.1 XSDs, and its EUDAMED `mir_2Type` rendering against
+//! the EUDAMED DTX schema.
 
 use serde_json::{Value, json};
 use vigil::service::Clock;
 use vigil::service::deadline_warnings::queue_deadline_warnings;
 
+use crate::eudamed_mir::xmllint_eudamed;
 use crate::incidents::{Vapp, device, initial_fields, xmllint};
 
 fn final_fields() -> Value {
@@ -44,6 +46,16 @@ async fn check_mir(v: &Vapp, id: &str, seq: i64, xsd: &str) {
         .await;
     assert_eq!(status, 200, "{xml}");
     xmllint(&xml, xsd);
+    let (status, eudamed) = v
+        .text(
+            &format!("/api/v1/incidents/{id}/reports/{seq}/eudamed.xml"),
+            &v.regulatory,
+        )
+        .await;
+    assert_eq!(status, 200, "{eudamed}");
+    xmllint_eudamed(&eudamed);
+    let stored_ref = format!("<mfrRef>{id}</mfrRef>");
+    assert!(xml.contains(&stored_ref) && eudamed.contains(&format!("reference {id}.")));
 }
 
 pub async fn reports_flow(v: &Vapp, id: &str, label: &str) {

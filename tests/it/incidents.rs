@@ -326,6 +326,7 @@ async fn the_openapi_document_lists_the_vigilance_routes() {
         "/api/v1/incidents/{id}/classify",
         "/api/v1/incidents/{id}/reports",
         "/api/v1/incidents/{id}/reports/{seq}/mir.xml",
+        "/api/v1/incidents/{id}/reports/{seq}/eudamed.xml",
         "/api/v1/incidents/{id}/reports/{seq}/submission",
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");

@@ -21,6 +21,7 @@ mod deploy;
 mod device_edits;
 mod email;
 mod escalation;
+mod eudamed_mir;
 mod incident_cli;
 mod incident_stages;
 mod incidents;
