@@ -46,7 +46,12 @@ impl Session {
         self.post_raw(app, path, &fields).await
     }
 
-    pub async fn post_raw(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    pub async fn post_raw(
+        &self,
+        app: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
         let res = no_redirects()
             .post(format!("{}{path}", app.base))
             .header("Cookie", format!("vigil_session={}", self.cookie))

@@ -15,15 +15,15 @@ use crate::shadow_api::run_jobs;
 use crate::support::{TestApp, databases, settings_for, spawn_app_with, test_now};
 
 /// A class IIb device certified 2025-11-20, running liver-seg 2.3.0.
-async fn register_device(app: &TestApp) {
+async fn register_device(app: &TestApp, token: &str) {
     let mut d = device();
     d["mdr_class"] = json!("IIb");
     d["first_available"] = json!("2025-11-20");
-    let (s, body) = app.post("/api/v1/devices", &app.admin, &d).await;
+    let (s, body) = app.post("/api/v1/devices", token, &d).await;
     assert_eq!(s, 201, "{body}");
     let sw = json!({"model_id": "liver-seg@2.3.0", "from": "2025-11-20"});
     let path = "/api/v1/devices/++EVIGILLIVERSEG01/software";
-    let (s, body) = app.post(path, &app.admin, &sw).await;
+    let (s, body) = app.post(path, token, &sw).await;
     assert_eq!(s, 201, "{body}");
 }
 
@@ -66,7 +66,10 @@ async fn refusals(app: &TestApp, ra: &Session, qm: &Session) {
     assert!(body.contains("kind: choose psur or pms"), "{body}");
     let gap = [PSUR[0], PSUR[1], ("from", "2026-01-01"), PSUR[3]];
     let (s, body) = ra.post(app, "/console/reports", &gap).await;
-    assert_eq!(s, 422, "a period not starting on the certificate date: {body}");
+    assert_eq!(
+        s, 422,
+        "a period not starting on the certificate date: {body}"
+    );
     assert!(body.contains("report_period_invalid"), "{body}");
     let filter = JobFilter {
         kind: Some("report".into()),
@@ -74,7 +77,10 @@ async fn refusals(app: &TestApp, ra: &Session, qm: &Session) {
         subject: None,
         limit: 10,
     };
-    assert!(app.store.jobs(&filter).unwrap().is_empty(), "nothing queued");
+    assert!(
+        app.store.jobs(&filter).unwrap().is_empty(),
+        "nothing queued"
+    );
 }
 
 #[actix_web::test]
@@ -88,11 +94,11 @@ async fn a_psur_is_requested_downloaded_and_approved_from_the_console() {
         let mut settings = settings_for(&db);
         settings.blob_dir = blob_dir.path().to_string_lossy().into_owned();
         let app = spawn_app_with(&db, settings).await;
-        register_device(&app).await;
         let actor = Actor("cli:test".into());
         let ra_token = add_user(&*app.store, &actor, "ra1", Role::Regulatory, test_now())
             .unwrap()
             .1;
+        register_device(&app, &ra_token).await;
         let (ra, qm) = (
             Session::start(&app, &ra_token).await,
             Session::start(&app, &app.quality).await,
@@ -127,7 +133,10 @@ async fn a_psur_is_requested_downloaded_and_approved_from_the_console() {
         let (s, to) = ra.post(&app, &format!("{page}/approve"), &[]).await;
         assert_eq!((s, to.as_str()), (303, page.as_str()), "{}", db.label);
         let (_, html) = ra.get(&app, &page).await;
-        assert!(html.contains("Approved") && html.contains("by user:ra1"), "{html}");
+        assert!(
+            html.contains("Approved") && html.contains("by user:ra1"),
+            "{html}"
+        );
         assert_eq!(ra.post(&app, &format!("{page}/approve"), &[]).await.0, 409);
         let (s, _, approved) = download(&app, &ra, &format!("{page}/pdf")).await;
         assert!(s == 200 && approved.starts_with(b"%PDF") && approved != pdf);
@@ -138,7 +147,10 @@ async fn a_psur_is_requested_downloaded_and_approved_from_the_console() {
 async fn narratives(app: &TestApp, ra: &Session, qm: &Session, report: &str) {
     let path = "/console/reports/narratives/++EVIGILLIVERSEG01/psur/2025-11-20/2026-11-19";
     let (_, html) = ra.get(app, report).await;
-    assert!(html.contains(path) && html.contains("id=\"missing\""), "{html}");
+    assert!(
+        html.contains(path) && html.contains("id=\"missing\""),
+        "{html}"
+    );
     let text = "No new risks identified in the period.";
     let field = [("field.executive_summary", text)];
     assert_eq!(qm.post(app, path, &field).await.0, 403);
