@@ -1,6 +1,6 @@
 //! The page registry: every console page that appears in the navigation, with the roles that
-//! may open it. A capability that lands later (reports) adds one entry
-//! here and one handler module in `web/`; the navigation and the role checks follow from it.
+//! may open it. A capability that lands later adds one entry here and one handler module in
+//! `web/`; the navigation and the role checks follow from it.
 
 use crate::domain::Role;
 
@@ -36,6 +36,12 @@ pub const PAGES: &[Page] = &[
         key: "incidents",
         path: "/console/incidents",
         label: "Incidents",
+        roles: QUALITY_READERS,
+    },
+    Page {
+        key: "reports",
+        path: "/console/reports",
+        label: "Reports",
         roles: QUALITY_READERS,
     },
     Page {
@@ -76,6 +82,9 @@ pub const INCIDENT_CLASSIFIERS: &[Role] = &[Role::Quality];
 /// Roles allowed to add a report stage and record its submission, as in the API.
 pub const INCIDENT_REPORTERS: &[Role] = &[Role::Quality, Role::Regulatory];
 
+/// Roles allowed to request and approve MDR reports and edit their narratives, as in the API.
+pub const REPORT_ACTORS: &[Role] = &[Role::Regulatory];
+
 /// Roles allowed to start shadow runs and promote a model version, as in the API.
 pub const SHADOW_ACTORS: &[Role] = &[Role::Ml];
 
@@ -110,13 +119,22 @@ mod tests {
                 "fleet",
                 "alerts",
                 "incidents",
+                "reports",
                 "models",
                 "shadow",
                 "audit",
                 "admin"
             ]
         );
-        let quality = ["fleet", "alerts", "incidents", "models", "shadow", "audit"];
+        let quality = [
+            "fleet",
+            "alerts",
+            "incidents",
+            "reports",
+            "models",
+            "shadow",
+            "audit",
+        ];
         assert_eq!(keys(Role::Quality), quality);
         assert_eq!(keys(Role::Regulatory), quality);
         assert_eq!(keys(Role::Ml), ["fleet", "models", "shadow"]);
@@ -136,6 +154,9 @@ mod tests {
         assert!(!allows(INCIDENT_CLASSIFIERS, Role::Regulatory));
         assert!(allows(INCIDENT_REPORTERS, Role::Regulatory));
         assert!(!allows(INCIDENT_REPORTERS, Role::Ml));
+        assert!(allows(REPORT_ACTORS, Role::Regulatory));
+        assert!(!allows(REPORT_ACTORS, Role::Quality));
+        assert!(!allows(REPORT_ACTORS, Role::Admin));
         assert!(allows(SHADOW_ACTORS, Role::Ml));
         assert!(!allows(SHADOW_ACTORS, Role::Quality));
     }

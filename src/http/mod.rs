@@ -17,7 +17,7 @@ mod openapi_contract;
 mod ops;
 mod plans;
 mod read;
-mod reports;
+pub(crate) mod reports;
 mod retraining;
 pub mod roles;
 pub mod routes;

@@ -107,7 +107,8 @@ pub struct DownloadQuery {
     pub draft: Option<bool>,
 }
 
-async fn download(
+/// The stored PDF or JSON of a report (approved rendering unless `draft`); also the console's.
+pub(crate) async fn download(
     state: web::Data<AppState>,
     id: String,
     draft: bool,

@@ -15,6 +15,8 @@ mod incidents;
 mod login;
 mod models;
 mod page;
+mod report_actions;
+mod reports;
 mod session;
 mod shadow;
 mod shadow_actions;
@@ -48,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(alert_actions::configure)
             .configure(incidents::configure)
             .configure(incident_actions::configure)
+            .configure(reports::configure)
+            .configure(report_actions::configure)
             .configure(models::configure)
             .configure(shadow::configure)
             .configure(shadow_actions::configure)

@@ -288,6 +288,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
                 "Fleet",
                 "Alerts",
                 "Incidents",
+                "Reports",
                 "Models",
                 "Shadow runs",
                 "Audit log"
@@ -350,6 +351,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
                 "Fleet",
                 "Alerts",
                 "Incidents",
+                "Reports",
                 "Models",
                 "Shadow runs",
                 "Audit log",

@@ -18,18 +18,18 @@ use crate::support::{
 };
 
 /// A signed-in console user: session cookie and CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Session {
-    async fn start(app: &TestApp, token: &str) -> Self {
+    pub async fn start(app: &TestApp, token: &str) -> Self {
         let (cookie, csrf) = sign_in(app, token).await;
         Self { cookie, csrf }
     }
 
-    async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
+    pub async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
         let res = no_redirects()
             .get(format!("{}{path}", app.base))
             .header("Cookie", format!("vigil_session={}", self.cookie))
@@ -40,13 +40,18 @@ impl Session {
     }
 
     /// Post a form with this session's CSRF token; returns status and `Location` or body.
-    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    pub async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
         let mut fields = vec![("csrf", self.csrf.as_str())];
         fields.extend_from_slice(form);
         self.post_raw(app, path, &fields).await
     }
 
-    async fn post_raw(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    pub async fn post_raw(
+        &self,
+        app: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
         let res = no_redirects()
             .post(format!("{}{path}", app.base))
             .header("Cookie", format!("vigil_session={}", self.cookie))

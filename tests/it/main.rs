@@ -12,6 +12,7 @@ mod cli_help;
 mod console;
 mod console_browser;
 mod console_pages;
+mod console_reports;
 mod console_session;
 mod console_support;
 mod crash;
