@@ -4,15 +4,14 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, Event};
 
 use super::deadline::Seriousness;
 use super::device::Device;
 use super::similar::PeriodCounts;
 use super::stage::{ReportStage, StageFields};
 
-type W = Writer<Vec<u8>>;
-type R = std::io::Result<()>;
+use super::xml_write::{R, W, close, leaf, open, opt};
 
 /// Countries the MIR's `distributionEEA` list accepts (the XSD's enumeration).
 const DISTRIBUTION_EEA: &[&str] = &[
@@ -69,27 +68,6 @@ pub fn write_mir(input: &MirInput<'_>) -> std::io::Result<Vec<u8>> {
     close(&mut w, "other_reporting_info")?;
     close(&mut w, "incident")?;
     Ok(w.into_inner())
-}
-
-fn open(w: &mut W, name: &str) -> R {
-    w.write_event(Event::Start(BytesStart::new(name)))
-}
-
-fn close(w: &mut W, name: &str) -> R {
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-fn leaf(w: &mut W, name: &str, text: &str) -> R {
-    w.create_element(name)
-        .write_text_content(BytesText::new(text))
-        .map(|_| ())
-}
-
-fn opt(w: &mut W, name: &str, text: Option<&str>) -> R {
-    match text {
-        Some(t) if !t.trim().is_empty() => leaf(w, name, t),
-        _ => Ok(()),
-    }
 }
 
 fn date(d: NaiveDate) -> String {

@@ -22,15 +22,14 @@
 
 use chrono::NaiveDate;
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
 
 use super::deadline::Seriousness;
 use super::device::Device;
 use super::mtr::NAMESPACE;
 use super::stage::{ReportStage, StageFields};
 
-type W = Writer<Vec<u8>>;
-type R = std::io::Result<()>;
+use super::xml_write::{R, W, close, leaf, open, opt};
 
 /// The enumeration values this writer uses, by element (see the module comment).
 pub const ENUMERATION_VALUES: &[(&str, &str)] = &[
@@ -81,27 +80,6 @@ fn enum_value(element: &str) -> &'static str {
         .iter()
         .find(|(e, _)| *e == element)
         .map_or("", |(_, v)| v)
-}
-
-fn open(w: &mut W, name: &str) -> R {
-    w.write_event(Event::Start(BytesStart::new(name)))
-}
-
-fn close(w: &mut W, name: &str) -> R {
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-fn leaf(w: &mut W, name: &str, text: &str) -> R {
-    w.create_element(name)
-        .write_text_content(BytesText::new(text))
-        .map(|_| ())
-}
-
-fn opt(w: &mut W, name: &str, text: Option<&str>) -> R {
-    match text {
-        Some(t) if !t.trim().is_empty() => leaf(w, name, t),
-        _ => Ok(()),
-    }
 }
 
 fn opt_bool(w: &mut W, name: &str, value: Option<bool>) -> R {

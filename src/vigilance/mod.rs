@@ -13,6 +13,7 @@ pub mod mir2;
 pub mod mtr;
 pub mod similar;
 pub mod stage;
+mod xml_write;
 
 #[cfg(test)]
 mod deadline_tests;

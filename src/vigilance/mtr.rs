@@ -12,12 +12,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
 
 use super::device::Device;
 
-type W = Writer<Vec<u8>>;
-type R = std::io::Result<()>;
+use super::xml_write::{R, W, close, leaf, open};
 
 pub const NAMESPACE: &str = "https://ec.europa.eu/tools/eudamed/dtx/datamodel/Entity/Vigilance/v1";
 /// The namespace of the base types (identifiers, documents), prefixed `base:`.
@@ -55,20 +54,6 @@ pub struct MtrInput<'a> {
     pub imdrf_codes: &'a [String],
     /// File name and archive URI of the attached trend document (the JSON/PDF report).
     pub document: Option<(&'a str, &'a str)>,
-}
-
-fn open(w: &mut W, name: &str) -> R {
-    w.write_event(Event::Start(BytesStart::new(name)))
-}
-
-fn close(w: &mut W, name: &str) -> R {
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-fn leaf(w: &mut W, name: &str, text: &str) -> R {
-    w.create_element(name)
-        .write_text_content(BytesText::new(text))
-        .map(|_| ())
 }
 
 fn ordinal(w: &mut W, name: &str, n: usize, text: &str) -> R {
