@@ -10,6 +10,7 @@ use actix_web::{App, HttpServer, web};
 
 use crate::alerting::smtp::mailer_from_settings;
 use crate::alerting::webhook::Courier;
+use crate::blobs::{BlobStore, DirBlobStore};
 use crate::config::Settings;
 use crate::http::AppState;
 use crate::http::routes::configure;
@@ -97,6 +98,15 @@ pub struct Application {
     pub handle: ServerHandle,
     pub port: u16,
     pub state: AppState,
+}
+
+/// The configured blob store: S3 where `blob_url` is set, else the directory `blob_dir`.
+pub fn open_blob_store(settings: &Settings) -> Result<Arc<dyn BlobStore>, String> {
+    if settings.blob_url.is_empty() {
+        Ok(Arc::new(DirBlobStore::new(&settings.blob_dir)))
+    } else {
+        Ok(Arc::new(S3BlobStore::from_settings(settings)?))
+    }
 }
 
 /// Open the database (applying migrations) from the settings.
@@ -283,10 +293,7 @@ impl Application {
         }
         let ops: Arc<dyn OpsStore> = Arc::new(store.clone());
         let mut state = AppState::new(Arc::new(store), Arc::new(settings.clone()), clock);
-        if !settings.blob_url.is_empty() {
-            state.blobs =
-                Arc::new(S3BlobStore::from_settings(&settings).map_err(StartError::Blobs)?);
-        }
+        state.blobs = open_blob_store(&settings).map_err(StartError::Blobs)?;
         state.jobs = Arc::new(job_registry(&state));
         state.metrics.attach_ops(ops);
         let data = web::Data::new(state.clone());

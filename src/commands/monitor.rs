@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 
-use crate::app::open_store;
+use crate::app::{open_blob_store, open_store};
 use crate::config::Settings;
 use crate::service::SystemClock;
 use crate::service::baselines::{
@@ -235,6 +235,13 @@ pub fn evaluate(settings: &Settings, args: &EvaluateArgs) -> i32 {
             }
         };
     }
+    let blobs = match open_blob_store(settings) {
+        Ok(blobs) => blobs,
+        Err(e) => {
+            eprintln!("error: blob store: {e}; check blob_url and the S3 settings");
+            return 1;
+        }
+    };
     let clock = SystemClock;
     let public_url = settings.public_url_or_listen();
     let env = EvaluatorEnv {
@@ -243,6 +250,7 @@ pub fn evaluate(settings: &Settings, args: &EvaluateArgs) -> i32 {
         runner: process_runner_id(),
         public_url: &public_url,
         webhook_url: &settings.alert_webhook_url,
+        blobs: &*blobs,
     };
     match run_queued(&env) {
         Ok(jobs) if jobs.is_empty() => {

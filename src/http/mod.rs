@@ -61,6 +61,7 @@ impl AppState {
             runner: crate::service::evaluation::process_runner_id(),
             public_url: &self.settings.public_url,
             webhook_url: &self.settings.alert_webhook_url,
+            blobs: &*self.blobs,
         }
     }
 

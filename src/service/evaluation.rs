@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use super::Clock;
 use super::admin::Actor;
 use super::evaluation_job::EvaluationHandler;
-use crate::blobs::DirBlobStore;
+use crate::blobs::BlobStore;
 use crate::jobs::{Deps, RunnerConfig, execute};
 use crate::monitoring::plan::PmsPlan;
 use crate::storage::evaluations;
@@ -31,6 +31,8 @@ pub struct EvaluatorEnv<'a> {
     pub public_url: &'a str,
     /// Where alerts are also POSTed; empty: e-mail only.
     pub webhook_url: &'a str,
+    /// Where a plan's trend section stores the drafts it writes (the configured blob store).
+    pub blobs: &'a dyn BlobStore,
 }
 
 /// Why an evaluation could not be requested.
@@ -185,12 +187,10 @@ pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreErr
         public_url: env.public_url,
         webhook_url: env.webhook_url,
     };
-    // Only a plan's trend section drafts blobs (trend reports); they land in ./data/blobs.
-    let blobs = DirBlobStore::new("./data/blobs");
     let shutdown = AtomicBool::new(false);
     let deps = Deps {
         store,
-        blobs: &blobs,
+        blobs: env.blobs,
         clock: env.clock,
         runner: env.runner,
         config: RunnerConfig {

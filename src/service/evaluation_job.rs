@@ -41,6 +41,7 @@ impl JobHandler for EvaluationHandler<'_> {
             runner: ctx.runner(),
             public_url: self.public_url,
             webhook_url: self.webhook_url,
+            blobs: ctx.blobs(),
         };
         let started = Instant::now();
         match run_model(&env, &job, ctx) {

@@ -16,6 +16,7 @@ use super::evaluation::{EvaluatorEnv, request_evaluation, run_queued};
 use super::ingest::{ingest_events, ingest_reviews};
 use super::plans::set_plan;
 use crate::alerting::alert::Alert;
+use crate::blobs::BlobStore;
 use crate::domain::model::FeatureSchema;
 use crate::domain::site::Site;
 use crate::monitoring::findings::FindingStatus;
@@ -62,6 +63,7 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
 /// Run the replay; `traffic(day)` gives a day's items, `progress(day)` is told each day done.
 pub fn replay(
     store: &dyn Store,
+    blobs: &dyn BlobStore,
     setup: &ReplaySetup,
     mut traffic: impl FnMut(u32) -> Vec<DayTraffic>,
     mut progress: impl FnMut(u32),
@@ -122,7 +124,7 @@ pub fn replay(
             )
             .map_err(|e| e.to_string())?;
         } else if day + 1 > setup.freeze_days {
-            evaluate(store, &setup.model, next)?;
+            evaluate(store, blobs, &setup.model, next)?;
         }
         progress(day);
     }
@@ -147,7 +149,12 @@ pub fn replay(
 }
 
 /// The daily evaluation as the scheduler runs it five minutes after midnight.
-fn evaluate(store: &dyn Store, model: &str, as_of: NaiveDate) -> Result<(), String> {
+fn evaluate(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    model: &str,
+    as_of: NaiveDate,
+) -> Result<(), String> {
     let at = midnight(as_of) + Duration::minutes(5);
     let clock = FixedClock::at(at);
     let actor = Actor("vigil:schedule".into());
@@ -159,6 +166,7 @@ fn evaluate(store: &dyn Store, model: &str, as_of: NaiveDate) -> Result<(), Stri
         runner: "replay",
         public_url: "",
         webhook_url: "",
+        blobs,
     };
     for job in run_queued(&env).map_err(|e| e.to_string())? {
         if let Some(e) = job.error {

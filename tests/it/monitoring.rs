@@ -185,12 +185,15 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
             .await;
         assert_eq!(s, 202);
         let env_clock = FixedClock::at(test_now());
+        let scratch = tempfile::tempdir().unwrap();
+        let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
         let env = EvaluatorEnv {
             store: &*app.store,
             clock: &env_clock,
             runner: "test",
             public_url: "http://vigil",
             webhook_url: "",
+            blobs: &scratch_blobs,
         };
         for _ in 0..600 {
             if run_queued(&env).unwrap().is_empty()
@@ -272,12 +275,15 @@ async fn the_schedule_queues_one_evaluation_per_model_and_day() {
             0
         );
         let clock = FixedClock::at(test_now());
+        let scratch = tempfile::tempdir().unwrap();
+        let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
         let env = EvaluatorEnv {
             store,
             clock: &clock,
             runner: "test",
             public_url: "",
             webhook_url: "",
+            blobs: &scratch_blobs,
         };
         let jobs = run_queued(&env).unwrap();
         assert_eq!(jobs.len(), 1);
@@ -365,12 +371,15 @@ async fn freezing_the_first_days_keeps_a_reference_per_site_and_monitors_after()
         let (s, _) = app.post(path, &app.ml, &json!({"first_days": 400})).await;
         assert_eq!(s, 422);
         let clock = FixedClock::at(test_now());
+        let scratch = tempfile::tempdir().unwrap();
+        let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
         let env = EvaluatorEnv {
             store: &*app.store,
             clock: &clock,
             runner: "t",
             public_url: "",
             webhook_url: "",
+            blobs: &scratch_blobs,
         };
         request_evaluation(
             &*app.store,

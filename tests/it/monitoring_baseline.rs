@@ -39,12 +39,15 @@ async fn ten_days(app: &TestApp) {
 
 fn run_jobs(store: &dyn Store) -> Vec<Value> {
     let clock = FixedClock::at(test_now());
+    let scratch = tempfile::tempdir().unwrap();
+    let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
     let env = EvaluatorEnv {
         store,
         clock: &clock,
         runner: "t",
         public_url: "",
         webhook_url: "",
+        blobs: &scratch_blobs,
     };
     run_queued(&env)
         .unwrap()

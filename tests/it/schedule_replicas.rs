@@ -45,12 +45,15 @@ async fn two_replicas_never_queue_the_same_model_and_day_twice() {
             queued_total += queued;
             // Run the day's job so that the next day's is not merged into a queued one.
             let clock = FixedClock::at(now);
+            let scratch = tempfile::tempdir().unwrap();
+            let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
             let env = EvaluatorEnv {
                 store: replicas[(day % 2) as usize],
                 clock: &clock,
                 runner: "test",
                 public_url: "",
                 webhook_url: "",
+                blobs: &scratch_blobs,
             };
             run_queued(&env).unwrap();
         }

@@ -205,23 +205,30 @@ async fn a_significant_increase_opens_an_alert_and_drafts_a_valid_trend_report()
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
         let (_, missing) = app.get("/api/v1/trend-reports/nope", &app.quality).await;
         assert_eq!(missing["code"], "not_found");
-        scheduled_evaluation_runs_the_trend_section(&app).await;
+        scheduled_evaluation_runs_the_trend_section(&app, blob_dir.path(), 0).await;
     }
 }
 
 /// The daily evaluation job of 2026-11-20 evaluates the trend of the day before and reports
-/// it in its summary (the period's report exists already, so nothing new is drafted).
-async fn scheduled_evaluation_runs_the_trend_section(app: &TestApp) {
+/// it in its summary with the ids of the reports it drafted (`drafted`: how many).
+async fn scheduled_evaluation_runs_the_trend_section(
+    app: &TestApp,
+    blob_dir: &std::path::Path,
+    drafted: usize,
+) -> Value {
     let body = json!({"model": "liver-seg", "as_of": "2026-11-20"});
     let (s, b) = app.post("/api/v1/evaluations", &app.quality, &body).await;
     assert_eq!(s, 202, "{b}");
     let clock = FixedClock::at(test_now());
+    // The evaluator writes drafts into the configured blob store, the one the API reads.
+    let blobs = vigil::blobs::DirBlobStore::new(blob_dir);
     let env = EvaluatorEnv {
         store: &*app.store,
         clock: &clock,
         runner: "test",
         public_url: "http://vigil",
         webhook_url: "",
+        blobs: &blobs,
     };
     for _ in 0..600 {
         let done = app.store.evaluations(Some("liver-seg"), 1).unwrap()[0].status == "done";
@@ -242,5 +249,29 @@ async fn scheduled_evaluation_runs_the_trend_section(app: &TestApp) {
         json!(["rejected_contours"]),
         "{summary}"
     );
-    assert_eq!(summary["trend"]["reports"], json!([]), "{summary}");
+    assert_eq!(
+        summary["trend"]["reports"].as_array().map(Vec::len),
+        Some(drafted),
+        "{summary}"
+    );
+    summary
+}
+
+/// A draft written by the scheduled evaluation (not by the API call) lands in the configured
+/// blob store: its `mtrType` XML is served by the API and validates.
+#[actix_web::test]
+async fn the_scheduled_evaluation_drafts_into_the_configured_blob_store() {
+    for db in databases() {
+        let blob_dir = tempfile::tempdir().unwrap();
+        let mut settings = settings_for(&db);
+        settings.blob_dir = blob_dir.path().to_string_lossy().into_owned();
+        let app = spawn_app_with(&db, settings).await;
+        assert_eq!(put_plan(&app, PLAN).await, 201, "{}", app.label);
+        post_week(&app).await;
+        let summary = scheduled_evaluation_runs_the_trend_section(&app, blob_dir.path(), 1).await;
+        let id = summary["trend"]["reports"][0].as_str().unwrap();
+        let (s, xml) = get_text(&app, &format!("/api/v1/trend-reports/{id}/mtr.xml")).await;
+        assert_eq!(s, 200, "{}: {xml}", app.label);
+        xmllint_mtr(&xml);
+    }
 }

@@ -172,12 +172,15 @@ async fn serve_with_run_jobs_false_only_queues_and_a_worker_runs_the_job() {
         let id = job["id"].as_str().unwrap().to_string();
         // The evaluator round of such a process schedules but runs nothing.
         let clock = FixedClock::at(test_now());
+        let scratch = tempfile::tempdir().unwrap();
+        let scratch_blobs = vigil::blobs::DirBlobStore::new(scratch.path());
         let env = EvaluatorEnv {
             store: &*app.store,
             clock: &clock,
             runner: "serve",
             public_url: "",
             webhook_url: "",
+            blobs: &scratch_blobs,
         };
         assert!(evaluator_round(&env, false).unwrap().is_empty());
         let (_, shown) = app

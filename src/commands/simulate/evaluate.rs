@@ -90,7 +90,10 @@ pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, 
             })
             .collect()
     };
-    let result = replay(&store, &setup, traffic, |_| {
+    // Trend drafts (a plan with a [trend] section) go beside the replay's database.
+    let blob_dir = temp.with_extension("blobs");
+    let blobs = crate::blobs::DirBlobStore::new(&blob_dir);
+    let result = replay(&store, &blobs, &setup, traffic, |_| {
         bar.inc(1);
         if let Some(lines) = lines.as_mut() {
             lines.tick();
@@ -103,6 +106,7 @@ pub fn evaluate(args: &SimulateArgs, progress: bool) -> Result<DetectionReport, 
             let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
         }
     }
+    let _ = std::fs::remove_dir_all(&blob_dir);
     let log = result.map_err(SimError::Transport)?;
     let alerts: Vec<RaisedAlert> = log
         .alerts
