@@ -19,7 +19,9 @@
 #
 # Usage: VIGIL=target/release/vigil benches/psur_scale.sh
 # Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), SITES (1000),
-# DAYS (365), PER_DAY (200 events per site-day; a review for 3 in 10), KEEP (0), OUT (a temp dir).
+# DAYS (365), PER_DAY (200 events per site-day; a review for 3 in 10), KEEP (0), OUT (a temp dir),
+# PHASE: all (default), load (steps 1-4, keeps the schema and prints its name) or report (step 5
+# only, on the kept schema named by SCHEMA).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,7 +31,9 @@ SITES="${SITES:-1000}"
 DAYS="${DAYS:-365}"
 PER_DAY="${PER_DAY:-200}"
 OUT="${OUT:-$(mktemp -d)}"; mkdir -p "$OUT"
-SCHEMA="bench_psur_$$"
+PHASE="${PHASE:-all}"
+SCHEMA="${SCHEMA:-bench_psur_$$}"
+[ "$PHASE" = all ] || KEEP=1
 START="2025-01-01"
 N=$((SITES * DAYS * PER_DAY))
 
@@ -44,6 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [ "$PHASE" != report ]; then
 psql -X -q -v ON_ERROR_STOP=1 "$PG" -c "CREATE SCHEMA $SCHEMA"
 "$VIGIL" migrate >/dev/null
 echo "schema $SCHEMA migrated by vigil; loading $N events for $SITES sites x $DAYS days"
@@ -107,6 +112,8 @@ t1=$(now)
 rows=$(psql_q -At -c "SELECT count(*) FROM daily_rollups")
 echo "vigil rollups rebuild: $rows rollup rows from $events events in $(secs "$t0" "$t1") s"
 psql_q -c "ANALYZE daily_rollups"
+fi
+[ "$PHASE" = load ] && { echo "schema kept: SCHEMA=$SCHEMA"; exit 0; }
 
 # 5. Devices and their PSURs.
 device_json() { # basic udi-di, udi-di
