@@ -21,7 +21,8 @@
 # Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), SITES (1000),
 # DAYS (365), PER_DAY (200 events per site-day; a review for 3 in 10), KEEP (0), OUT (a temp dir),
 # PHASE: all (default), load (steps 1-4, keeps the schema and prints its name) or report (step 5
-# only, on the kept schema named by SCHEMA).
+# only, on the kept schema named by SCHEMA). FROM_DAY (0): with SCHEMA, continue an interrupted
+# load at that day (a multiple of 31: the days before it are already in the schema).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,7 +49,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+FROM_DAY="${FROM_DAY:-0}"
 if [ "$PHASE" != report ]; then
+if [ "$FROM_DAY" = 0 ]; then
 psql -X -q -v ON_ERROR_STOP=1 "$PG" -c "CREATE SCHEMA $SCHEMA"
 "$VIGIL" migrate >/dev/null
 echo "schema $SCHEMA migrated by vigil; loading $N events for $SITES sites x $DAYS days"
@@ -69,11 +72,12 @@ ALTER TABLE events DROP CONSTRAINT IF EXISTS events_pkey;
 DROP INDEX IF EXISTS events_site_model_day, events_model_time, events_case_ref, events_site_received,
   reviews_event, reviews_site_model_day;
 SQL
+fi
 
 # 3. Raw rows, a month of days per statement. Event i: day i / (SITES * PER_DAY), site 1 + i % SITES,
 # the site's model version 1 + (site - 1) * 4 / SITES; every 10th, 13th and 16th of ten reviewed.
 t0=$(now)
-for ((d0 = 0; d0 < DAYS; d0 += 31)); do
+for ((d0 = FROM_DAY; d0 < DAYS; d0 += 31)); do
   d1=$((d0 + 31 < DAYS ? d0 + 31 : DAYS))
   lo=$((d0 * SITES * PER_DAY)); hi=$((d1 * SITES * PER_DAY - 1))
   psql_q <<SQL
