@@ -64,6 +64,7 @@ fn fingerprint(store: &dyn Store) -> (String, usize) {
         state: None,
         model: None,
         limit: 1_000_000,
+        after: None,
     };
     for a in store.alerts(&filter).unwrap() {
         lines.push(format!(
