@@ -122,7 +122,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
 
         // Detection came within a week of the change: the alert opened by 2026-11-09.
         let opened = |rule: &str, stratum: &str| {
-            alerts
+            alerts["items"]
                 .as_array()
                 .unwrap()
                 .iter()
