@@ -264,6 +264,16 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "a PSUR/PMS data period is not aligned to the certificate, has the wrong length, overlaps or leaves a gap; details name the field",
     ),
     (
+        "invalid_limit",
+        422,
+        "a list's limit is not a whole number from 1 to the list's maximum; details name limit",
+    ),
+    (
+        "invalid_cursor",
+        422,
+        "a list's next cursor was not returned by that list; details name next",
+    ),
+    (
         "invalid_spec",
         422,
         "shadow evaluation refused the upload or request; the message names the field or tensor",

@@ -91,6 +91,7 @@ fn list(
         state,
         subject: None,
         limit: limit.clamp(1, 10_000),
+        after: None,
     };
     let jobs = store.jobs(&filter).map_err(|e| (1, e.to_string()))?;
     println!(

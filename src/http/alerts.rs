@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::Caller;
 use super::body::read_json_or_empty;
+use super::paging::{self, Cursor, Page};
 use crate::alerting::rules::{AlertState, Transition};
 use crate::domain::Role;
 use crate::domain::wire_check::{Field, Kind, check_object};
@@ -22,14 +23,22 @@ use crate::storage::AlertFilter;
 pub struct AlertQuery {
     /// open, acknowledged, resolved or escalated.
     pub state: Option<String>,
-    /// Model name (all versions) or model version id `name@version`.
+    /// A model name (all its versions) or a model version id `name@version`; 404 when no
+    /// such model is registered.
     pub model: Option<String>,
-    /// At most this many, newest first (default 200).
-    pub limit: Option<i64>,
+    /// Page size: 1 to 1000, default 200.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// The `next` cursor of the previous page, passed back unchanged.
+    pub next: Option<String>,
 }
 
-/// List alerts, newest first (quality, regulatory).
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, body = Vec<crate::alerting::alert::Alert>)), security(("bearer" = [])))]
+/// Default and largest page of the alert list.
+const ALERT_PAGE: (i64, i64) = (200, 1000);
+
+/// List alerts, newest first (opening time, then id), one page at a time (quality,
+/// regulatory, admin).
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "a page of alerts and the cursor of the next", body = Page<crate::alerting::alert::Alert>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "no such model is registered", body = crate::error::ErrorBody), (status = 422, description = "invalid_limit (limit) or invalid_cursor (next)", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_alerts(
     caller: Caller,
     state: web::Data<AppState>,
@@ -43,13 +52,29 @@ pub async fn list_alerts(
         })?),
         None => None,
     };
+    let limit = paging::limit(q.limit.as_deref(), ALERT_PAGE.0, ALERT_PAGE.1)?;
+    let after = match Cursor::decode(q.next.as_deref(), "alerts", 2)? {
+        Some(k) => Some((paging::parse_time_key(&k[0])?, k[1].clone())),
+        None => None,
+    };
     let filter = AlertFilter {
         state: alert_state,
         model: q.model,
-        limit: q.limit.unwrap_or(200).clamp(1, 10_000),
+        limit: limit + 1,
+        after,
     };
     let st = state.clone();
-    Ok(HttpResponse::Ok().json(web::block(move || st.store.alerts(&filter)).await??))
+    let rows = web::block(move || {
+        if let Some(m) = &filter.model {
+            paging::check_model(&*st.store, m)?;
+        }
+        Ok::<_, AppError>(st.store.alerts(&filter)?)
+    })
+    .await??;
+    let page = Page::of(rows, limit, |a| {
+        Cursor::new("alerts", vec![paging::time_key(a.opened_at), a.id.clone()])
+    });
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One alert with its history: what opened it (entry 0) and every later evaluation that

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
+use super::paging::{self, Cursor, Page};
 use crate::domain::{FieldIssue, Role};
 use crate::error::AppError;
 use crate::storage::jobs::{Job, JobFilter, JobState};
@@ -25,12 +26,18 @@ pub struct JobListQuery {
     pub kind: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     pub state: Option<String>,
-    /// At most this many, newest first (default 50, at most 1000).
-    pub limit: Option<i64>,
+    /// Page size: 1 to 1000, default 50.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// The `next` cursor of the previous page, passed back unchanged.
+    pub next: Option<String>,
 }
 
-/// Jobs, newest first (any user).
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobListQuery), responses((status = 200, body = Vec<Job>), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+/// Default and largest page of the job list.
+const JOB_PAGE: (i64, i64) = (50, 1000);
+
+/// Jobs, newest first (creation time, then id), one page at a time (any user).
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobListQuery), responses((status = 200, description = "a page of jobs and the cursor of the next", body = Page<Job>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 422, description = "invalid_value (state), invalid_limit (limit) or invalid_cursor (next)", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_jobs(
     caller: Caller,
     state: web::Data<AppState>,
@@ -53,15 +60,24 @@ pub async fn list_jobs(
             }
         })?),
     };
+    let limit = paging::limit(q.limit.as_deref(), JOB_PAGE.0, JOB_PAGE.1)?;
+    let after = match Cursor::decode(q.next.as_deref(), "jobs", 2)? {
+        Some(k) => Some((paging::parse_time_key(&k[0])?, k[1].clone())),
+        None => None,
+    };
     let filter = JobFilter {
         kind: q.kind,
         state: job_state,
         subject: None,
-        limit: q.limit.unwrap_or(50).clamp(1, 1000),
+        limit: limit + 1,
+        after,
     };
     let st = state.clone();
     let jobs = web::block(move || st.store.jobs(&filter)).await??;
-    Ok(HttpResponse::Ok().json(jobs))
+    let page = Page::of(jobs, limit, |j| {
+        Cursor::new("jobs", vec![paging::time_key(j.created_at), j.id.clone()])
+    });
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One job with its state, progress, attempts, result or error (any user).

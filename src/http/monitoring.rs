@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
+use super::paging::{self, Cursor, Page};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::monitoring::findings::{FindingStatus, WindowKind};
@@ -16,6 +17,8 @@ use crate::service::baselines::{
     BaselineError, FreezeSpec, UploadFormat, baseline_in_force, freeze_baseline, upload_baseline,
 };
 use crate::service::evaluation::{EvaluationError, request_evaluation, run_queued};
+use crate::storage::evaluations;
+use crate::storage::jobs::JobStore;
 use crate::storage::{EvaluationJob, FindingQuery, StoredBaseline, StoredFinding};
 
 /// Largest reference sample accepted (a validation set of some 100k cases).
@@ -196,13 +199,21 @@ pub async fn post_evaluation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationListQuery {
+    /// A model name or a model version id `name@version` (an evaluation covers every version
+    /// of its model name); 404 when no such model is registered.
     pub model: Option<String>,
-    /// At most this many, newest first (default 50).
-    pub limit: Option<i64>,
+    /// Page size: 1 to 1000, default 50.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// The `next` cursor of the previous page, passed back unchanged.
+    pub next: Option<String>,
 }
 
-/// Evaluation jobs, newest first (any user).
-#[utoipa::path(get, path = "/api/v1/evaluations", tag = "monitoring", params(EvaluationListQuery), responses((status = 200, body = Vec<EvaluationJob>)), security(("bearer" = [])))]
+/// Default and largest page of the evaluation list.
+const EVALUATION_PAGE: (i64, i64) = (50, 1000);
+
+/// Evaluation jobs, newest first (request time, then id), one page at a time (any user).
+#[utoipa::path(get, path = "/api/v1/evaluations", tag = "monitoring", params(EvaluationListQuery), responses((status = 200, description = "a page of evaluations and the cursor of the next", body = Page<EvaluationJob>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 404, description = "no such model is registered", body = crate::error::ErrorBody), (status = 422, description = "invalid_limit (limit) or invalid_cursor (next)", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_evaluations(
     caller: Caller,
     state: web::Data<AppState>,
@@ -210,10 +221,28 @@ pub async fn list_evaluations(
 ) -> Result<HttpResponse, AppError> {
     caller.any_user()?;
     let q = q.into_inner();
+    let limit = paging::limit(q.limit.as_deref(), EVALUATION_PAGE.0, EVALUATION_PAGE.1)?;
+    let after = match Cursor::decode(q.next.as_deref(), "evaluations", 2)? {
+        Some(k) => Some((paging::parse_time_key(&k[0])?, k[1].clone())),
+        None => None,
+    };
     let st = state.clone();
-    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
-    let jobs = web::block(move || st.store.evaluations(q.model.as_deref(), limit)).await??;
-    Ok(HttpResponse::Ok().json(jobs))
+    let jobs = web::block(move || {
+        if let Some(m) = &q.model {
+            paging::check_model(&*st.store, m)?;
+        }
+        let model = q.model.as_deref().map(paging::model_name);
+        let jobs: &dyn JobStore = &*st.store;
+        Ok::<_, AppError>(evaluations::page(jobs, model, limit + 1, after)?)
+    })
+    .await??;
+    let page = Page::of(jobs, limit, |e| {
+        Cursor::new(
+            "evaluations",
+            vec![paging::time_key(e.requested_at), e.id.clone()],
+        )
+    });
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One evaluation job (any user).
@@ -234,7 +263,8 @@ pub async fn get_evaluation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FindingListQuery {
-    /// A model name (all its versions) or a model version id `name@version`, as everywhere.
+    /// A model name (all its versions) or a model version id `name@version`, as everywhere;
+    /// 404 when no such model is registered.
     pub model: Option<String>,
     /// The same as `model` (kept for clients of the first release).
     pub model_id: Option<String>,
@@ -249,12 +279,19 @@ pub struct FindingListQuery {
     pub status: Option<String>,
     /// Windows ending after this day.
     pub from: Option<NaiveDate>,
-    /// At most this many (default 1000).
-    pub limit: Option<i64>,
+    /// Page size: 1 to 10000, default 1000.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// The `next` cursor of the previous page, passed back unchanged.
+    pub next: Option<String>,
 }
 
-/// Findings, oldest window first (quality, regulatory, ml).
-#[utoipa::path(get, path = "/api/v1/findings", tag = "monitoring", params(FindingListQuery), responses((status = 200, body = Vec<StoredFinding>), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+/// Default and largest page of the finding list.
+const FINDING_PAGE: (i64, i64) = (1000, 10_000);
+
+/// Findings, oldest window first (window end, evaluation, sequence), one page at a time
+/// (quality, regulatory, ml, admin).
+#[utoipa::path(get, path = "/api/v1/findings", tag = "monitoring", params(FindingListQuery), responses((status = 200, description = "a page of findings and the cursor of the next", body = Page<StoredFinding>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "no such model is registered", body = crate::error::ErrorBody), (status = 422, description = "invalid_limit (limit) or invalid_cursor (next)", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_findings(
     caller: Caller,
     state: web::Data<AppState>,
@@ -274,6 +311,16 @@ pub async fn list_findings(
         })?),
         None => None,
     };
+    let limit = paging::limit(q.limit.as_deref(), FINDING_PAGE.0, FINDING_PAGE.1)?;
+    let after = match Cursor::decode(q.next.as_deref(), "findings", 3)? {
+        Some(k) => {
+            let bad = paging::bad_cursor;
+            let end = k[0].parse::<NaiveDate>().map_err(|_| bad())?;
+            let seq = k[2].parse::<i64>().map_err(|_| bad())?;
+            Some((end, k[1].clone(), seq))
+        }
+        None => None,
+    };
     let query = FindingQuery {
         model_id: q.model.or(q.model_id),
         evaluation_id: q.evaluation_id,
@@ -282,9 +329,24 @@ pub async fn list_findings(
         window,
         status,
         from: q.from,
-        limit: q.limit.unwrap_or(1000).clamp(1, 100_000),
+        limit: limit + 1,
+        after,
     };
     let st = state.clone();
-    let found = web::block(move || st.store.findings(&query)).await??;
-    Ok(HttpResponse::Ok().json(found))
+    let found = web::block(move || {
+        if let Some(m) = &query.model_id {
+            paging::check_model(&*st.store, m)?;
+        }
+        Ok::<_, AppError>(st.store.findings(&query)?)
+    })
+    .await??;
+    let page = Page::of(found, limit, |f| {
+        let key = vec![
+            f.finding.window_end.to_string(),
+            f.evaluation_id.clone(),
+            f.seq.to_string(),
+        ];
+        Cursor::new("findings", key)
+    });
+    Ok(HttpResponse::Ok().json(page))
 }

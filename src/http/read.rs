@@ -81,7 +81,8 @@ pub async fn post_model(
 pub struct CountQuery {
     /// Site id.
     pub site: Option<String>,
-    /// Model version id, `name@version`.
+    /// A model name (all its versions) or a model version id `name@version`; 404 when no
+    /// such model is registered.
     pub model: Option<String>,
     /// First UTC day, inclusive (YYYY-MM-DD).
     pub from: Option<NaiveDate>,
@@ -90,7 +91,7 @@ pub struct CountQuery {
 }
 
 /// Event and review counts per site, model version and UTC day (any user).
-#[utoipa::path(get, path = "/api/v1/counts", tag = "read", params(CountQuery), responses((status = 200, body = Vec<crate::storage::DailyCount>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/counts", tag = "read", params(CountQuery), responses((status = 200, body = Vec<crate::storage::DailyCount>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "no such model is registered", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_counts(
     caller: Caller,
     state: web::Data<AppState>,
@@ -105,5 +106,12 @@ pub async fn get_counts(
         to: q.to,
     };
     let store = state.store.clone();
-    Ok(HttpResponse::Ok().json(web::block(move || store.daily_counts(&filter)).await??))
+    let counts = web::block(move || {
+        if let Some(m) = &filter.model_id {
+            super::paging::check_model(&*store, m)?;
+        }
+        Ok::<_, AppError>(store.daily_counts(&filter)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(counts))
 }

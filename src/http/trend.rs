@@ -80,12 +80,13 @@ pub async fn post_trend_evaluation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TrendReportQuery {
-    /// A model name.
+    /// A model name or a model version id `name@version` (a trend report covers every
+    /// version of its model name); 404 when no such model is registered.
     pub model: Option<String>,
 }
 
 /// Drafted trend reports, newest first (quality, regulatory).
-#[utoipa::path(get, path = "/api/v1/trend-reports", tag = "vigilance", params(TrendReportQuery), responses((status = 200, body = Vec<TrendReportRecord>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/trend-reports", tag = "vigilance", params(TrendReportQuery), responses((status = 200, body = Vec<TrendReportRecord>), (status = 404, description = "no such model is registered", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_trend_reports(
     caller: Caller,
     state: web::Data<AppState>,
@@ -93,7 +94,14 @@ pub async fn list_trend_reports(
 ) -> Result<HttpResponse, AppError> {
     caller.user_with(READERS)?;
     let (st, q) = (state.clone(), q.into_inner());
-    let rows = web::block(move || st.store.trend_reports(q.model.as_deref())).await??;
+    let rows = web::block(move || {
+        if let Some(m) = &q.model {
+            super::paging::check_model(&*st.store, m)?;
+        }
+        let model = q.model.as_deref().map(super::paging::model_name);
+        Ok::<_, AppError>(st.store.trend_reports(model)?)
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(rows))
 }
 

@@ -109,7 +109,7 @@ impl<'a> Monitor<'a> {
             out.extend(self.feature_points(state, &stratum, window, &data));
             out.extend(self.dice_points(state, &stratum, window, &data));
         }
-        out
+        out.into_iter().map(|f| f.with_data_days([day])).collect()
     }
 
     /// A chart point per monitored numeric feature; a feature constant in the baseline is
@@ -283,7 +283,7 @@ impl<'a> Monitor<'a> {
                     .entry(key(stratum, &f.rule))
                     .or_default()
                     .window_signal = f.status == FindingStatus::Signal;
-                out.push(f);
+                out.push(labelled(f, data));
             }
         }
         for (stratum, data) in &split(
@@ -297,13 +297,17 @@ impl<'a> Monitor<'a> {
                 data,
                 reference: self.baseline.for_stratum(stratum),
             };
-            out.extend(drift_findings(self.plan, &input));
+            out.extend(
+                drift_findings(self.plan, &input)
+                    .into_iter()
+                    .map(|f| labelled(f, data)),
+            );
             for f in quality_findings(self.plan, &input) {
                 state
                     .entry(key(stratum, &f.rule))
                     .or_default()
                     .window_signal = f.status == FindingStatus::Signal;
-                out.push(f);
+                out.push(labelled(f, data));
             }
         }
         out
@@ -374,6 +378,19 @@ impl<'a> Monitor<'a> {
             _ => return None,
         };
         design_estimated(&self.plan.sequential, side, n, reference_n).ok()
+    }
+}
+
+/// A window finding labelled with the days it actually covers: the days of the cases (drift
+/// and constant features) or of the reviews (quality) of its stratum in the window.
+fn labelled(f: Finding, data: &StratumData<'_>) -> Finding {
+    let from_cases = f.rule.starts_with("drift:") || f.rule.starts_with("constant:");
+    if from_cases {
+        let days = data.cases.iter().map(|c| c.day);
+        f.with_data_days(days)
+    } else {
+        let days = data.reviews.iter().map(|r| r.day);
+        f.with_data_days(days)
     }
 }
 

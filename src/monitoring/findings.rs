@@ -76,6 +76,16 @@ pub struct Finding {
     pub window_start: NaiveDate,
     /// Exclusive.
     pub window_end: NaiveDate,
+    /// The first day within the window that holds data the finding was computed from (a
+    /// rolling window at the start of monitoring begins later than `window_start`).
+    #[serde(default)]
+    pub window_from: Option<NaiveDate>,
+    /// The last day within the window that holds such data (inclusive).
+    #[serde(default)]
+    pub window_to: Option<NaiveDate>,
+    /// How many days of the window hold such data.
+    #[serde(default)]
+    pub days_with_data: Option<u32>,
     /// The stream: `drift:<feature>`, `mean_dice:<label>`, `below_floor:<label>`,
     /// `edit_rate`, `rejection_rate`.
     pub rule: String,
@@ -114,6 +124,9 @@ impl Finding {
             window: window.0,
             window_start: window.1,
             window_end: window.2,
+            window_from: None,
+            window_to: None,
+            days_with_data: None,
             rule,
             method: method.to_string(),
             status: FindingStatus::Insufficient,
@@ -128,6 +141,16 @@ impl Finding {
             fingerprint,
             note: None,
         }
+    }
+
+    /// Label the finding with the days its data actually come from: the first and last
+    /// such day and how many there are (none when `days` is empty).
+    pub fn with_data_days(mut self, days: impl IntoIterator<Item = NaiveDate>) -> Self {
+        let days: std::collections::BTreeSet<NaiveDate> = days.into_iter().collect();
+        self.window_from = days.first().copied();
+        self.window_to = days.last().copied();
+        self.days_with_data = Some(u32::try_from(days.len()).unwrap_or(u32::MAX));
+        self
     }
 
     /// Mark as not tested, saying why.
@@ -161,5 +184,18 @@ mod tests {
         assert_eq!(a, fingerprint(["y", "x"].into_iter()));
         assert_ne!(a, fingerprint(["x", "z"].into_iter()));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn data_days_are_the_distinct_days_present() {
+        let d = |n: u32| NaiveDate::from_ymd_opt(2026, 3, n).unwrap();
+        let w = (WindowKind::Rolling, d(1), d(29));
+        let f = Finding::new("all", w, "edit_rate".into(), "wilson", 4, String::new())
+            .with_data_days([d(27), d(26), d(27), d(28)]);
+        assert_eq!((f.window_from, f.window_to), (Some(d(26)), Some(d(28))));
+        assert_eq!(f.days_with_data, Some(3));
+        let none = Finding::new("all", w, "edit_rate".into(), "wilson", 0, String::new())
+            .with_data_days([]);
+        assert_eq!((none.window_from, none.days_with_data), (None, Some(0)));
     }
 }

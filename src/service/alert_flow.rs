@@ -34,6 +34,7 @@ pub fn active_keys(
         state: None,
         model: Some(model_id.to_string()),
         limit: 100_000,
+        after: None,
     };
     Ok(store
         .alerts(&filter)?

@@ -272,6 +272,7 @@ pub fn enqueue_digests(
             state: None,
             model: Some(name.clone()),
             limit: 10_000,
+            after: None,
         };
         let alerts = store.alerts(&filter)?;
         let Some(message) = crate::alerting::digest::digest_message(

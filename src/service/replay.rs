@@ -133,6 +133,7 @@ pub fn replay(
         state: None,
         model: Some(model_id.clone()),
         limit: 1_000_000,
+        after: None,
     };
     log.alerts = store.alerts(&filter).map_err(|e| e.to_string())?;
     let query = FindingQuery {

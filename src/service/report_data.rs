@@ -185,6 +185,7 @@ pub fn alerts(
             state: None,
             model: Some(m.clone()),
             limit: 10_000,
+            after: None,
         };
         for a in store
             .alerts(&filter)?

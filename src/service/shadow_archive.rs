@@ -262,6 +262,7 @@ pub fn promote(
         state: Some(JobState::Succeeded),
         subject: Some(model_id.into()),
         limit: 1000,
+        after: None,
     };
     let passing = store
         .jobs(&filter)?

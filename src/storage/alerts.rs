@@ -16,6 +16,9 @@ pub struct AlertFilter {
     /// A model version id (`name@version`), or a model name for all its versions.
     pub model: Option<String>,
     pub limit: i64,
+    /// Keyset paging: only alerts after this `(opened_at, id)` in the list's order (newest
+    /// first, ties by id descending).
+    pub after: Option<(DateTime<Utc>, String)>,
 }
 
 /// Alerts and the notification outbox.
@@ -38,6 +41,7 @@ pub trait AlertStore: Send + Sync {
     /// Write the whole alert; with an audit draft when a person moved it.
     fn update_alert(&self, alert: &Alert, audit: Option<&AuditDraft>) -> Result<(), StoreError>;
     fn alert(&self, id: &str) -> Result<Option<Alert>, StoreError>;
+    /// Newest first by `opened_at`, then by id descending (a total order for paging).
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
     /// Queue a message; `false` when its dedup key was queued before (nothing written).
     fn enqueue_message(&self, message: &OutboxMessage) -> Result<bool, StoreError>;

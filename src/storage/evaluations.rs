@@ -122,11 +122,22 @@ pub fn list(
     model: Option<&str>,
     limit: i64,
 ) -> Result<Vec<EvaluationJob>, StoreError> {
+    page(store, model, limit, None)
+}
+
+/// Newest first (ties by id descending), starting after `after` = `(requested_at, id)`.
+pub fn page(
+    store: &dyn JobStore,
+    model: Option<&str>,
+    limit: i64,
+    after: Option<(DateTime<Utc>, String)>,
+) -> Result<Vec<EvaluationJob>, StoreError> {
     let filter = JobFilter {
         kind: Some(KIND.into()),
         state: None,
         subject: model.map(str::to_string),
         limit,
+        after,
     };
     Ok(store.jobs(&filter)?.into_iter().map(from_job).collect())
 }

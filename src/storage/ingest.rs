@@ -83,6 +83,7 @@ pub struct DailyCount {
 #[derive(Debug, Clone, Default)]
 pub struct CountFilter {
     pub site_id: Option<String>,
+    /// A model version id (`name@version`), or a model name for all its versions.
     pub model_id: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -154,6 +154,9 @@ pub struct JobFilter {
     pub state: Option<JobState>,
     pub subject: Option<String>,
     pub limit: i64,
+    /// Keyset paging: only jobs after this `(created_at, id)` in the list's order (newest
+    /// first, ties by id descending).
+    pub after: Option<(DateTime<Utc>, String)>,
 }
 
 /// The job queue's storage. Every write that a runner makes names the runner, and does

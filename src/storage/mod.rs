@@ -19,6 +19,7 @@ pub mod health;
 pub mod incidents;
 pub mod ingest;
 pub mod jobs;
+pub mod json_text;
 pub mod models;
 pub mod monitoring;
 pub mod ops;

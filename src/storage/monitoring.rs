@@ -59,6 +59,9 @@ pub struct FindingQuery {
     /// Findings whose window ends on or after this day.
     pub from: Option<NaiveDate>,
     pub limit: i64,
+    /// Keyset paging: only findings after this `(window_end, evaluation_id, seq)` in the
+    /// list's order.
+    pub after: Option<(NaiveDate, String, i64)>,
 }
 
 /// Where the monitor of a model version stands: evaluated through `through` (exclusive),

@@ -24,8 +24,16 @@ pub struct CaseQuery {
 pub struct RetrainingRecord {
     pub id: String,
     pub model: String,
+    /// The criteria as asked for (a JSON object).
+    #[serde(serialize_with = "super::json_text::as_json")]
+    #[schema(value_type = Object)]
     pub criteria: String,
+    /// The manifest (a JSON object): what was POSTed to the training webhook.
+    #[serde(serialize_with = "super::json_text::as_json")]
+    #[schema(value_type = Object)]
     pub manifest: String,
+    /// SHA-256 of the manifest's bytes as sent (the webhook's body, which the signature
+    /// covers), not of this answer's rendering of it.
     pub manifest_sha256: String,
     pub case_count: i64,
     /// created, delivered, delivery_failed, accepted, training, completed, failed.

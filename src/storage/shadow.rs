@@ -42,7 +42,9 @@ impl ModelRole {
 pub struct ModelArtifact {
     pub model_id: String,
     pub onnx_sha256: String,
-    /// The spec as uploaded (JSON text).
+    /// The spec as uploaded (a JSON object; stored as the uploaded text).
+    #[serde(serialize_with = "super::json_text::as_json")]
+    #[schema(value_type = Object)]
     pub spec: String,
     pub role: ModelRole,
     pub uploaded_by: String,

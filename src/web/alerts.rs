@@ -50,6 +50,7 @@ async fn inbox(
         state: wanted,
         model: model.clone(),
         limit: 500,
+        after: None,
     };
     let st = state.clone();
     let alerts = web::block(move || st.store.alerts(&filter)).await??;

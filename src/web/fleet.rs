@@ -43,6 +43,7 @@ async fn fleet(
                 state: None,
                 model: None,
                 limit: 10_000,
+                after: None,
             })?
         } else {
             vec![]

@@ -75,6 +75,7 @@ fn load_list(state: &AppState) -> Result<(Vec<Row>, Vec<Device>), AppError> {
         state: None,
         subject: None,
         limit: 200,
+        after: None,
     };
     let mut rows = Vec::new();
     for job in state.store.jobs(&filter)? {

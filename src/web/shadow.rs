@@ -55,6 +55,7 @@ async fn run_list(
             state: None,
             subject: None,
             limit: 200,
+            after: None,
         })
     })
     .await??;

@@ -57,12 +57,12 @@ async fn signals_open_one_alert_and_people_move_it() {
         assert_eq!(decisions[5], Decision::AutoResolve, "{decisions:?}");
         let (_, all) = app.get("/api/v1/alerts", &app.quality).await;
         assert_eq!(
-            all.as_array().unwrap().len(),
+            all["items"].as_array().unwrap().len(),
             1,
             "{}: one alert for the whole episode",
             app.label
         );
-        assert_eq!(all[0]["state"], "resolved");
+        assert_eq!(all["items"][0]["state"], "resolved");
         // Re-crossing within the cool-down is suppressed; after it, a new alert opens.
         assert_eq!(
             apply_signal(store, &report(true, 5, Severity::High), &policy)
@@ -119,7 +119,7 @@ async fn signals_open_one_alert_and_people_move_it() {
             Decision::Nothing
         );
         let (_, open) = app.get("/api/v1/alerts?state=escalated", &app.admin).await;
-        assert_eq!(open.as_array().unwrap().len(), 1);
+        assert_eq!(open["items"].as_array().unwrap().len(), 1);
         let actions: Vec<String> = store
             .audit_entries()
             .unwrap()

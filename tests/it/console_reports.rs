@@ -76,6 +76,7 @@ async fn refusals(app: &TestApp, ra: &Session, qm: &Session) {
         state: None,
         subject: None,
         limit: 10,
+        after: None,
     };
     assert!(
         app.store.jobs(&filter).unwrap().is_empty(),

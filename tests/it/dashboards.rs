@@ -287,7 +287,9 @@ async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &st
         .json()
         .await
         .unwrap();
-    let id = alerts[0]["id"].as_str().expect("the drift raised an alert");
+    let id = alerts["items"][0]["id"]
+        .as_str()
+        .expect("the drift raised an alert");
     let esc: Value = call(
         &format!("/api/v1/alerts/{id}/escalate"),
         json!({"reporting_country": "DE"}),

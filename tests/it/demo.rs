@@ -32,6 +32,7 @@ async fn the_demo_fleet_yields_findings_alerts_and_emails() {
             state: None,
             model: Some("liver-seg".into()),
             limit: 1000,
+            after: None,
         })
         .unwrap();
     let has = |rule: &str, stratum: &str| {

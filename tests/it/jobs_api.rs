@@ -29,11 +29,13 @@ async fn jobs_are_listed_shown_and_cancelled_through_the_api() {
 
         let (s, all) = app.get("/api/v1/jobs", &app.quality).await;
         assert_eq!(s, 200, "{all}");
-        assert_eq!(all.as_array().unwrap().len(), 2, "{}", db.label);
+        assert_eq!(all["items"].as_array().unwrap().len(), 2, "{}", db.label);
+        assert_eq!(all["next"], serde_json::Value::Null);
         let (_, reports) = app
             .get("/api/v1/jobs?kind=report&state=queued", &app.ml)
             .await;
-        assert_eq!(reports.as_array().unwrap().len(), 1);
+        assert_eq!(reports["items"].as_array().unwrap().len(), 1);
+        let reports = &reports["items"];
         assert_eq!(reports[0]["id"], mine.id.as_str());
         assert_eq!(reports[0]["state"], "queued");
         assert_eq!(

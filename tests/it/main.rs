@@ -38,6 +38,7 @@ mod monitoring;
 mod monitoring_baseline;
 mod monitoring_support;
 mod ops;
+mod paging;
 mod plans;
 mod process;
 mod prometheus;

@@ -74,7 +74,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
         let (_, alerts) = app
             .get("/api/v1/alerts?model=liver-seg@2.3.0", &app.quality)
             .await;
-        let keys: Vec<(String, String)> = alerts
+        let keys: Vec<(String, String)> = alerts["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -122,7 +122,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
 
         // Detection came within a week of the change: the alert opened by 2026-11-09.
         let opened = |rule: &str, stratum: &str| {
-            alerts
+            alerts["items"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -150,7 +150,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
                 &app.quality,
             )
             .await;
-        let small = small.as_array().unwrap();
+        let small = small["items"].as_array().unwrap();
         assert!(!small.is_empty(), "{}", db.label);
         assert!(small.iter().all(
             |f| f["status"] == "insufficient" && f["fingerprint"].as_str().unwrap().len() == 64
@@ -158,7 +158,7 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
         let (_, drift) = app
             .get("/api/v1/findings?stratum=site%3Dsite-a&window=tumbling&rule=drift:hu_mean&status=signal", &app.quality)
             .await;
-        let drift = drift.as_array().unwrap();
+        let drift = drift["items"].as_array().unwrap();
         assert!(!drift.is_empty(), "{}", db.label);
         assert!(
             drift
@@ -206,7 +206,12 @@ async fn drift_and_dice_drop_open_one_alert_each_and_queue_emails() {
         let (_, again) = app
             .get("/api/v1/alerts?model=liver-seg@2.3.0", &app.quality)
             .await;
-        assert_eq!(again.as_array().unwrap().len(), keys.len(), "{}", db.label);
+        assert_eq!(
+            again["items"].as_array().unwrap().len(),
+            keys.len(),
+            "{}",
+            db.label
+        );
         assert_eq!(app.store.outbox_messages().unwrap().len(), keys.len());
     }
 }

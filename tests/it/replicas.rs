@@ -199,7 +199,8 @@ async fn two_replicas_share_the_work_and_survive_a_sigkill() {
             .json()
             .await
             .unwrap();
-        jobs.as_array()
+        jobs["items"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|j| j["status"] == "done" || j["status"] == "failed")
@@ -256,6 +257,7 @@ async fn check_alerts_mailed_once(store: &DieselStore, sink: &SmtpSink) {
         state: None,
         model: None,
         limit: 1000,
+        after: None,
     };
     let alerts = store.alerts(&filter).unwrap();
     assert!(!alerts.is_empty(), "the injected drift raised no alert");

@@ -93,7 +93,11 @@ async fn manifest_lists_the_matching_cases_and_reaches_the_pipeline_signed() {
             (json!(2), json!("delivered")),
             "{body}"
         );
-        let manifest: Value = serde_json::from_str(body["manifest"].as_str().unwrap()).unwrap();
+        // The manifest and criteria are answered as JSON objects, not JSON in a string.
+        assert!(body["criteria"].is_object(), "{body}");
+        assert_eq!(body["criteria"]["dice_below"], 0.85, "{body}");
+        let manifest = body["manifest"].clone();
+        assert!(manifest.is_object(), "{body}");
         let dice: Vec<f64> = manifest["cases"]
             .as_array()
             .unwrap()
@@ -104,10 +108,13 @@ async fn manifest_lists_the_matching_cases_and_reaches_the_pipeline_signed() {
         assert_eq!(manifest["criteria"]["drifted_features"], json!(["hu_mean"]));
         let got = received.lock().unwrap().clone();
         assert_eq!(got.len(), 1);
+        let sent: Value = serde_json::from_str(&got[0].0).unwrap();
+        assert_eq!(sent, manifest, "the stored manifest is what was sent");
+        let sent_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(got[0].0.as_bytes()));
         assert_eq!(
-            got[0].0,
-            body["manifest"].as_str().unwrap(),
-            "the stored manifest is what was sent"
+            body["manifest_sha256"],
+            sent_sha.as_str(),
+            "hash of the bytes sent"
         );
         assert_eq!(got[0].1, sign("pipeline-secret", got[0].0.as_bytes()));
         let id = body["id"].as_str().unwrap();

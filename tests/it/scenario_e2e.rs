@@ -6,7 +6,7 @@
 //! manifest.
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 use vigil::alerting::smtp::SmtpMailer;
 use vigil::commands::simulate::{SimulateArgs, simulate};
 use vigil::service::notify::dispatch_due;
@@ -82,7 +82,7 @@ async fn simulated_fleet_end_to_end_findings_alerts_emails_and_retraining() {
                 let (_, v) = app
                     .get(&format!("/api/v1/findings?status=signal&{q}"), &app.quality)
                     .await;
-                v.as_array().unwrap().len()
+                v["items"].as_array().unwrap().len()
             }
         };
         assert!(
@@ -100,7 +100,7 @@ async fn simulated_fleet_end_to_end_findings_alerts_emails_and_retraining() {
         let (_, alerts) = app
             .get("/api/v1/alerts?model=liver-seg", &app.quality)
             .await;
-        let alerts = alerts.as_array().unwrap();
+        let alerts = alerts["items"].as_array().unwrap();
         let mut keys: Vec<(String, String)> = alerts
             .iter()
             .map(|a| {
@@ -159,7 +159,7 @@ async fn simulated_fleet_end_to_end_findings_alerts_emails_and_retraining() {
             .post("/api/v1/retraining-requests", &app.ml, &criteria)
             .await;
         assert_eq!(s, 201, "{}: {request}", db.label);
-        let manifest: Value = serde_json::from_str(request["manifest"].as_str().unwrap()).unwrap();
+        let manifest = &request["manifest"];
         let cases = manifest["cases"].as_array().unwrap();
         assert!(cases.len() > 20, "{}: {}", db.label, cases.len());
         assert!(cases.iter().all(|c| c["site_id"] == "sim-site-03"));

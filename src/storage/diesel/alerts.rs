@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::audit::audited_tx;
 use super::rows::{naive, utc};
 use super::schema::alerts;
-use super::{DieselStore, map_err, with_conn};
+use super::{DieselStore, map_err, versions_of, with_conn};
 use crate::alerting::alert::Alert;
 use crate::alerting::rules::AlertState;
 use crate::domain::audit::AuditDraft;
@@ -181,19 +181,25 @@ impl DieselStore {
         let rows: QueryResult<Vec<AlertRow>> = with_conn!(&mut *conn, |c| {
             let mut q = alerts::table
                 .select(AlertRow::as_select())
-                .order(alerts::opened_at.desc())
+                .order((alerts::opened_at.desc(), alerts::id.desc()))
                 .into_boxed();
+            if let Some((t, id)) = &f.after {
+                let t = naive(*t);
+                q = q.filter(
+                    alerts::opened_at
+                        .lt(t)
+                        .or(alerts::opened_at.eq(t).and(alerts::id.lt(id.clone()))),
+                );
+            }
             if let Some(s) = &f.state {
                 q = q.filter(alerts::state.eq(s.as_str()));
             }
             if let Some(m) = &f.model {
-                // A model name matches the alerts of all its versions (`name@version`);
-                // names are identifiers, so `%` cannot occur in them.
-                let versions = format!("{m}@%");
+                // A model name matches the alerts of all its versions (`name@version`).
                 q = q.filter(
                     alerts::model_name
                         .eq(m)
-                        .or(alerts::model_name.like(versions)),
+                        .or(alerts::model_name.like(versions_of(m)).escape('\\')),
                 );
             }
             q.limit(f.limit).load(c)

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::rows::{naive, utc};
 use super::schema::{findings, monitor_state};
-use super::{DieselStore, map_err, with_conn, write_tx};
+use super::{DieselStore, map_err, versions_of, with_conn, write_tx};
 use crate::monitoring::findings::{Finding, FindingStatus, WindowKind};
 use crate::storage::{FindingQuery, MonitorCursor, StoreError, StoredFinding};
 
@@ -40,6 +40,9 @@ struct FindingRow {
     fingerprint: String,
     note: Option<String>,
     created_at: NaiveDateTime,
+    window_from: Option<String>,
+    window_to: Option<String>,
+    days_with_data: Option<i64>,
 }
 
 impl From<&StoredFinding> for FindingRow {
@@ -69,6 +72,9 @@ impl From<&StoredFinding> for FindingRow {
             fingerprint: f.fingerprint.clone(),
             note: f.note.clone(),
             created_at: naive(s.created_at),
+            window_from: f.window_from.map(|d| d.to_string()),
+            window_to: f.window_to.map(|d| d.to_string()),
+            days_with_data: f.days_with_data.map(i64::from),
         }
     }
 }
@@ -86,6 +92,9 @@ impl From<FindingRow> for StoredFinding {
                 window: WindowKind::parse(&r.window_kind).unwrap_or(WindowKind::Day),
                 window_start: day(&r.window_start),
                 window_end: day(&r.window_end),
+                window_from: r.window_from.as_deref().map(day),
+                window_to: r.window_to.as_deref().map(day),
+                days_with_data: r.days_with_data.and_then(|n| u32::try_from(n).ok()),
                 rule: r.rule,
                 method: r.method,
                 status: FindingStatus::parse(&r.status).unwrap_or(FindingStatus::Insufficient),
@@ -133,7 +142,7 @@ impl DieselStore {
         };
         let mut conn = self.conn()?;
         let r: QueryResult<()> = write_tx!(&mut *conn, |c| {
-            // 23 columns per row; stay well under SQLite's 32766 bound parameters.
+            // 26 columns per row; stay well under SQLite's 32766 bound parameters.
             for chunk in rows.chunks(1000) {
                 diesel::insert_into(findings::table)
                     .values(chunk)
@@ -181,13 +190,27 @@ impl DieselStore {
                 .limit(q.limit)
                 .select(FindingRow::as_select())
                 .into_boxed();
+            if let Some((end, eval, seq)) = &q.after {
+                // Keyset paging in the list's order (window end, evaluation, sequence).
+                let end = end.to_string();
+                query = query.filter(
+                    findings::window_end
+                        .gt(end.clone())
+                        .or(findings::window_end
+                            .eq(end.clone())
+                            .and(findings::evaluation_id.gt(eval.clone())))
+                        .or(findings::window_end
+                            .eq(end)
+                            .and(findings::evaluation_id.eq(eval.clone()))
+                            .and(findings::seq.gt(*seq))),
+                );
+            }
             if let Some(v) = &q.model_id {
                 // A model name matches all its versions (`name@version`), as everywhere.
-                let versions = format!("{v}@%");
                 query = query.filter(
                     findings::model_id
                         .eq(v)
-                        .or(findings::model_id.like(versions)),
+                        .or(findings::model_id.like(versions_of(v)).escape('\\')),
                 );
             }
             if let Some(v) = &q.evaluation_id {

@@ -192,8 +192,24 @@ impl DieselStore {
 
     /// Events and reviews per site, model version and day, read from the daily rollups.
     pub(crate) fn load_daily_counts(&self, f: &CountFilter) -> Result<Vec<DailyCount>, StoreError> {
+        // A model name stands for all its versions (`name@version`), as everywhere.
+        let model_ids = match &f.model_id {
+            Some(m) if !m.contains('@') => {
+                let ids: Vec<String> = self
+                    .load_models()?
+                    .into_iter()
+                    .filter(|v| &v.name == m)
+                    .map(|v| v.id)
+                    .collect();
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                ids
+            }
+            other => other.iter().cloned().collect(),
+        };
         let filter = RollupFilter {
-            model_ids: f.model_id.iter().cloned().collect(),
+            model_ids,
             site_ids: f.site_id.iter().cloned().collect(),
             from: f.from,
             to: f.to,

@@ -320,6 +320,14 @@ impl JobStore for DieselStore {
                 .limit(f.limit)
                 .select(JobRow::as_select())
                 .into_boxed();
+            if let Some((t, id)) = &f.after {
+                let t = naive(*t);
+                q = q.filter(
+                    jobs::created_at
+                        .lt(t)
+                        .or(jobs::created_at.eq(t).and(jobs::id.lt(id.clone()))),
+                );
+            }
             if let Some(v) = &f.kind {
                 q = q.filter(jobs::kind.eq(v));
             }

@@ -244,3 +244,17 @@ pub(crate) fn map_err(what: &str) -> impl Fn(DieselError) -> StoreError + '_ {
         other => StoreError::Other(other.to_string()),
     }
 }
+
+/// The `LIKE` pattern (escape character `\`) matching every version id `name@version` of a
+/// model name: the name's own `%`, `_` and `\` match only themselves.
+pub(crate) fn versions_of(name: &str) -> String {
+    let mut p = String::with_capacity(name.len() + 2);
+    for ch in name.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push_str("@%");
+    p
+}

@@ -212,6 +212,9 @@ diesel::table! {
         fingerprint -> Text,
         note -> Nullable<Text>,
         created_at -> Timestamp,
+        window_from -> Nullable<Text>,
+        window_to -> Nullable<Text>,
+        days_with_data -> Nullable<BigInt>,
     }
 }
 
