@@ -164,6 +164,7 @@ fn default_profile() -> HardwareProfile {
         graph_optimization: Default::default(),
         execution_provider: Default::default(),
         max_patch_batch: 4,
+        concurrency: 1,
     }
 }
 

@@ -18,7 +18,8 @@ pub struct Segmented {
     pub windows: usize,
     pub batch: usize,
     pub compute_ns: u64,
-    /// Vigil's planned buffers for this volume plus one batch, in bytes.
+    /// Vigil's planned buffers for this volume plus one batch, for every run the profile's
+    /// `concurrency` allows at once, in bytes.
     pub planned_bytes: u64,
 }
 
@@ -70,7 +71,7 @@ pub fn segment_cached<R: ModelRunner + ?Sized>(
         windows,
         batch: plan.batch,
         compute_ns,
-        planned_bytes: plan.volume_bytes + plan.batch as u64 * plan.patch_bytes,
+        planned_bytes: plan.total_bytes(),
     })
 }
 

@@ -2,7 +2,8 @@
 //! memory from Linux's `VmHWM`, reset before each case by writing 5 to
 //! `/proc/self/clear_refs` (Linux >= 4.0). Where the reset is refused the peak is the
 //! process's high-water mark so far, which can only overstate a case's peak, never hide it.
-//! Other threads' memory counts too: run cases one at a time when the figure matters.
+//! Other threads' memory counts too: with a profile's `concurrency` 2 the figure is the case's
+//! (both models), which is what `profile::MemoryPlan` plans against the limit.
 
 use std::time::Instant;
 
@@ -34,7 +35,11 @@ impl Meter for ProcessMeter {
             .map_or(0.0, |t| t.elapsed().as_secs_f64() * 1e3);
         Cost {
             wall_ms,
-            peak_mib: peak_rss_kib().unwrap_or(0.0) / 1024.0,
+            peak_mib: self.peak_mib(),
         }
+    }
+
+    fn peak_mib(&mut self) -> f64 {
+        peak_rss_kib().unwrap_or(0.0) / 1024.0
     }
 }

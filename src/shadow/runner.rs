@@ -18,7 +18,9 @@ pub struct RunOutput {
 }
 
 /// A loaded network that maps `[n, 1, d, h, w]` float32 input to `[n, k, d, h, w]` output.
-pub trait ModelRunner {
+/// `Send`, so that a shadow run can work the baseline on another thread (profile
+/// `concurrency`).
+pub trait ModelRunner: Send {
     /// Run one batch; `shape` is `[n, c, d, h, w]` and `input` its C-order data.
     fn run(&mut self, input: &[f32], shape: [usize; 5]) -> Result<RunOutput, ShadowError>;
 }

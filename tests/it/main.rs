@@ -61,6 +61,7 @@ mod seg_props;
 mod shadow;
 mod shadow_api;
 mod shadow_cli;
+mod shadow_metrics;
 mod shadow_resume;
 mod simulate;
 mod simulate_evaluate;
