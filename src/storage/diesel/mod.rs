@@ -13,6 +13,7 @@ mod audit;
 mod connection;
 mod devices;
 mod evaluations;
+mod held_reviews;
 mod incidents;
 mod ingest;
 mod jobs;
