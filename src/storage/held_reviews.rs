@@ -31,15 +31,6 @@ impl HeldJoin {
     pub fn joined_total(&self) -> u64 {
         self.joined.values().sum()
     }
-
-    pub fn merge(&mut self, other: HeldJoin) {
-        for (site, n) in other.joined {
-            *self.joined.entry(site).or_default() += n;
-        }
-        for (site, n) in other.refused {
-            *self.refused.entry(site).or_default() += n;
-        }
-    }
 }
 
 /// What one sweep did: late joins (an event that arrived while its review was being held by

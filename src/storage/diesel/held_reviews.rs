@@ -82,6 +82,11 @@ struct DropRow {
     reason: String,
 }
 
+/// (review id, event id, held at).
+type Held = (String, String, NaiveDateTime);
+/// (review id, event id, held at, dropped at, reason).
+type Dropped = (String, String, NaiveDateTime, NaiveDateTime, String);
+
 /// A stored event as its held reviews need it: id, site, model version, when it happened.
 type EventKey = (String, String, String, NaiveDateTime);
 
@@ -105,6 +110,12 @@ pub(super) trait HeldOps {
         now: NaiveDateTime,
         forget: NaiveDateTime,
     ) -> QueryResult<SweepOutcome>;
+    /// A site's held reviews and those dropped since `since`.
+    fn listing(
+        &mut self,
+        site_id: &str,
+        since: NaiveDateTime,
+    ) -> QueryResult<(Vec<Held>, Vec<Dropped>)>;
 }
 
 /// What the idempotent insert of `ingest.rs` runs after writing its new items, in the same
@@ -373,6 +384,41 @@ macro_rules! held_ops {
                 .execute(c)?;
                 Ok(SweepOutcome { join, expired })
             }
+
+            fn listing(
+                &mut self,
+                site_id: &str,
+                since: NaiveDateTime,
+            ) -> QueryResult<(Vec<Held>, Vec<Dropped>)> {
+                let c = self;
+                let held = held_reviews::table
+                    .filter(held_reviews::site_id.eq(site_id))
+                    .order((held_reviews::held_at.asc(), held_reviews::review_id.asc()))
+                    .select((
+                        held_reviews::review_id,
+                        held_reviews::event_id,
+                        held_reviews::held_at,
+                    ))
+                    .limit(LIST_LIMIT)
+                    .load::<Held>(c)?;
+                let dropped = held_review_drops::table
+                    .filter(held_review_drops::site_id.eq(site_id))
+                    .filter(held_review_drops::dropped_at.ge(since))
+                    .order((
+                        held_review_drops::dropped_at.desc(),
+                        held_review_drops::review_id.asc(),
+                    ))
+                    .select((
+                        held_review_drops::review_id,
+                        held_review_drops::event_id,
+                        held_review_drops::held_at,
+                        held_review_drops::dropped_at,
+                        held_review_drops::reason,
+                    ))
+                    .limit(LIST_LIMIT)
+                    .load::<Dropped>(c)?;
+                Ok((held, dropped))
+            }
         }
 
         impl AfterInsert<NewEvent> for $conn {
@@ -473,37 +519,7 @@ impl HeldReviewStore for DieselStore {
         ttl: Duration,
     ) -> Result<Vec<HeldReviewEntry>, StoreError> {
         let mut conn = self.conn()?;
-        type Held = (String, String, NaiveDateTime);
-        type Dropped = (String, String, NaiveDateTime, NaiveDateTime, String);
-        let r: QueryResult<(Vec<Held>, Vec<Dropped>)> = with_conn!(&mut *conn, |c| (|| {
-            let held = held_reviews::table
-                .filter(held_reviews::site_id.eq(site_id))
-                .order((held_reviews::held_at.asc(), held_reviews::review_id.asc()))
-                .select((
-                    held_reviews::review_id,
-                    held_reviews::event_id,
-                    held_reviews::held_at,
-                ))
-                .limit(LIST_LIMIT)
-                .load::<Held>(c)?;
-            let dropped = held_review_drops::table
-                .filter(held_review_drops::site_id.eq(site_id))
-                .filter(held_review_drops::dropped_at.ge(since.naive_utc()))
-                .order((
-                    held_review_drops::dropped_at.desc(),
-                    held_review_drops::review_id.asc(),
-                ))
-                .select((
-                    held_review_drops::review_id,
-                    held_review_drops::event_id,
-                    held_review_drops::held_at,
-                    held_review_drops::dropped_at,
-                    held_review_drops::reason,
-                ))
-                .limit(LIST_LIMIT)
-                .load::<Dropped>(c)?;
-            Ok((held, dropped))
-        })());
+        let r = with_conn!(&mut *conn, |c| c.listing(site_id, since.naive_utc()));
         let (held, dropped) = r.map_err(map_err("held reviews"))?;
         let held = held
             .into_iter()
