@@ -4,28 +4,24 @@
 //! review that came in order), the sweep that expires them, and the site's listing.
 //!
 //! The transaction bodies are methods of `HeldOps`, implemented once per concrete connection
-//! by `held_ops!`, so each query is written once and type-checked against both backends.
+//! by `held_ops!`, so each query is written once and type-checked against both backends;
+//! `store_held_reviews.rs` runs them on the pool.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
-use super::ingest::{RACE_RETRIES, classify, is_unique_violation};
+use super::ingest::classify;
 use super::rollups::review_rollups;
 use super::rows::NewReviewRow;
 use super::schema::{events, held_review_drops, held_reviews, reviews};
-use super::{DieselStore, map_err, with_conn, write_tx};
-use crate::storage::held_reviews::{
-    HeldJoin, HeldReviewEntry, HeldReviewStore, SweepOutcome, reason,
-};
-use crate::storage::{ItemFate, NewEvent, NewReview, StoreError};
+use crate::storage::held_reviews::{HeldJoin, reason};
+use crate::storage::{ItemFate, NewEvent, NewReview};
 
 /// Ids per lookup or rows per insert: far below both backends' bind limits.
-const CHUNK: usize = 500;
-/// Most held and most dropped entries a site's listing returns.
-const LIST_LIMIT: i64 = 1000;
+pub(super) const CHUNK: usize = 500;
 
 #[derive(Insertable)]
 #[diesel(table_name = held_reviews)]
@@ -73,22 +69,17 @@ struct HeldRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = held_review_drops)]
-struct DropRow {
-    review_id: String,
-    held_at: NaiveDateTime,
-    event_id: String,
-    site_id: String,
-    dropped_at: NaiveDateTime,
-    reason: String,
+pub(super) struct DropRow {
+    pub review_id: String,
+    pub held_at: NaiveDateTime,
+    pub event_id: String,
+    pub site_id: String,
+    pub dropped_at: NaiveDateTime,
+    pub reason: String,
 }
 
-/// (review id, event id, held at).
-type Held = (String, String, NaiveDateTime);
-/// (review id, event id, held at, dropped at, reason).
-type Dropped = (String, String, NaiveDateTime, NaiveDateTime, String);
-
 /// A stored event as its held reviews need it: id, site, model version, when it happened.
-type EventKey = (String, String, String, NaiveDateTime);
+pub(super) type EventKey = (String, String, String, NaiveDateTime);
 
 /// Transaction bodies, run on a concrete connection inside the caller's transaction.
 pub(super) trait HeldOps {
@@ -104,18 +95,6 @@ pub(super) trait HeldOps {
         held: &[NewReview],
         now: NaiveDateTime,
     ) -> QueryResult<(Vec<ItemFate>, Vec<ItemFate>, HeldJoin)>;
-    fn sweep(
-        &mut self,
-        cutoff: NaiveDateTime,
-        now: NaiveDateTime,
-        forget: NaiveDateTime,
-    ) -> QueryResult<SweepOutcome>;
-    /// A site's held reviews and those dropped since `since`.
-    fn listing(
-        &mut self,
-        site_id: &str,
-        since: NaiveDateTime,
-    ) -> QueryResult<(Vec<Held>, Vec<Dropped>)>;
 }
 
 /// What the idempotent insert of `ingest.rs` runs after writing its new items, in the same
@@ -134,7 +113,7 @@ fn new_items<'a>(items: &'a [NewReview], fates: &[ItemFate]) -> Vec<&'a NewRevie
         .collect()
 }
 
-fn bump(map: &mut BTreeMap<String, u64>, site: &str) {
+pub(super) fn bump(map: &mut BTreeMap<String, u64>, site: &str) {
     *map.entry(site.to_string()).or_default() += 1;
 }
 
@@ -322,103 +301,6 @@ macro_rules! held_ops {
                 let join = c.join_held(&keys, now)?;
                 Ok((stored_fates, held_fates, join))
             }
-
-            fn sweep(
-                &mut self,
-                cutoff: NaiveDateTime,
-                now: NaiveDateTime,
-                forget: NaiveDateTime,
-            ) -> QueryResult<SweepOutcome> {
-                let c = self;
-                // Late joins first: a review held while its event was being stored by a
-                // concurrent request (neither saw the other) joins it here.
-                let keys: Vec<EventKey> = held_reviews::table
-                    .inner_join(
-                        events::table.on(events::event_id
-                            .eq(held_reviews::event_id)
-                            .and(events::site_id.eq(held_reviews::site_id))),
-                    )
-                    .select((
-                        events::event_id,
-                        events::site_id,
-                        events::model_id,
-                        events::occurred_at,
-                    ))
-                    .distinct()
-                    .load(c)?;
-                let join = c.join_held(&keys, now)?;
-                // One DELETE … RETURNING: each expired review is dropped (and counted) by
-                // exactly one sweep, however many replicas run one at the same time.
-                let gone: Vec<(String, NaiveDateTime, String, String)> =
-                    diesel::delete(held_reviews::table.filter(held_reviews::held_at.lt(cutoff)))
-                        .returning((
-                            held_reviews::review_id,
-                            held_reviews::held_at,
-                            held_reviews::event_id,
-                            held_reviews::site_id,
-                        ))
-                        .get_results(c)?;
-                let mut expired = BTreeMap::new();
-                let drops: Vec<DropRow> = gone
-                    .into_iter()
-                    .map(|(review_id, held_at, event_id, site_id)| {
-                        bump(&mut expired, &site_id);
-                        DropRow {
-                            review_id,
-                            held_at,
-                            event_id,
-                            site_id,
-                            dropped_at: now,
-                            reason: reason::EVENT_NEVER_ARRIVED.to_string(),
-                        }
-                    })
-                    .collect();
-                for chunk in drops.chunks(CHUNK) {
-                    diesel::insert_into(held_review_drops::table)
-                        .values(chunk)
-                        .execute(c)?;
-                }
-                diesel::delete(
-                    held_review_drops::table.filter(held_review_drops::dropped_at.lt(forget)),
-                )
-                .execute(c)?;
-                Ok(SweepOutcome { join, expired })
-            }
-
-            fn listing(
-                &mut self,
-                site_id: &str,
-                since: NaiveDateTime,
-            ) -> QueryResult<(Vec<Held>, Vec<Dropped>)> {
-                let c = self;
-                let held = held_reviews::table
-                    .filter(held_reviews::site_id.eq(site_id))
-                    .order((held_reviews::held_at.asc(), held_reviews::review_id.asc()))
-                    .select((
-                        held_reviews::review_id,
-                        held_reviews::event_id,
-                        held_reviews::held_at,
-                    ))
-                    .limit(LIST_LIMIT)
-                    .load::<Held>(c)?;
-                let dropped = held_review_drops::table
-                    .filter(held_review_drops::site_id.eq(site_id))
-                    .filter(held_review_drops::dropped_at.ge(since))
-                    .order((
-                        held_review_drops::dropped_at.desc(),
-                        held_review_drops::review_id.asc(),
-                    ))
-                    .select((
-                        held_review_drops::review_id,
-                        held_review_drops::event_id,
-                        held_review_drops::held_at,
-                        held_review_drops::dropped_at,
-                        held_review_drops::reason,
-                    ))
-                    .limit(LIST_LIMIT)
-                    .load::<Dropped>(c)?;
-                Ok((held, dropped))
-            }
         }
 
         impl AfterInsert<NewEvent> for $conn {
@@ -451,107 +333,3 @@ macro_rules! held_ops {
 
 held_ops!(SqliteConnection);
 held_ops!(PgConnection);
-
-/// Run a write transaction body, retrying when a concurrent one won a race for a new id.
-macro_rules! retried_tx {
-    ($self:ident, $what:literal, |$c:ident| $body:expr) => {{
-        let mut conn = $self.conn()?;
-        let mut attempt = 1;
-        loop {
-            let r = write_tx!(&mut *conn, |$c| $body);
-            match r {
-                Err(e) if is_unique_violation(&e) && attempt < RACE_RETRIES => attempt += 1,
-                other => break other.map_err(map_err($what)),
-            }
-        }
-    }};
-}
-
-impl HeldReviewStore for DieselStore {
-    fn ingest_events_joining(
-        &self,
-        events: &[NewEvent],
-    ) -> Result<(Vec<ItemFate>, HeldJoin), StoreError> {
-        self.ingest_event_rows(events)
-    }
-
-    fn ingest_reviews_holding(
-        &self,
-        reviews: &[NewReview],
-        held: &[NewReview],
-    ) -> Result<(Vec<ItemFate>, Vec<ItemFate>, HeldJoin), StoreError> {
-        let now = held
-            .first()
-            .or(reviews.first())
-            .map(|r| r.received_at.naive_utc())
-            .unwrap_or_default();
-        retried_tx!(self, "review", |c| c.store_and_hold(reviews, held, now))
-    }
-
-    fn held_review_site(&self, review_id: &str) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn()?;
-        let r: QueryResult<Option<String>> = with_conn!(&mut *conn, |c| held_reviews::table
-            .find(review_id)
-            .select(held_reviews::site_id)
-            .first(c)
-            .optional());
-        r.map_err(map_err("held review"))
-    }
-
-    fn sweep_held_reviews(
-        &self,
-        cutoff: DateTime<Utc>,
-        now: DateTime<Utc>,
-        forget_before: DateTime<Utc>,
-    ) -> Result<SweepOutcome, StoreError> {
-        let (cutoff, now, forget) = (
-            cutoff.naive_utc(),
-            now.naive_utc(),
-            forget_before.naive_utc(),
-        );
-        retried_tx!(self, "held review", |c| c.sweep(cutoff, now, forget))
-    }
-
-    fn held_reviews_of(
-        &self,
-        site_id: &str,
-        since: DateTime<Utc>,
-        ttl: Duration,
-    ) -> Result<Vec<HeldReviewEntry>, StoreError> {
-        let mut conn = self.conn()?;
-        let r = with_conn!(&mut *conn, |c| c.listing(site_id, since.naive_utc()));
-        let (held, dropped) = r.map_err(map_err("held reviews"))?;
-        let held = held
-            .into_iter()
-            .map(|(review_id, event_id, at)| HeldReviewEntry {
-                review_id,
-                event_id,
-                status: "held".into(),
-                held_at: at.and_utc(),
-                expires_at: Some(at.and_utc() + ttl),
-                dropped_at: None,
-                reason: None,
-            });
-        let dropped = dropped
-            .into_iter()
-            .map(|(review_id, event_id, at, gone, why)| HeldReviewEntry {
-                review_id,
-                event_id,
-                status: "dropped".into(),
-                held_at: at.and_utc(),
-                expires_at: None,
-                dropped_at: Some(gone.and_utc()),
-                reason: Some(why),
-            });
-        Ok(held.chain(dropped).collect())
-    }
-
-    fn held_review_counts(&self) -> Result<BTreeMap<String, i64>, StoreError> {
-        let mut conn = self.conn()?;
-        let r: QueryResult<Vec<(String, i64)>> = with_conn!(&mut *conn, |c| held_reviews::table
-            .group_by(held_reviews::site_id)
-            .select((held_reviews::site_id, diesel::dsl::count_star()))
-            .load(c));
-        Ok(r.map_err(map_err("held reviews"))?.into_iter().collect())
-    }
-}
