@@ -224,6 +224,29 @@ impl Application {
         });
     }
 
+    /// Start the held-review sweep: every five minutes, join held reviews whose event came in
+    /// concurrently and drop those held longer than `held_review_ttl_hours` (counted in
+    /// `vigil_ingest_held_reviews_expired_total`). Replicas may all run it: one statement
+    /// drops each expired review once. `serve` starts it; tests call `sweep_round`.
+    pub fn start_held_review_sweep(&self) {
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(300));
+            loop {
+                tick.tick().await;
+                let st = state.clone();
+                match web::block(move || crate::http::held_reviews::sweep_round(&st)).await {
+                    Ok(Ok(s)) if !s.expired.is_empty() => {
+                        let n: u64 = s.expired.values().sum();
+                        tracing::info!(expired = n, "held reviews expired")
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "held review sweep failed"),
+                    _ => {}
+                }
+            }
+        });
+    }
+
     /// Start the evaluator: every `evaluation_interval_s`, queue the daily evaluations that
     /// are due and run queued ones on the blocking pool (the database lease keeps replicas
     /// from evaluating at the same time). `serve` starts it; tests call the service directly.

@@ -161,6 +161,9 @@ pub struct Settings {
     pub audit_checkpoint_key: Secret,
     /// Seconds between the signed audit checkpoints `serve` logs (with a key); 0: none.
     pub audit_checkpoint_interval_s: u64,
+    /// Hours a review that arrived before its event is held; then it is dropped (listed to the
+    /// site with reason `event_never_arrived` and counted).
+    pub held_review_ttl_hours: u64,
 }
 
 impl Default for Settings {
@@ -218,6 +221,7 @@ impl Default for Settings {
             vigilance_recipients: String::new(),
             audit_checkpoint_key: Secret::default(),
             audit_checkpoint_interval_s: 3600,
+            held_review_ttl_hours: 72,
         }
     }
 }
@@ -390,6 +394,7 @@ impl Settings {
             ("job_runners", self.job_runners),
             ("job_lease_s", self.job_lease_s as usize),
             ("job_max_attempts", self.job_max_attempts as usize),
+            ("held_review_ttl_hours", self.held_review_ttl_hours as usize),
         ];
         for (field, value) in positive {
             if value == 0 {

@@ -38,6 +38,7 @@ pub fn run(mut settings: Settings, args: &ServeArgs) -> i32 {
         let pool = app.start_jobs();
         app.start_deadline_warnings();
         app.start_audit_checkpoints();
+        app.start_held_review_sweep();
         if demo {
             let listen = format!("127.0.0.1:{}", app.port);
             actix_web::rt::spawn(super::demo::run_demo(app.state.clone(), listen));

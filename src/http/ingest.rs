@@ -13,13 +13,14 @@ use crate::service::ingest::{
     BatchOutcome, IngestError, IngestLimits, ingest_events, ingest_reviews,
 };
 use crate::storage::Store;
+use crate::storage::held_reviews::HeldJoin;
 
 /// Report a batch of inference events (site key).
 #[utoipa::path(
     post, path = "/api/v1/events", tag = "ingest",
     request_body = crate::http::openapi::EventBatch,
     responses(
-        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored"),
+        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored; held reviews wait for their event"),
         (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
         (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
@@ -41,7 +42,7 @@ pub async fn post_events(
     post, path = "/api/v1/reviews", tag = "ingest",
     request_body = crate::http::openapi::ReviewBatch,
     responses(
-        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored"),
+        (status = 200, body = BatchOutcome, description = "Stored; duplicates were already stored; held reviews wait for their event"),
         (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
         (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
@@ -110,6 +111,22 @@ fn respond(
             m.ingest_items
                 .with_label_values(&[kind, "duplicate", site])
                 .inc_by(o.duplicates as u64);
+            if o.held > 0 {
+                m.ingest_items
+                    .with_label_values(&[kind, "held", site])
+                    .inc_by(o.held as u64);
+            }
+            // Held reviews that joined their event count as accepted reviews now.
+            let mut join = HeldJoin::default();
+            for (map, n) in [
+                (&mut join.joined, o.joined),
+                (&mut join.refused, o.join_refused),
+            ] {
+                if n > 0 {
+                    map.insert(site.to_string(), n as u64);
+                }
+            }
+            m.held.observe_join(&join);
             Ok(HttpResponse::Ok().json(o))
         }
         Err(e) => {

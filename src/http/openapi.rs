@@ -47,6 +47,7 @@ impl Modify for BearerAuth {
     paths(
         crate::http::ingest::post_events,
         crate::http::ingest::post_reviews,
+        crate::http::held_reviews::get_held,
         crate::http::masks::post_masks,
         crate::http::read::list_sites,
         crate::http::sites::post_site,

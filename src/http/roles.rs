@@ -58,6 +58,7 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/api/v1/events", Who::Site),
     rule("POST", "/api/v1/reviews", Who::Site),
     rule("POST", "/api/v1/reviews/{review_id}/masks", Who::Site),
+    rule("GET", "/api/v1/ingest/held", Who::Site),
     rule("GET", "/api/v1/sites", READERS),
     rule("POST", "/api/v1/sites", Who::Users(&[Admin])),
     rule("POST", "/api/v1/sites/{id}/key", Who::Users(&[Admin])),

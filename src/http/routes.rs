@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, web};
 
 use super::{
-    alerts, devices, incidents, ingest, masks, monitoring, openapi, ops, plans, read, retraining,
-    sites,
+    alerts, devices, held_reviews, incidents, ingest, masks, monitoring, openapi, ops, plans, read,
+    retraining, sites,
 };
 use crate::error::AppError;
 
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/openapi.json", web::get().to(openapi::openapi_json))
             .route("/events", web::post().to(ingest::post_events))
             .route("/reviews", web::post().to(ingest::post_reviews))
+            .route("/ingest/held", web::get().to(held_reviews::get_held))
             .route(
                 "/reviews/{review_id}/masks",
                 web::post().to(masks::post_masks),

@@ -19,6 +19,7 @@ use prometheus::{Opts, Registry};
 
 use super::AppState;
 use super::telemetry_db::DbGauges;
+use super::telemetry_held::HeldMetrics;
 use super::telemetry_vigilance::VigilanceGauges;
 use crate::storage::EvaluationJob;
 use crate::storage::ops::OpsStore;
@@ -37,6 +38,7 @@ pub struct Metrics {
     audit_checkpoint_at: prometheus::Gauge,
     db: DbGauges,
     vigilance: VigilanceGauges,
+    pub held: HeldMetrics,
     ops: OnceLock<Arc<dyn OpsStore>>,
     /// One scrape at a time: the database gauges are reset and refilled per scrape.
     scrape: Mutex<()>,
@@ -100,13 +102,15 @@ impl Metrics {
             prometheus::process_collector::ProcessCollector::for_self(),
         ))
         .expect("metric definition");
+        let ingest_items = counter_vec(
+            &r,
+            "vigil_ingest_items_total",
+            "Ingested items by kind (events, reviews), outcome (accepted, duplicate, held) and site",
+            &["kind", "outcome", "site"],
+        );
         Self {
-            ingest_items: counter_vec(
-                &r,
-                "vigil_ingest_items_total",
-                "Ingested items by kind (events, reviews), outcome (accepted, duplicate) and site",
-                &["kind", "outcome", "site"],
-            ),
+            held: HeldMetrics::new(&r, ingest_items.clone()),
+            ingest_items,
             ingest_batches_refused: counter_vec(
                 &r,
                 "vigil_ingest_batches_refused_total",
@@ -196,6 +200,7 @@ impl Metrics {
             self.db.refresh(&**ops, state.clock.now());
         }
         self.vigilance.refresh(&state.vigilance, state.clock.now());
+        self.held.refresh(&*state.store);
         let mut out = String::new();
         let _ = prometheus::TextEncoder::new().encode_utf8(&self.registry.gather(), &mut out);
         out

@@ -1,6 +1,8 @@
 //! Ingest use cases: a site's batch of events or reviews is screened for personal data,
 //! parsed item by item, checked against the model's schema and stored idempotently. A batch is
-//! accepted whole or refused whole, so nothing is ever half-stored.
+//! accepted whole or refused whole, so nothing is ever half-stored. A review whose event the
+//! site has not reported yet is held (`storage::held_reviews`) and joins the event when it
+//! arrives, so a site's retry order cannot lose corrections.
 
 use std::collections::HashMap;
 
@@ -17,15 +19,36 @@ use crate::domain::model::{ModelVersion, model_id};
 use crate::domain::review::{REVIEW_SHAPE, ReviewItem, check_review, check_review_after_event};
 use crate::domain::site::Site;
 use crate::domain::{FieldIssue, wire_name};
-use crate::storage::{NewEvent, NewReview, Store, StoreError};
+use crate::storage::held_reviews::HeldJoin;
+use crate::storage::{ItemFate, NewEvent, NewReview, Store, StoreError};
 
-/// Counts answered for an accepted batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Counts answered for an accepted batch: `accepted + duplicates + held` is the batch size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BatchOutcome {
     /// Items stored by this request.
     pub accepted: usize,
-    /// Items already stored with identical content (nothing written for them).
+    /// Items already stored (or already held) with identical content (nothing written).
     pub duplicates: usize,
+    /// Reviews held by this request: their event has not been reported by this site yet.
+    /// Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub held: usize,
+    /// Every review of this batch that is held now (new or re-sent), by `review_id`.
+    /// Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_review_ids: Vec<String>,
+    /// Held reviews that joined their event during this request and count as reviews from
+    /// now on. Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub joined: usize,
+    /// Held reviews of these events refused when they arrived (dated before the event);
+    /// listed by `GET /api/v1/ingest/held`. Not serialised: for the metrics.
+    #[serde(skip)]
+    pub join_refused: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Why a batch was refused; nothing of it was stored.
@@ -141,15 +164,26 @@ pub fn ingest_events(
         id_field: "event_id",
         site_id: &site.id,
     };
-    batch.store(
+    let mut join = HeldJoin::default();
+    let mut outcome = batch.store(
         &rows,
         |r| (&r.event_id, &r.content_hash),
-        |b| store.ingest_events(b),
+        |b| {
+            let (fates, j) = store.ingest_events_joining(b)?;
+            join = j;
+            Ok(fates)
+        },
         owner,
-    )
+    )?;
+    outcome.joined = join.joined_total() as usize;
+    outcome.join_refused = join.refused.values().sum::<u64>() as usize;
+    Ok(outcome)
 }
 
-/// Store a site's batch of reviews; each must refer to one of the site's own events.
+/// Store a site's batch of reviews. A review of one of the site's own events is stored; a
+/// review of an event the site has not reported (unknown, or another site's: sites learn
+/// nothing of each other) is held until the event arrives. Both are screened, parsed and
+/// checked alike, and the batch is stored or refused whole.
 pub fn ingest_reviews(
     store: &dyn Store,
     site: &Site,
@@ -173,20 +207,15 @@ pub fn ingest_reviews(
     }
     let ids: Vec<String> = parsed.iter().map(|(_, r)| r.event_id.to_string()).collect();
     let owners = store.event_owners(&ids)?;
-    let mut rows = Vec::with_capacity(parsed.len());
+    // (row, held): a held row has no model yet; the event names it when it arrives.
+    let mut rows: Vec<(NewReview, bool)> = Vec::with_capacity(parsed.len());
     for (i, item) in &parsed {
         match owners.get(&item.event_id.to_string()) {
-            // Another site's event is reported as unknown: sites learn nothing of each other.
             Some(owner) if owner.site_id == site.id => {
                 issues.extend(check_review_after_event(item, *i, owner.occurred_at));
-                rows.push(new_review(item, &site.id, &owner.model_id, now))
+                rows.push((new_review(item, &site.id, &owner.model_id, now), false));
             }
-            _ => issues.push(FieldIssue::new(
-                *i,
-                format!("reviews[{i}].event_id"),
-                "unknown_event",
-                "no event with this id was reported by this site",
-            )),
+            _ => rows.push((new_review(item, &site.id, "", now), true)),
         }
     }
     if !issues.is_empty() {
@@ -198,12 +227,40 @@ pub fn ingest_reviews(
         id_field: "review_id",
         site_id: &site.id,
     };
-    batch.store(
+    let (mut newly_held, mut join) = (0, HeldJoin::default());
+    let mut outcome = batch.store(
         &rows,
-        |r| (&r.review_id, &r.content_hash),
-        |b| store.ingest_reviews(b),
-        |id| store.review_site(id),
-    )
+        |r| (&r.0.review_id, &r.0.content_hash),
+        |b| {
+            let (stored, held): (Vec<_>, Vec<_>) = b.iter().partition(|r| !r.1);
+            let stored: Vec<NewReview> = stored.into_iter().map(|r| r.0.clone()).collect();
+            let held: Vec<NewReview> = held.into_iter().map(|r| r.0.clone()).collect();
+            let (stored_fates, held_fates, j) = store.ingest_reviews_holding(&stored, &held)?;
+            newly_held = held_fates
+                .iter()
+                .filter(|f| **f == ItemFate::Accepted)
+                .count();
+            join = j;
+            // Back into the batch's order.
+            let (mut s, mut h) = (stored_fates.into_iter(), held_fates.into_iter());
+            Ok(b.iter()
+                .filter_map(|r| if r.1 { h.next() } else { s.next() })
+                .collect())
+        },
+        |id| Ok(store.review_site(id)?.or(store.held_review_site(id)?)),
+    )?;
+    outcome.accepted -= newly_held;
+    outcome.held = newly_held;
+    let mut held_ids: Vec<String> = rows
+        .iter()
+        .filter(|r| r.1)
+        .map(|r| r.0.review_id.clone())
+        .collect();
+    held_ids.dedup();
+    outcome.held_review_ids = held_ids;
+    outcome.joined = join.joined_total() as usize;
+    outcome.join_refused = join.refused.values().sum::<u64>() as usize;
+    Ok(outcome)
 }
 
 fn check_batch_size(what: &str, n: usize, max: usize) -> Result<(), IngestError> {

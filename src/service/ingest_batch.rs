@@ -76,6 +76,7 @@ impl Batch<'_> {
         Ok(BatchOutcome {
             accepted,
             duplicates: rows.len() - accepted,
+            ..BatchOutcome::default()
         })
     }
 

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod escalation;
 pub mod evaluation;
 pub mod evaluation_job;
+pub mod held_reviews;
 pub mod incident_eudamed;
 pub mod incident_reports;
 pub mod incidents;

@@ -16,6 +16,7 @@ pub mod devices;
 pub mod diesel;
 pub mod evaluations;
 pub mod health;
+pub mod held_reviews;
 pub mod incidents;
 pub mod ingest;
 pub mod jobs;
@@ -38,6 +39,7 @@ pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
 pub use devices::DeviceStore;
 pub use health::{HealthStore, PoolState};
+pub use held_reviews::HeldReviewStore;
 pub use incidents::IncidentStore;
 pub use ingest::{CountFilter, DailyCount, EventOwner, IngestStore, ItemFate, NewEvent, NewReview};
 pub use jobs::JobStore;
@@ -116,6 +118,7 @@ pub trait Store:
     + ReportCountSource
     + RollupStore
     + TrendStore
+    + HeldReviewStore
 {
 }
 
@@ -138,6 +141,7 @@ impl<T> Store for T where
         + ReportCountSource
         + RollupStore
         + TrendStore
+        + HeldReviewStore
         + ?Sized
 {
 }

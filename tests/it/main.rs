@@ -23,6 +23,7 @@ mod device_edits;
 mod email;
 mod escalation;
 mod eudamed_mir;
+mod held_reviews;
 mod incident_cli;
 mod incident_stages;
 mod incidents;

@@ -27,6 +27,8 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "devices",
                 "events",
                 "findings",
+                "held_review_drops",
+                "held_reviews",
                 "incident_clock_events",
                 "incident_reports",
                 "incidents",

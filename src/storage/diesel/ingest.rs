@@ -12,10 +12,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::held_reviews::AfterInsert;
 use super::rollups::{event_rollups, review_rollups};
 use super::rows::{NewEventRow, NewReviewRow};
 use super::schema::{events, reviews};
 use super::{DieselStore, map_err, with_conn, write_tx};
+use crate::storage::held_reviews::HeldJoin;
 use crate::storage::rollups::{RollupFilter, RollupGrouping, measure};
 use crate::storage::{
     CountFilter, DailyCount, EventOwner, ItemFate, NewEvent, NewReview, StoreError,
@@ -23,9 +25,9 @@ use crate::storage::{
 
 /// Rows per INSERT statement; 22 columns x 1000 stays far below PostgreSQL's 65535 binds.
 const INSERT_CHUNK: usize = 1000;
-const RACE_RETRIES: usize = 3;
+pub(super) const RACE_RETRIES: usize = 3;
 
-fn classify<'a>(
+pub(super) fn classify<'a>(
     items: impl Iterator<Item = (&'a str, &'a str)>,
     known: &HashMap<String, String>,
 ) -> Vec<ItemFate> {
@@ -38,7 +40,7 @@ fn classify<'a>(
         .collect()
 }
 
-fn is_unique_violation(e: &DieselError) -> bool {
+pub(super) fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
@@ -47,14 +49,15 @@ fn is_unique_violation(e: &DieselError) -> bool {
 
 /// One idempotent batch insert into `$table` keyed by `$id`, with the rows made by `$row`:
 /// classify every item against what is stored, write the new ones unless any conflicts (and
-/// add them to the daily rollups with `$rollups!`, in the same transaction), and retry when a
-/// concurrent batch won the race for the same new id.
+/// add them to the daily rollups with `$rollups!`, in the same transaction), run the
+/// connection's `AfterInsert` step over the new items (new events join their held reviews),
+/// and retry when a concurrent batch won the race for the same new id.
 macro_rules! idempotent_insert {
     ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $rollups:ident, $what:literal) => {{
         let ids: Vec<&str> = $batch.iter().map(|e| e.$id.as_str()).collect();
         let mut conn = $self.conn()?;
         for attempt in 1..=RACE_RETRIES {
-            let r: QueryResult<Vec<ItemFate>> = write_tx!(&mut *conn, |c| {
+            let r: QueryResult<(Vec<ItemFate>, HeldJoin)> = write_tx!(&mut *conn, |c| {
                 let known: HashMap<String, String> = $table::table
                     .filter($table::$id.eq_any(&ids))
                     .select(($table::$id, $table::content_hash))
@@ -67,27 +70,24 @@ macro_rules! idempotent_insert {
                         .map(|e| (e.$id.as_str(), e.content_hash.as_str())),
                     &known,
                 );
+                let mut join = HeldJoin::default();
                 if !fates.contains(&ItemFate::Conflict) {
-                    let new = $batch
+                    let new: Vec<_> = $batch
                         .iter()
                         .zip(&fates)
                         .filter(|(_, f)| **f == ItemFate::Accepted)
                         .map(|(e, _)| e)
                         .collect();
-                    $rollups!(c, new)?;
-                    let rows: Vec<$row> = $batch
-                        .iter()
-                        .zip(&fates)
-                        .filter(|(_, f)| **f == ItemFate::Accepted)
-                        .map(|(e, _)| $row::from(e))
-                        .collect();
+                    $rollups!(c, new.clone())?;
+                    let rows: Vec<$row> = new.iter().map(|e| $row::from(*e)).collect();
                     for chunk in rows.chunks(INSERT_CHUNK) {
                         diesel::insert_into($table::table)
                             .values(chunk)
                             .execute(c)?;
                     }
+                    join = AfterInsert::after_insert(&mut *c, &new[..])?;
                 }
-                Ok(fates)
+                Ok((fates, join))
             });
             match r {
                 Err(e) if is_unique_violation(&e) && attempt < RACE_RETRIES => continue,
@@ -101,10 +101,11 @@ macro_rules! idempotent_insert {
 }
 
 impl DieselStore {
+    /// Store new events; in the same transaction their held reviews join them.
     pub(crate) fn ingest_event_rows(
         &self,
         batch: &[NewEvent],
-    ) -> Result<Vec<ItemFate>, StoreError> {
+    ) -> Result<(Vec<ItemFate>, HeldJoin), StoreError> {
         idempotent_insert!(
             self,
             batch,
@@ -120,6 +121,13 @@ impl DieselStore {
         &self,
         batch: &[NewReview],
     ) -> Result<Vec<ItemFate>, StoreError> {
+        self.review_rows_joined(batch).map(|(fates, _)| fates)
+    }
+
+    fn review_rows_joined(
+        &self,
+        batch: &[NewReview],
+    ) -> Result<(Vec<ItemFate>, HeldJoin), StoreError> {
         idempotent_insert!(
             self,
             batch,

@@ -437,3 +437,30 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    held_reviews (review_id) {
+        review_id -> Text,
+        event_id -> Text,
+        site_id -> Text,
+        reviewed_at -> Timestamp,
+        held_at -> Timestamp,
+        outcome -> Text,
+        severity -> Text,
+        metrics -> Nullable<Text>,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    held_review_drops (review_id, held_at) {
+        review_id -> Text,
+        held_at -> Timestamp,
+        event_id -> Text,
+        site_id -> Text,
+        dropped_at -> Timestamp,
+        reason -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(held_reviews, events);

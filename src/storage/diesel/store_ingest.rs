@@ -10,7 +10,7 @@ use crate::storage::{
 
 impl IngestStore for DieselStore {
     fn ingest_events(&self, events: &[NewEvent]) -> Result<Vec<ItemFate>, StoreError> {
-        self.ingest_event_rows(events)
+        self.ingest_event_rows(events).map(|(fates, _)| fates)
     }
     fn event_owners(
         &self,

@@ -1,0 +1,2 @@
+DROP TABLE held_review_drops;
+DROP TABLE held_reviews;
