@@ -434,3 +434,14 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    device_group_versions (leading_udi_di, version) {
+        leading_udi_di -> Text,
+        version -> BigInt,
+        members -> Text,
+        justification -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
