@@ -1,6 +1,7 @@
 //! PSUR device groups (MDCG 2022-21): a regulatory user declares a group, a leading device with
 //! its member devices and the justification; every change is stored as a new version, audited.
-//! A device belongs to one group at most, as leader or member. A PSUR requested for the leading
+//! A device belongs to one group at most, as leader or member; the justification is screened
+//! for personal data. A PSUR requested for the leading
 //! device covers the whole group (`group_facts`); one requested for a member is refused, naming
 //! the leading device (`leader_of`).
 
@@ -98,6 +99,18 @@ pub fn put_group(
     }
     if !issues.is_empty() {
         return Err(ReportError::Invalid(issues));
+    }
+    // The justification is printed in the PSUR: screened like the narrative drafts.
+    if let Err(f) = crate::privacy::screen_str("justification", justification) {
+        return Err(ReportError::PersonalData(vec![FieldIssue {
+            index: None,
+            message: format!(
+                "value refused as personal data ({}); it was neither stored nor logged",
+                f.kind
+            ),
+            code: f.kind.as_str().into(),
+            path: f.path,
+        }]));
     }
     if let Some(g) = groups
         .iter()

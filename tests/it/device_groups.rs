@@ -85,6 +85,13 @@ async fn declare(app: &Rapp) {
         );
         assert_eq!(b["details"][0]["path"], field, "{b}");
     }
+    let personal = json!({"members": [MEMBER], "justification": "Ask dr.house@example.org"});
+    let (s, b) = put_group(app, LEAD, &app.regulatory, &personal).await;
+    assert_eq!(
+        (s, b["details"][0]["path"].as_str()),
+        (422, Some("justification")),
+        "{b}"
+    );
     let (s, v) = put_group(app, LEAD, &app.regulatory, &ok).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
