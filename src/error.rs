@@ -259,6 +259,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "the holiday calendar does not cover the reporting country or year",
     ),
     (
+        "psur_for_leading_device_only",
+        422,
+        "a PSUR was requested for a member of a device group; the message names the leading device; details name device",
+    ),
+    (
         "report_period_invalid",
         422,
         "a PSUR/PMS data period is not aligned to the certificate, has the wrong length, overlaps or leaves a gap; details name the field",

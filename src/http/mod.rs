@@ -6,6 +6,7 @@ mod audit;
 pub mod auth;
 mod body;
 pub mod deadline;
+mod device_groups;
 mod devices;
 pub mod held_reviews;
 mod incidents;

@@ -205,6 +205,14 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/trend-reports/{id}/mtr.xml",
         VIGILANCE_READERS,
     ),
+    rule("GET", "/api/v1/trend-reports/{id}/pdf", VIGILANCE_READERS),
+    rule("GET", "/api/v1/device-groups", VIGILANCE_READERS),
+    rule("GET", "/api/v1/device-groups/{leading}", VIGILANCE_READERS),
+    rule(
+        "PUT",
+        "/api/v1/device-groups/{leading}",
+        Who::Users(&[Regulatory]),
+    ),
 ];
 
 /// The rows of one route template.

@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .configure(incidents::configure)
             .configure(super::reports::configure)
             .configure(super::trend::configure)
+            .configure(super::device_groups::configure)
             .configure(super::audit::configure),
     )
     .default_service(web::to(not_found));

@@ -1,6 +1,7 @@
 //! Art. 88 trend reporting: evaluate a model's `[trend]` plan section for a day (quality,
-//! regulatory), list the drafted trend reports, and download a report's JSON or its EUDAMED
-//! `mtrType` XML.
+//! regulatory), list the drafted trend reports, and download a report's JSON, its PDF (approved
+//! like a PSUR through `/reports/{id}/approve` when its model belongs to a device) or its
+//! EUDAMED `mtrType` XML.
 
 use actix_web::{HttpResponse, web};
 use chrono::{Duration, NaiveDate};
@@ -22,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/trend-reports", web::get().to(list_trend_reports))
     .route("/trend-reports/{id}", web::get().to(get_trend_report))
-    .route("/trend-reports/{id}/mtr.xml", web::get().to(get_trend_mtr));
+    .route("/trend-reports/{id}/mtr.xml", web::get().to(get_trend_mtr))
+    .route("/trend-reports/{id}/pdf", web::get().to(get_trend_pdf));
 }
 
 /// Who may run a trend evaluation (the vigilance writers).
@@ -159,5 +161,42 @@ pub async fn get_trend_mtr(
         .content_type("application/xml")
         .insert_header(("Content-Disposition", file))
         .insert_header(("X-Content-SHA256", record.xml_sha256))
+        .body(bytes))
+}
+
+/// The trend report's PDF: the approved rendering once a regulatory user approved it
+/// (`POST /api/v1/reports/{id}/approve`), else the DRAFT (quality, regulatory).
+#[utoipa::path(get, path = "/api/v1/trend-reports/{id}/pdf", tag = "vigilance", params(("id" = String, Path), super::reports::DownloadQuery), responses((status = 200, description = "the trend report PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_trend_pdf(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<super::reports::DownloadQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.user_with(READERS)?;
+    let (st, id) = (state.clone(), path.into_inner());
+    let lookup = id.clone();
+    let (record, stored) = web::block(move || -> Result<_, AppError> {
+        let record = st
+            .store
+            .trend_report(&lookup)?
+            .ok_or_else(|| AppError::NotFound("trend report".into()))?;
+        Ok((record, st.store.report(&lookup)?.is_some()))
+    })
+    .await??;
+    if stored {
+        return super::reports::download(state, id, q.draft.unwrap_or(false), true).await;
+    }
+    let sha = record
+        .pdf_sha256
+        .ok_or_else(|| AppError::NotFound("the PDF of this trend report".into()))?;
+    let key = BlobKey::parse(&sha).map_err(|e| AppError::Internal(e.to_string()))?;
+    let st = state.clone();
+    let bytes = web::block(move || st.blobs.get(&key))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("X-Content-SHA256", sha))
         .body(bytes))
 }

@@ -142,6 +142,37 @@ pub struct PreviousReport {
     pub figures: BTreeMap<String, f64>,
 }
 
+/// A member device of a PSUR group, with its software and its usage in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub device: Device,
+    pub software: Vec<DeviceSoftware>,
+    /// The member's own usage in period N (the per-device breakdown).
+    pub usage: UsageCounts,
+}
+
+/// One change of the group (a stored version compared with the one before).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupChange {
+    pub version: i64,
+    pub day: NaiveDate,
+    pub by: String,
+    pub change: String,
+}
+
+/// The PSUR's device group (MDCG 2022-21): the report's device leads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFacts {
+    /// The leading device's own usage in period N.
+    pub leading_usage: UsageCounts,
+    /// The other devices, in Basic UDI-DI order.
+    pub members: Vec<GroupMember>,
+    pub justification: String,
+    pub version: i64,
+    /// Changes made on or after the start of the period (i.e. since the previous PSUR's).
+    pub changes: Vec<GroupChange>,
+}
+
 /// Everything a PSUR or PMS report is assembled from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportInput {
@@ -166,4 +197,7 @@ pub struct ReportInput {
     pub retraining: Vec<RetrainingFacts>,
     pub narratives: BTreeMap<String, String>,
     pub previous: Option<PreviousReport>,
+    /// The group the device leads; `software` and every aggregate then cover all its members.
+    #[serde(default)]
+    pub group: Option<GroupFacts>,
 }

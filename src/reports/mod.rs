@@ -6,12 +6,14 @@
 //! `crate::rendering`; storage and jobs in `service::reports`. No I/O here.
 
 pub mod evidence;
+pub mod grouping;
 pub mod incident_tables;
 pub mod input;
 pub mod model;
 pub mod period;
 pub mod pms;
 pub mod psur;
+pub mod trend;
 pub mod usage_tables;
 
 #[cfg(test)]
@@ -24,8 +26,8 @@ pub use model::{
 
 use chrono::{DateTime, Utc};
 
-/// Assemble a PSUR or PMS report from its input (a trend report is assembled by its own
-/// evaluation into the same `Document` model).
+/// Assemble a PSUR or PMS report from its input (a trend report has its own input and
+/// `trend::assemble_trend`, into the same `Document` model).
 pub fn assemble(input: &ReportInput, generated_at: DateTime<Utc>) -> Document {
     match input.kind {
         ReportKind::Pms => pms::assemble_pms(input, generated_at),
@@ -42,9 +44,4 @@ pub fn narrative_fields(kind: ReportKind) -> &'static [(&'static str, &'static s
     }
 }
 
-/// Narrative fields of a trend report.
-pub const TREND_NARRATIVES: &[(&str, &str)] = &[
-    ("background", "Background"),
-    ("root_cause", "Root-cause summary"),
-    ("risk_reduction", "Risk-reduction actions"),
-];
+pub use trend::TREND_NARRATIVES;

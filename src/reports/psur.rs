@@ -1,17 +1,20 @@
 //! The PSUR (MDR Art. 86) as MDCG 2022-21 Annex I lays it out: the ten sections in order, the
 //! Annex II tables 1-8 filled from data, section 8(e) with the monitoring evidence, narrative
 //! slots for what a person must write (shown as MISSING until drafted), and the comparison
-//! with the previous PSUR's key figures.
+//! with the previous PSUR's key figures. A group's PSUR (the device leads a group) adds the
+//! per-device parts of `grouping`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use super::evidence::{mean_ci, monitoring_blocks};
+use super::grouping;
 use super::incident_tables::{table_4, table_5, table_6, table_7, table_8};
 use super::input::ReportInput;
 use super::model::{Block, Document, Section, Table, narrative, section, text};
 use super::usage_tables::{active_sites, studies, table_1, table_2, table_3};
+use crate::vigilance::device::{Device, DeviceSoftware};
 
 /// Narrative fields of a PSUR: (field, label). Everything else in it comes from data.
 pub const PSUR_NARRATIVES: &[(&str, &str)] = &[
@@ -63,7 +66,7 @@ fn slot(input: &ReportInput, field: &str, bold: bool) -> Block {
 pub fn cover_facts(input: &ReportInput) -> Vec<(String, String)> {
     let d = &input.device;
     let m = &d.manufacturer;
-    vec![
+    let mut rows: Vec<(String, String)> = vec![
         (
             "Manufacturer".into(),
             format!("{}, {} {}, {}", m.name, m.postcode, m.city, m.country),
@@ -85,16 +88,45 @@ pub fn cover_facts(input: &ReportInput) -> Vec<(String, String)> {
         ("Reference".into(), input.reference.clone()),
         ("Version".into(), input.version.to_string()),
         ("Data period".into(), input.period.label()),
-    ]
+    ];
+    if let Some(g) = &input.group {
+        let members: Vec<String> = g
+            .members
+            .iter()
+            .map(|m| format!("{} ({})", m.device.trade_name, m.device.basic_udi_di))
+            .collect();
+        rows.insert(
+            3,
+            (
+                "Grouped devices".into(),
+                format!(
+                    "leading device {}; members: {}",
+                    d.basic_udi_di,
+                    members.join(", ")
+                ),
+            ),
+        );
+    }
+    rows
 }
 
 /// Section 3's facts and software table.
 pub fn device_blocks(input: &ReportInput) -> Vec<Block> {
-    let d = &input.device;
     let on_market = input
         .usage
         .first()
         .is_some_and(|u| active_sites(u, "Worldwide") > 0);
+    device_blocks_for(input, &input.device, &input.software, on_market, 0)
+}
+
+/// One device's facts and software table (`n` > 0: its place in a group, for the table id).
+pub fn device_blocks_for(
+    input: &ReportInput,
+    d: &Device,
+    software: &[DeviceSoftware],
+    on_market: bool,
+    n: usize,
+) -> Vec<Block> {
     let facts = vec![
         ("Basic UDI-DI".into(), d.basic_udi_di.clone()),
         (
@@ -122,8 +154,7 @@ pub fn device_blocks(input: &ReportInput) -> Vec<Block> {
         ),
         ("Intended purpose".into(), d.intended_purpose.clone()),
     ];
-    let rows = input
-        .software
+    let rows = software
         .iter()
         .map(|s| {
             let new = if input.period.contains(s.from) {
@@ -139,9 +170,13 @@ pub fn device_blocks(input: &ReportInput) -> Vec<Block> {
             ]
         })
         .collect();
-    let software = Table {
-        id: "table-3a".into(),
-        title: "Software versions (model versions) of the device".into(),
+    let table = Table {
+        id: if n == 0 {
+            "table-3a".into()
+        } else {
+            format!("table-3a-{n}")
+        },
+        title: format!("Software versions (model versions) of {}", d.basic_udi_di),
         columns: vec![
             "Model version".into(),
             "From".into(),
@@ -150,13 +185,9 @@ pub fn device_blocks(input: &ReportInput) -> Vec<Block> {
         ],
         rows,
         note: None,
-        provenance: super::usage_tables::usage_provenance(
-            input,
-            "device_software",
-            &input.software,
-        ),
+        provenance: super::usage_tables::usage_provenance(input, "device_software", &software),
     };
-    vec![Block::Facts { rows: facts }, Block::Table(software)]
+    vec![Block::Facts { rows: facts }, Block::Table(table)]
 }
 
 /// Key figures of this report, kept for the next one's comparison.
@@ -283,6 +314,42 @@ fn other_sources_section(input: &ReportInput) -> Section {
     s
 }
 
+fn devices_section(input: &ReportInput) -> Section {
+    match &input.group {
+        None => section("3", PSUR_SECTIONS[2], device_blocks(input)),
+        Some(g) => {
+            let mut s = section(
+                "3",
+                PSUR_SECTIONS[2],
+                vec![text(format!(
+                    "This PSUR covers {} devices, each described below per Basic UDI-DI.",
+                    g.members.len() + 1
+                ))],
+            );
+            s.subsections = grouping::device_subsections(input, g);
+            s
+        }
+    }
+}
+
+fn grouping(input: &ReportInput) -> Vec<Block> {
+    match &input.group {
+        None => vec![text(format!(
+            "This PSUR covers one Basic UDI-DI, {}, which is its own leading device; no grouping.",
+            input.device.basic_udi_di
+        ))],
+        Some(g) => grouping::grouping_blocks(input, g),
+    }
+}
+
+fn sales(input: &ReportInput) -> Vec<Block> {
+    let mut blocks = vec![Block::Table(table_1(input))];
+    if let Some(g) = &input.group {
+        blocks.push(Block::Table(grouping::per_device_table(input, g)));
+    }
+    blocks
+}
+
 /// Assemble the PSUR.
 pub fn assemble_psur(input: &ReportInput, generated_at: DateTime<Utc>) -> Document {
     let figures = key_figures(input);
@@ -304,16 +371,9 @@ pub fn assemble_psur(input: &ReportInput, generated_at: DateTime<Utc>) -> Docume
                 slot(input, "benefit_risk_statement", true),
             ],
         ),
-        section("3", PSUR_SECTIONS[2], device_blocks(input)),
-        section(
-            "4",
-            PSUR_SECTIONS[3],
-            vec![text(format!(
-                "This PSUR covers one Basic UDI-DI, {}, which is its own leading device; no grouping.",
-                input.device.basic_udi_di
-            ))],
-        ),
-        section("5", PSUR_SECTIONS[4], vec![Block::Table(table_1(input))]),
+        devices_section(input),
+        section("4", PSUR_SECTIONS[3], grouping(input)),
+        section("5", PSUR_SECTIONS[4], sales(input)),
         section(
             "6",
             PSUR_SECTIONS[5],

@@ -127,6 +127,7 @@ pub(crate) fn sample_input() -> ReportInput {
         retraining: vec![],
         narratives: BTreeMap::from([("executive_summary".to_string(), "All fine.".to_string())]),
         previous: None,
+        group: None,
     }
 }
 

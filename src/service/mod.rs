@@ -8,6 +8,7 @@ pub mod audit_checkpoints;
 pub mod baselines;
 pub mod deadline_warnings;
 pub mod device_edits;
+pub mod device_groups;
 pub mod devices;
 pub mod escalation;
 pub mod evaluation;

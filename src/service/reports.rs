@@ -2,8 +2,9 @@
 //! job queued), the job's handler (gather from aggregates and small tables, assemble, render
 //! JSON and PDF, store both blobs and the audited record), approval by a regulatory user
 //! (re-rendered without the DRAFT marking, stored beside the draft; both immutable); the
-//! narrative drafts are in `report_narratives.rs`. `store_document` is the entry for other
-//! kinds (trend reports): render a `Document` and store it like the others.
+//! narrative drafts are in `report_narratives.rs`. A requested trend report (`kind: trend`)
+//! is built by `trend_report::requested_document`; drafted trend reports are recorded through
+//! `record_document` like the others.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -42,6 +43,11 @@ pub enum ReportError {
     PersonalData(Vec<FieldIssue>),
     #[error("{0}")]
     Conflict(String),
+    /// A PSUR requested for a member of a device group: the leading device reports for it.
+    #[error(
+        "device {device} is grouped under the leading device {leader}: request the PSUR for {leader}"
+    )]
+    NotLeading { device: String, leader: String },
     #[error("{0}")]
     Render(String),
     #[error(transparent)]
@@ -74,13 +80,38 @@ pub(crate) fn device(store: &dyn Store, basic: &str) -> Result<Device, ReportErr
 
 /// Check a request against the device's class, certificate date and earlier reports.
 pub fn check_request(store: &dyn Store, r: &ReportRequest) -> Result<Device, ReportError> {
-    if r.kind == ReportKind::Trend {
-        return Err(invalid(
-            "kind",
-            "trend reports are drafted by the trend evaluation (Art. 88), not on request",
-        ));
-    }
     let d = device(store, &r.device)?;
+    if r.kind == ReportKind::Trend {
+        // Any observation period (they may overlap); the document is made when the job runs.
+        return match (r.period.to - r.period.from).num_days() {
+            n if n < 0 => Err(invalid("period.to", "must not be before period.from")),
+            n if n > 731 => Err(invalid(
+                "period.to",
+                "a trend period spans at most two years",
+            )),
+            _ => {
+                let software = store.device_software(&d.basic_udi_di)?;
+                let planned = data::model_names(&software)
+                    .iter()
+                    .any(|m| super::trend::trend_plan(store, m).is_ok());
+                if !planned {
+                    return Err(invalid(
+                        "device",
+                        "no model of the device has a PMS plan with a [trend] section",
+                    ));
+                }
+                Ok(d)
+            }
+        };
+    }
+    if r.kind == ReportKind::Psur
+        && let Some(leader) = super::device_groups::leader_of(store, &d.basic_udi_di)?
+    {
+        return Err(ReportError::NotLeading {
+            device: d.basic_udi_di.clone(),
+            leader,
+        });
+    }
     let mut previous: Vec<Period> = store
         .device_reports(&d.basic_udi_di, r.kind)?
         .into_iter()
@@ -121,7 +152,15 @@ pub fn gather(
     r: &ReportRequest,
 ) -> Result<ReportInput, ReportError> {
     let d = device(store, &r.device)?;
-    let software = store.device_software(&d.basic_udi_di)?;
+    let group = match r.kind {
+        ReportKind::Psur => super::device_groups::group_facts(store, &d.basic_udi_di, r.period)?,
+        _ => None,
+    };
+    // A group's PSUR covers the model versions of every device in it.
+    let mut software = store.device_software(&d.basic_udi_di)?;
+    for m in group.iter().flat_map(|g| &g.members) {
+        software.extend(m.software.iter().cloned());
+    }
     let models: Vec<String> = software.iter().map(|s| s.model_id.clone()).collect();
     let names = data::model_names(&software);
     let periods = data::report_periods(&d, r.kind, r.period);
@@ -172,6 +211,7 @@ pub fn gather(
         previous,
         software,
         device: d,
+        group,
     })
 }
 
@@ -196,10 +236,20 @@ pub fn render_and_put(
 pub fn store_document(
     store: &dyn Store,
     blobs: &dyn BlobStore,
-    (id, basic_udi_di, actor): (&str, &str, &Actor),
+    who: (&str, &str, &Actor),
     doc: &Document,
 ) -> Result<ReportRecord, ReportError> {
-    let (json_key, pdf_key) = render_and_put(blobs, doc)?;
+    let keys = render_and_put(blobs, doc)?;
+    record_document(store, who, doc, keys)
+}
+
+/// Record a document already rendered into the blob store (`keys`: json, pdf), audited.
+pub fn record_document(
+    store: &dyn Store,
+    (id, basic_udi_di, actor): (&str, &str, &Actor),
+    doc: &Document,
+    (json_key, pdf_key): (String, String),
+) -> Result<ReportRecord, ReportError> {
     let record = ReportRecord {
         id: id.into(),
         kind: doc.kind,
@@ -223,6 +273,24 @@ pub fn store_document(
     Ok(record)
 }
 
+/// The trend document of a requested report (`kind: trend`).
+fn trend_document(
+    store: &dyn Store,
+    r: &ReportRequest,
+    now: DateTime<Utc>,
+) -> Result<Document, ReportError> {
+    use super::trend::TrendServiceError as T;
+    let d = device(store, &r.device)?;
+    super::trend_report::requested_document(store, &d, r.period, now).map_err(|e| match e {
+        T::Store(s) => ReportError::Store(s),
+        T::NoTrendSection(_) => invalid(
+            "device",
+            "no model of the device has a PMS plan with a [trend] section",
+        ),
+        other => ReportError::Render(other.to_string()),
+    })
+}
+
 /// The `report` kind's handler.
 pub struct ReportHandler {
     pub store: Arc<dyn Store>,
@@ -242,12 +310,16 @@ impl JobHandler for ReportHandler {
         let store = &*self.store;
         let steps = 4;
         ctx.progress(0, steps, "gathering data")?;
-        let input = gather(store, &self.codes, &r).map_err(failure)?;
-        if ctx.is_cancelled() {
-            return Err(JobFailure::Stopped);
-        }
-        ctx.progress(1, steps, "assembling")?;
-        let doc = assemble(&input, ctx.now());
+        let doc = if r.kind == ReportKind::Trend {
+            trend_document(store, &r, ctx.now()).map_err(failure)?
+        } else {
+            let input = gather(store, &self.codes, &r).map_err(failure)?;
+            if ctx.is_cancelled() {
+                return Err(JobFailure::Stopped);
+            }
+            ctx.progress(1, steps, "assembling")?;
+            assemble(&input, ctx.now())
+        };
         ctx.progress(2, steps, "rendering PDF and JSON")?;
         let actor = Actor(ctx.job().requested_by.clone());
         let record = store_document(store, ctx.blobs(), (&ctx.job().id, &r.device, &actor), &doc)
@@ -326,6 +398,17 @@ impl From<ReportError> for crate::error::AppError {
             },
             ReportError::PersonalData(details) => AppError::PersonalData { details },
             ReportError::Conflict(m) => AppError::Conflict(m),
+            e @ ReportError::NotLeading { .. } => AppError::Rule {
+                code: "psur_for_leading_device_only",
+                conflict: false,
+                message: e.to_string(),
+                details: vec![FieldIssue {
+                    index: None,
+                    path: "device".into(),
+                    code: "invalid_value".into(),
+                    message: e.to_string(),
+                }],
+            },
             ReportError::Render(m) => AppError::Internal(m),
             ReportError::Store(s) => s.into(),
         }

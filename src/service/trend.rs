@@ -2,9 +2,8 @@
 //! observation period's daily rollups over every version of the model (never raw events),
 //! evaluate each event class (`monitoring::trend_eval`), and for a significant increase open
 //! (or refresh) the class's alert `trend:<class>` and draft the trend report once per period
-//! end: its JSON and EUDAMED `mtrType` XML go to the blob store, the record and its audit
-//! entry to the database. The PDF is left to the MDR report renderer (`pdf_sha256` stays
-//! empty until it lands).
+//! end: its JSON, PDF (the MDR report pipeline) and EUDAMED `mtrType` XML go to the blob
+//! store, the record and its audit entry to the database (`trend_report.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,7 +49,7 @@ pub struct TrendRun {
 }
 
 /// The plan in force (version, plan) and its trend section.
-fn trend_plan(
+pub(crate) fn trend_plan(
     store: &dyn Store,
     model: &str,
 ) -> Result<(i64, PmsPlan, TrendPlan), TrendServiceError> {
@@ -70,7 +69,7 @@ fn trend_plan(
 }
 
 /// Daily totals of the period from the rollups, summed over the versions and sites.
-fn trend_data(
+pub(crate) fn trend_data(
     store: &dyn Store,
     model_ids: &[String],
     trend: &TrendPlan,
@@ -120,7 +119,7 @@ fn trend_data(
 }
 
 /// Countries of the sites that sent events for the model in the period.
-fn countries(
+pub(crate) fn countries(
     store: &dyn Store,
     model_ids: &[String],
     from: NaiveDate,

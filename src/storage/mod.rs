@@ -2,7 +2,7 @@
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
 //! findings, cursor), `retraining`, `audit`, `jobs` (the job queue), `rollups` (daily rollups),
-//! `trend` (trend report records), `reports` (MDR documents, narrative drafts, and the aggregates
+//! `trend` (trend report records), `device_groups` (PSUR groups under a leading device), `reports` (MDR documents, narrative drafts, and the aggregates
 //! report assembly reads) and `readiness` (the write probe of `/readyz`). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
@@ -12,6 +12,7 @@
 pub mod alert_history;
 pub mod alerts;
 pub mod audit;
+pub mod device_groups;
 pub mod devices;
 pub mod diesel;
 pub mod evaluations;
@@ -37,6 +38,7 @@ pub mod trend;
 pub use alert_history::{AlertEvent, AlertHistoryStore};
 pub use alerts::{AlertFilter, AlertStore};
 pub use audit::AuditStore;
+pub use device_groups::{DeviceGroupStore, DeviceGroupVersion};
 pub use devices::DeviceStore;
 pub use health::{HealthStore, PoolState};
 pub use held_reviews::HeldReviewStore;
@@ -119,6 +121,7 @@ pub trait Store:
     + RollupStore
     + TrendStore
     + HeldReviewStore
+    + DeviceGroupStore
 {
 }
 
@@ -142,6 +145,7 @@ impl<T> Store for T where
         + RollupStore
         + TrendStore
         + HeldReviewStore
+        + DeviceGroupStore
         + ?Sized
 {
 }

@@ -20,6 +20,8 @@ mod dashboards;
 mod demo;
 mod deploy;
 mod device_edits;
+#[cfg(feature = "pdf")]
+mod device_groups;
 mod email;
 mod escalation;
 mod eudamed_mir;
@@ -75,5 +77,7 @@ mod tcp_pause;
 mod tidy;
 mod tls;
 mod trend;
+#[cfg(feature = "pdf")]
+mod trend_pdf;
 mod webhook;
 mod worker;

@@ -23,6 +23,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "baselines",
                 "console_sessions",
                 "daily_rollups",
+                "device_group_versions",
                 "device_software",
                 "devices",
                 "events",

@@ -22,20 +22,20 @@ use vigil::service::{Clock, FixedClock};
 use crate::incidents::device;
 use crate::support::{TestDb, databases, event, liver_schema, review, settings_for, test_now};
 
-struct Rapp {
-    state: AppState,
-    base: String,
+pub(crate) struct Rapp {
+    pub(crate) state: AppState,
+    pub(crate) base: String,
     client: reqwest::Client,
-    site_a: String,
-    site_b: String,
-    regulatory: String,
-    quality: String,
+    pub(crate) site_a: String,
+    pub(crate) site_b: String,
+    pub(crate) regulatory: String,
+    pub(crate) quality: String,
     _handle: actix_web::dev::ServerHandle,
     _blobs: tempfile::TempDir,
 }
 
 impl Rapp {
-    async fn spawn(db: &TestDb) -> Self {
+    pub(crate) async fn spawn(db: &TestDb) -> Self {
         let clock = Arc::new(FixedClock::at(test_now()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let blobs = tempfile::tempdir().unwrap();
@@ -62,7 +62,12 @@ impl Rapp {
         Self {
             base: format!("http://127.0.0.1:{}", app.port),
             state: app.state,
-            client: reqwest::Client::new(),
+            // No idle connections kept: a step that renders PDFs for longer than the server's
+            // keep-alive would otherwise leave the next request on a closed connection.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             site_a,
             site_b,
             regulatory,
@@ -72,7 +77,7 @@ impl Rapp {
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -97,7 +102,7 @@ impl Rapp {
         )
     }
 
-    async fn bytes(&self, path: &str) -> (u16, Vec<u8>, String) {
+    pub(crate) async fn bytes(&self, path: &str) -> (u16, Vec<u8>, String) {
         let res = self
             .client
             .get(format!("{}{path}", self.base))
@@ -117,7 +122,7 @@ impl Rapp {
         )
     }
 
-    async fn run_jobs(&self) {
+    pub(crate) async fn run_jobs(&self) {
         let runner = self.state.runner("test");
         tokio::task::spawn_blocking(move || runner.run_until_idle().unwrap())
             .await
@@ -190,7 +195,7 @@ fn psur_request(from: &str, to: &str) -> Value {
     json!({"kind": "psur", "device": "++EVIGILLIVERSEG01", "period": {"from": from, "to": to}})
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.pdf");
     std::fs::write(&file, pdf).unwrap();

@@ -11,6 +11,7 @@ mod admin;
 mod alerts;
 mod audit;
 mod connection;
+mod device_groups;
 mod devices;
 mod evaluations;
 mod held_reviews;

@@ -439,6 +439,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_group_versions (leading_udi_di, version) {
+        leading_udi_di -> Text,
+        version -> BigInt,
+        members -> Text,
+        justification -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     held_reviews (review_id) {
         review_id -> Text,
         event_id -> Text,
