@@ -14,6 +14,7 @@ mod masks;
 mod monitoring;
 pub mod openapi;
 mod openapi_contract;
+mod openapi_strict;
 mod ops;
 mod plans;
 mod read;

@@ -20,6 +20,7 @@ mod dashboards;
 mod demo;
 mod deploy;
 mod device_edits;
+mod disk_full;
 mod email;
 mod escalation;
 mod eudamed_mir;
