@@ -171,6 +171,9 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict(what) => AppError::Conflict(what),
             StoreError::Unavailable(cause) => AppError::Unavailable(cause),
+            StoreError::Other(cause) if crate::storage::readiness::refuses_writes(&cause) => {
+                AppError::Unavailable(cause)
+            }
             StoreError::Other(cause) => AppError::Internal(cause),
         }
     }

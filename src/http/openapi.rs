@@ -127,6 +127,7 @@ pub struct ApiDoc;
 pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     super::openapi_contract::complete(&mut doc);
+    super::openapi_strict::tighten(&mut doc);
     doc
 }
 

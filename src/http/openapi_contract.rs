@@ -2,7 +2,9 @@
 //! contract (openapi-spec-validator accepts it; schemathesis finds every status and body it
 //! meets documented): parameters that are not in the path template are query parameters;
 //! every operation lists each error status it can answer with the `ErrorBody` schema; the
-//! mask upload declares its multipart form beside the JSON one.
+//! mask upload declares its multipart form beside the JSON one; the plan upload declares
+//! `text/plain` beside `application/toml` (the server takes both) with a valid plan as its
+//! example, so that fuzzers, which have a text serializer, exercise it.
 //!
 //! Which errors an operation can answer follows from its shape, as the middleware and
 //! extractors do: with a credential 401, 403 and 429; with a body 400, 413, 415 and 422;
@@ -31,6 +33,9 @@ pub fn complete(doc: &mut Value) {
                 document_errors(path, method, op);
                 if path == "/api/v1/reviews/{review_id}/masks" {
                     declare_multipart_masks(op);
+                }
+                if path == "/api/v1/models/{model}/plan" && method == "put" {
+                    declare_plan_upload(op);
                 }
             }
         }
@@ -171,6 +176,23 @@ fn declare_multipart_masks(op: &mut Map<String, Value>) {
             }
         }}),
     );
+}
+
+/// The smallest useful plan (for `liver-seg`), the upload's example.
+const PLAN_EXAMPLE: &str = include_str!("../../deploy/plans/minimal.toml");
+
+/// The plan upload as TOML under either media type the server takes, with an example.
+fn declare_plan_upload(op: &mut Map<String, Value>) {
+    let media = json!({"schema": {"type": "string", "minLength": 1}, "example": PLAN_EXAMPLE});
+    if let Some(body) = op.get_mut("requestBody") {
+        body["content"] = json!({"application/toml": media.clone(), "text/plain": media});
+    }
+    let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+    for p in params.into_iter().flatten() {
+        if p["name"] == "model" {
+            p["example"] = json!("liver-seg");
+        }
+    }
 }
 
 #[cfg(test)]

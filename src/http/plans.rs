@@ -29,6 +29,16 @@ fn map_err(e: PlanServiceError) -> AppError {
     }
 }
 
+/// A plan version as the API answers it: the stored upload and its parsed form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the JSON `view` builds
+pub struct PlanView {
+    plan: StoredPlan,
+    /// The plan as parsed (every default filled in); null if it no longer parses.
+    #[schema(value_type = Option<Object>)]
+    parsed: Option<serde_json::Value>,
+}
+
 fn view(plan: StoredPlan) -> serde_json::Value {
     // The stored text passed validation when it was uploaded; parse it again for the view.
     let parsed = toml::from_str::<PmsPlan>(&plan.body).ok();
@@ -37,7 +47,7 @@ fn view(plan: StoredPlan) -> serde_json::Value {
 
 /// Upload a new plan version (quality, regulatory, admin). Body: the plan as TOML
 /// (`Content-Type: application/toml` or `text/plain`).
-#[utoipa::path(put, path = "/api/v1/models/{model}/plan", tag = "monitoring", params(("model" = String, Path)), request_body(content = String, content_type = "application/toml"), responses((status = 201, body = StoredPlan), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/models/{model}/plan", tag = "monitoring", params(("model" = String, Path)), request_body(content = String, content_type = "application/toml"), responses((status = 201, body = PlanView), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn put_plan(
     caller: Caller,
     state: web::Data<AppState>,
@@ -80,7 +90,7 @@ pub struct PlanQuery {
 }
 
 /// The plan in force (or a given version), as uploaded and parsed (any user).
-#[utoipa::path(get, path = "/api/v1/models/{model}/plan", tag = "monitoring", params(("model" = String, Path), PlanQuery), responses((status = 200, body = StoredPlan), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/models/{model}/plan", tag = "monitoring", params(("model" = String, Path), PlanQuery), responses((status = 200, body = PlanView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_plan_version(
     caller: Caller,
     state: web::Data<AppState>,

@@ -4,9 +4,14 @@
 //! text and SQLite can; refusing them here keeps the two backends answering alike.
 //!
 //! Path segments and query parameters take no control character at all. JSON strings take
-//! tab, line feed and carriage return (free-text fields hold several lines) and no other C0
-//! control, DEL or C1 control. A body is scanned as bytes first; only a body that may hold
-//! one (an escape like `\u0000`, `\b`, `\f`, a raw DEL or C1) is parsed to find the path.
+//! none either, except the free text that legitimately has lines: a string whose own key is
+//! one of [`MULTILINE_FIELDS`] (notes, reasons, descriptions, narratives' analyses), or
+//! that lies under a route's multi-line prefix ([`MULTILINE_UNDER`]: the narrative drafts),
+//! takes tab, line feed and carriage return. Every other string (ids, names, codes,
+//! versions, manufacturers, ...) is one line. The OpenAPI document states the same rule as a
+//! `pattern` on each string (`openapi_strict`). A body is scanned as bytes first; only a
+//! body that may hold one (an escape like `\u0000`, `\n`, `\t`, a raw DEL or C1) is parsed to
+//! find the path.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -28,9 +33,42 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
-/// A control character that no JSON string may hold (tab and line breaks are text).
-fn is_refused_in_body(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+/// JSON keys whose string values are free text with lines (tab, line feed, carriage return
+/// allowed), wherever they appear in a body.
+pub const MULTILINE_FIELDS: &[&str] = &[
+    "note",
+    "reason",
+    "description",
+    "detail",
+    "override_reason",
+    "intended_purpose",
+    "preliminary_analysis",
+    "initial_corrective_action",
+    "further_investigations",
+];
+
+/// Routes whose every string under a path prefix is free text with lines: the narrative
+/// drafts (`{"fields": {"<section>": "<text>"}}`).
+pub const MULTILINE_UNDER: &[(&str, &str)] = &[(
+    "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
+    "fields.",
+)];
+
+/// A control character that no JSON string may hold; `lines` when the field is free text
+/// with lines (tab and line breaks are text there).
+fn is_refused_in_body(c: char, lines: bool) -> bool {
+    c.is_control() && !(lines && matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Whether the string at `path` (`events[0].scanner.model`, `fields.summary`) is free text
+/// with lines on the route `pattern`.
+pub(crate) fn allows_lines(pattern: &str, path: &str) -> bool {
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    let leaf = leaf.split('[').next().unwrap_or(leaf);
+    MULTILINE_FIELDS.contains(&leaf)
+        || MULTILINE_UNDER
+            .iter()
+            .any(|(route, prefix)| *route == pattern && path.starts_with(prefix))
 }
 
 fn refusal(path: String, what: &str) -> AppError {
@@ -40,7 +78,10 @@ fn refusal(path: String, what: &str) -> AppError {
             index: None,
             path: path.clone(),
             code: "control_character".into(),
-            message: format!("{what} {path} must not hold control characters such as NUL"),
+            message: format!(
+                "{what} {path} must not hold control characters such as NUL (line breaks and \
+                 tabs only in free-text fields such as notes, reasons and descriptions)"
+            ),
         }],
     }
 }
@@ -79,21 +120,30 @@ fn may_hold_control(body: &[u8]) -> bool {
     body.windows(2).any(|w| {
         matches!(
             w,
-            [b'\\', b'u' | b'b' | b'f'] | [0x7f, _] | [_, 0x7f] | [0xc2, 0x80..=0x9f]
+            [b'\\', b'u' | b'b' | b'f' | b'n' | b'r' | b't']
+                | [0x7f, _]
+                | [_, 0x7f]
+                | [0xc2, 0x80..=0x9f]
         )
     })
 }
 
-/// The path of the first string or key in `value` holding a refused character.
-fn find_control(value: &Value, path: &str) -> Option<String> {
+/// The path of the first string or key in `value` holding a refused character on the route
+/// `pattern`.
+fn find_control(value: &Value, path: &str, pattern: &str) -> Option<String> {
     match value {
-        Value::String(s) => s.chars().any(is_refused_in_body).then(|| path.to_string()),
+        Value::String(s) => {
+            let lines = allows_lines(pattern, path);
+            s.chars()
+                .any(|c| is_refused_in_body(c, lines))
+                .then(|| path.to_string())
+        }
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| find_control(v, &format!("{path}[{i}]"))),
+            .find_map(|(i, v)| find_control(v, &format!("{path}[{i}]"), pattern)),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if k.chars().any(is_refused_in_body) {
+            if k.chars().any(|c| is_refused_in_body(c, false)) {
                 return Some(if path.is_empty() {
                     "body".into()
                 } else {
@@ -105,7 +155,7 @@ fn find_control(value: &Value, path: &str) -> Option<String> {
             } else {
                 format!("{path}.{k}")
             };
-            find_control(v, &child)
+            find_control(v, &child, pattern)
         }),
         _ => None,
     }
@@ -120,7 +170,7 @@ fn batch_index(path: &str) -> Option<usize> {
     rest.split_once(']')?.0.parse().ok()
 }
 
-fn check_body(body: &[u8]) -> Result<(), AppError> {
+fn check_body(body: &[u8], pattern: &str) -> Result<(), AppError> {
     if !may_hold_control(body) {
         return Ok(());
     }
@@ -128,7 +178,7 @@ fn check_body(body: &[u8]) -> Result<(), AppError> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    match find_control(&value, "") {
+    match find_control(&value, "", pattern) {
         None => Ok(()),
         Some(path) => {
             let index = batch_index(&path);
@@ -186,7 +236,7 @@ pub async fn refuse_control_text(
             Ok(b) => b,
             Err(e) => return refuse(req, e),
         };
-        if let Err(e) = check_body(&body) {
+        if let Err(e) = check_body(&body, pattern.as_deref().unwrap_or("")) {
             return refuse(req, e);
         }
         req.set_payload(actix_web::dev::Payload::from(body));
@@ -201,20 +251,36 @@ mod tests {
     #[test]
     fn nul_and_other_controls_are_found_with_their_path() {
         let body = br#"{"events":[{"a":"ok"},{"scanner":{"manufacturer":"SIE\u0000MENS"}}]}"#;
-        let AppError::Validation { details, .. } = check_body(body).unwrap_err() else {
+        let AppError::Validation { details, .. } = check_body(body, "").unwrap_err() else {
             panic!("not a validation error");
         };
         assert_eq!(details[0].path, "events[1].scanner.manufacturer");
         assert_eq!(details[0].index, Some(1));
-        assert!(check_body(br#"{"name":"a\u001fb"}"#).is_err());
-        assert!(check_body("{\"name\":\"a\u{85}b\"}".as_bytes()).is_err());
+        assert!(check_body(br#"{"name":"a\u001fb"}"#, "").is_err());
+        assert!(check_body("{\"name\":\"a\u{85}b\"}".as_bytes(), "").is_err());
     }
 
     #[test]
-    fn line_breaks_tabs_and_escaped_backslashes_are_text() {
-        assert!(check_body(br#"{"note":"line 1\nline 2\tend\r\n"}"#).is_ok());
-        assert!(check_body(br#"{"path":"C:\\u0000"}"#).is_ok());
-        assert!(check_body(br#"{"name":"caf\u00e9"}"#).is_ok());
+    fn line_breaks_and_tabs_are_text_in_free_text_fields_only() {
+        assert!(check_body(br#"{"note":"line 1\nline 2\tend\r\n"}"#, "").is_ok());
+        assert!(check_body(br#"{"fields":{"further_investigations":"a\nb"}}"#, "").is_ok());
+        assert!(check_body(br#"{"path":"C:\\u0000 C:\\new"}"#, "").is_ok());
+        assert!(check_body(br#"{"name":"caf\u00e9"}"#, "").is_ok());
+        for one_line in [
+            br#"{"name":"Klinik\nNord"}"#.as_slice(),
+            br#"{"events":[{"scanner":{"model":"a\tb"}}]}"#,
+            br#"{"fields":{"nca_name":"BfArM\r"}}"#,
+            br#"{"udi_dis":["a\nb"]}"#,
+        ] {
+            let AppError::Validation { details, .. } = check_body(one_line, "").unwrap_err() else {
+                panic!("not a validation error");
+            };
+            assert_eq!(details[0].code, "control_character");
+        }
+        let narrative = "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}";
+        let body = br#"{"fields":{"summary":"para 1\n\npara 2"}}"#;
+        assert!(check_body(body, narrative).is_ok());
+        assert!(check_body(body, "/api/v1/incidents/{id}/reports").is_err());
     }
 
     #[test]

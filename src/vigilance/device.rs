@@ -133,7 +133,7 @@ pub fn device_issues(d: &Device) -> Vec<FieldIssue> {
         "each UDI-DI must be 1-50 printable ASCII characters",
     );
     check(
-        !d.trade_name.trim().is_empty() && d.trade_name.len() <= 300,
+        !d.trade_name.trim().is_empty() && d.trade_name.chars().count() <= 300,
         "trade_name",
         "trade_name must be 1-300 characters",
     );

@@ -59,10 +59,73 @@ async fn control_characters_are_refused_alike_on_both_backends() {
         assert_eq!(first_path(&body), "events[1].scanner.manufacturer");
         assert_eq!(body["details"][0]["index"], 1);
         assert_eq!(app.stored_events().await, 0, "{}: nothing stored", db.label);
-        // Line breaks are text where free text is allowed; the site is stored.
-        let fine = json!({"id": "site-y", "name": "Klinik Nord\nHaus 2", "country": "DE"});
-        let (s, body) = app.post("/api/v1/sites", &app.admin, &fine).await;
+        // A name is one line: a line break or a tab in it is refused, naming it.
+        for name in ["Klinik Nord\nHaus 2", "Klinik\tNord", "Klinik Nord\r"] {
+            let site = json!({"id": "site-y", "name": name, "country": "DE"});
+            let (s, body) = app.post("/api/v1/sites", &app.admin, &site).await;
+            assert_eq!(
+                (s, first_path(&body), body["details"][0]["code"].as_str()),
+                (422, "name", Some("control_character")),
+                "{}: {name:?}: {body}",
+                db.label
+            );
+        }
+    }
+}
+
+/// Free text with lines (an intended purpose, a retirement reason) keeps its line breaks
+/// and tabs; a one-line field of the same body (a trade name, a manufacturer's city, a
+/// UDI-DI in a list) refuses them with 422 naming the field, and nothing is stored.
+#[actix_web::test]
+async fn line_breaks_are_text_only_in_free_text_fields() {
+    for db in databases() {
+        let v = crate::incidents::Vapp::spawn(&db).await;
+        let reg = v.regulatory.clone();
+        for (field, value) in [
+            ("/trade_name", json!("LiverSeg\nAI")),
+            ("/manufacturer/city", json!("Berlin\tMitte")),
+            ("/udi_dis", json!(["0401234500\n0017"])),
+        ] {
+            let mut d = crate::incidents::device();
+            *d.pointer_mut(field).expect("field") = value;
+            let (s, body) = v.call("POST", "/api/v1/devices", &reg, Some(&d)).await;
+            let want = field.trim_start_matches('/').replace('/', ".");
+            let want = if want == "udi_dis" {
+                "udi_dis[0]".into()
+            } else {
+                want
+            };
+            assert_eq!(
+                (s, first_path(&body)),
+                (422, want.as_str()),
+                "{}: {body}",
+                db.label
+            );
+        }
+        let mut d = crate::incidents::device();
+        d["intended_purpose"] = json!("Liver segmentation on CT.\n\n\tFor volumetry.");
+        let (s, body) = v.call("POST", "/api/v1/devices", &reg, Some(&d)).await;
         assert_eq!(s, 201, "{}: {body}", db.label);
+        let (s, body) = v
+            .call("GET", "/api/v1/devices/++EVIGILLIVERSEG01", &reg, None)
+            .await;
+        assert_eq!(s, 200, "{}: {body}", db.label);
+        assert_eq!(
+            body.get("device").unwrap_or(&body)["intended_purpose"],
+            "Liver segmentation on CT.\n\n\tFor volumetry.",
+            "{}",
+            db.label
+        );
+        let retire = json!({"reason": "Superseded by v3.\nField notice FN-12."});
+        let (s, body) = v
+            .call(
+                "POST",
+                "/api/v1/devices/++EVIGILLIVERSEG01/retire",
+                &reg,
+                Some(&retire),
+            )
+            .await;
+        assert_eq!(s, 200, "{}: {body}", db.label);
     }
 }
 

@@ -22,6 +22,7 @@ mod deploy;
 mod device_edits;
 #[cfg(feature = "pdf")]
 mod device_groups;
+mod disk_full;
 mod email;
 mod escalation;
 mod eudamed_mir;

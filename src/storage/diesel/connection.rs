@@ -52,6 +52,18 @@ impl ConnectionSettings {
         self.kind
     }
 
+    /// The SQLite database file, `None` on PostgreSQL or in memory.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        if self.kind != DatabaseKind::Sqlite || self.target.contains(":memory:") {
+            return None;
+        }
+        let file = self
+            .target
+            .strip_prefix("file:")
+            .map_or(self.target.as_str(), |p| p.split('?').next().unwrap_or(p));
+        Some(std::path::PathBuf::from(file))
+    }
+
     fn target_url(&self) -> String {
         match self.kind {
             DatabaseKind::Sqlite => format!("sqlite://{}", self.target),

@@ -128,6 +128,8 @@ impl PoolOptions {
 pub struct DieselStore {
     pool: Pool,
     kind: DatabaseKind,
+    /// The SQLite database file (`None` on PostgreSQL or in memory), for the space probe.
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl DieselStore {
@@ -144,14 +146,18 @@ impl DieselStore {
     /// Open the pool with the given size and waits.
     pub fn open_with(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
         let settings = ConnectionSettings::from_url(url, options)?;
-        let kind = settings.kind();
+        let (kind, sqlite_file) = (settings.kind(), settings.sqlite_file());
         connection::check_first_connection(&settings)?;
         let pool = r2d2::Pool::builder()
             .max_size(options.size)
             .connection_timeout(Duration::from_millis(options.checkout_timeout_ms.max(1)))
             .build(settings)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, kind })
+        Ok(Self {
+            pool,
+            kind,
+            sqlite_file,
+        })
     }
 
     pub(crate) fn conn(&self) -> Result<r2d2::PooledConnection<ConnectionSettings>, StoreError> {
@@ -213,6 +219,11 @@ impl DieselStore {
     pub(crate) fn kind(&self) -> DatabaseKind {
         self.kind
     }
+
+    /// The SQLite database file (`None` on PostgreSQL or an in-memory database).
+    pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.sqlite_file.clone()
+    }
 }
 
 /// The applied migrations by folder name (`2026-11-26-000001_ingest_foundation`), which is
@@ -244,6 +255,9 @@ pub(crate) fn map_err(what: &str) -> impl Fn(DieselError) -> StoreError + '_ {
         }
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
             StoreError::Unavailable(info.message().to_string())
+        }
+        other if crate::storage::readiness::refuses_writes(&other.to_string()) => {
+            StoreError::Unavailable(format!("the database refuses writes: {other}"))
         }
         other => StoreError::Other(other.to_string()),
     }

@@ -1,0 +1,476 @@
+//! Request schemas that state what the server enforces, so that the schema and the server
+//! agree both ways: what a request schema allows, the server accepts (or refuses only for a
+//! state reason: 404, 409); what the server refuses with 422, the schema forbids.
+//!
+//! Applied to the generated document after `openapi_contract::complete`:
+//! - every string a request carries (body field, path or query parameter) states the text
+//!   rule of `text_guard` as a `pattern`: no control character, except tab and line breaks
+//!   in free-text fields (`text_guard::MULTILINE_FIELDS`, `MULTILINE_UNDER`);
+//! - ids: `{id}`-style path parameters and `*_id` parameters are UUIDs (a site's id is an
+//!   identifier), `format: uuid` fields carry the UUID pattern;
+//! - [`FIELD_RULES`]: the lengths, patterns and closed sets the services check (site and
+//!   model names, semantic versions, hashed case references, device and manufacturer caps);
+//! - every object a request body holds states `additionalProperties`: utoipa writes `false`
+//!   for `#[serde(deny_unknown_fields)]`, which every request type carries, and a map (of
+//!   features, of narrative sections) states its value schema; the test below keeps it so.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::text_guard;
+
+/// One line of text: no C0 control, DEL or C1 control (`char::is_control`).
+pub const ONE_LINE: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// Free text with lines: tab, line feed and carriage return allowed.
+pub const LINES: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+/// One line holding something besides white space (`trim().is_empty()` is refused).
+const NOT_BLANK: &str =
+    "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// A UUID as the server writes it (lower-case, hyphenated).
+pub const UUID: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+/// A UUID as the wire protocol accepts it (either case).
+const UUID_ANY_CASE: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+/// `domain::site::check_identifier`: 1-64 of `[a-z0-9._-]`, starting alphanumeric.
+const IDENTIFIER: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+/// `domain::model::check_version`.
+const SEMVER: &str = "^[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}([-+][0-9A-Za-z.+-]*)?$";
+/// `domain::model::model_id`: `name@version`.
+const MODEL_ID: &str =
+    "^[a-z0-9][a-z0-9._-]{0,63}@[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}([-+][0-9A-Za-z.+-]*)?$";
+/// `privacy::check_case_ref`: an HMAC-SHA-256 in lower-case hex.
+const HEX64: &str = "^[0-9a-f]{64}$";
+/// ISO 3166-1 alpha-2.
+const COUNTRY: &str = "^[A-Z]{2}$";
+/// `vigilance::device::udi_ok`: 1-50 printable ASCII characters.
+const UDI: &str = "^[!-~]{1,50}$";
+
+/// Keywords of a [`FIELD_RULES`] entry.
+fn rule(pattern: &str, min: Option<u64>, max: Option<u64>) -> Value {
+    let mut v = json!({"pattern": pattern});
+    if let Some(n) = min {
+        v["minLength"] = json!(n);
+    }
+    if let Some(n) = max {
+        v["maxLength"] = json!(n);
+    }
+    v
+}
+
+/// `(component schema, property, keywords)`: what the services check beyond the text rule.
+fn field_rules() -> Vec<(&'static str, &'static str, Value)> {
+    let text = |min, max| rule(NOT_BLANK, Some(min), Some(max));
+    let mut out = vec![
+        ("SiteRequest", "id", rule(IDENTIFIER, Some(1), Some(64))),
+        ("SiteRequest", "name", text(1, 200)),
+        ("SiteRequest", "country", rule(COUNTRY, None, None)),
+        ("ModelRequest", "name", rule(IDENTIFIER, Some(1), Some(64))),
+        ("ModelRequest", "version", rule(SEMVER, Some(5), Some(64))),
+        ("EventItem", "case_ref", rule(HEX64, None, None)),
+        ("DeviceRequest", "basic_udi_di", rule(UDI, None, None)),
+        ("DeviceRequest", "trade_name", text(1, 300)),
+        ("DeviceEdit", "trade_name", text(1, 300)),
+        (
+            "DeviceRequest",
+            "emdn_code",
+            rule("^[A-Z][0-9]{0,12}$", None, None),
+        ),
+        (
+            "DeviceEdit",
+            "emdn_code",
+            rule("^[A-Z][0-9]{0,12}$", None, None),
+        ),
+        (
+            "DeviceRequest",
+            "notified_body",
+            rule("^[0-9]{4}$", None, None),
+        ),
+        (
+            "DeviceEdit",
+            "notified_body",
+            rule("^[0-9]{4}$", None, None),
+        ),
+        ("Manufacturer", "name", text(1, 200)),
+        ("Manufacturer", "contact_first_name", text(1, 50)),
+        ("Manufacturer", "contact_last_name", text(1, 50)),
+        ("Manufacturer", "city", text(1, 50)),
+        ("Manufacturer", "postcode", text(1, 50)),
+        ("Manufacturer", "phone", text(1, 50)),
+        ("Manufacturer", "email", text(1, 255)),
+        ("Manufacturer", "country", rule(COUNTRY, None, None)),
+    ];
+    for schema in ["DeviceRequest", "DeviceEdit"] {
+        out.push((
+            schema,
+            "mdr_class",
+            json!({"enum": ["I", "IIa", "IIb", "III"]}),
+        ));
+        out.push((schema, "udi_dis", json!({"items": {"pattern": UDI}})));
+    }
+    out
+}
+
+/// Path and query parameters with a closed set or a shape of their own.
+fn parameter_rule(path: &str, name: &str) -> Option<Value> {
+    match (path, name) {
+        ("/api/v1/sites/{id}/key", "id") => Some(json!({"pattern": IDENTIFIER})),
+        ("/api/v1/alerts/{id}/{action}", "action") => {
+            Some(json!({"enum": ["acknowledge", "resolve", "escalate"]}))
+        }
+        (_, "basic_udi_di") => Some(json!({"pattern": UDI})),
+        (_, "model_id") => Some(json!({"pattern": MODEL_ID})),
+        (_, "id" | "review_id" | "event_id") => Some(json!({"pattern": UUID})),
+        (_, n) if n.ends_with("_id") => Some(json!({"pattern": UUID})),
+        _ => None,
+    }
+}
+
+/// Tighten the request schemas of the completed document in place.
+pub fn tighten(doc: &mut Value) {
+    let mut edits: BTreeMap<String, Value> = BTreeMap::new();
+    for (schema, property, keywords) in field_rules() {
+        let ptr = format!("/components/schemas/{schema}/properties/{property}");
+        if doc.pointer(&ptr).is_some() {
+            edits.insert(ptr, keywords);
+        }
+    }
+    let mut text: BTreeMap<String, &'static str> = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (route, item) in paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let Some(content) = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                else {
+                    continue;
+                };
+                if let Some(schema) = content
+                    .get("application/json")
+                    .and_then(|c| c.get("schema"))
+                {
+                    let at = format!(
+                        "/paths/{}/{method}/requestBody/content/application~1json/schema",
+                        escape(route)
+                    );
+                    let mut walk = Walk {
+                        doc,
+                        route,
+                        text: &mut text,
+                        depth: 0,
+                    };
+                    walk.schema(schema, &at, "");
+                }
+            }
+        }
+    }
+    for (ptr, pattern) in text {
+        edits
+            .entry(ptr)
+            .or_insert_with(|| json!({"pattern": pattern}));
+    }
+    for (ptr, keywords) in edits {
+        if let Some(target) = doc.pointer_mut(&ptr).and_then(Value::as_object_mut) {
+            merge(target, &keywords);
+        }
+    }
+    for name in EXTERNALLY_TAGGED {
+        let ptr = format!("/components/schemas/{name}/oneOf");
+        for variant in doc
+            .pointer_mut(&ptr)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if variant.get("properties").is_some() {
+                variant["additionalProperties"] = json!(false);
+            }
+        }
+    }
+    tighten_parameters(doc);
+}
+
+/// Request enums serde reads externally tagged (`{"first_days": 30}`): each variant is an
+/// object of exactly its one key, which utoipa leaves open.
+const EXTERNALLY_TAGGED: &[&str] = &["FreezeSpec"];
+
+/// Merge `keywords` into `target`, recursing into `items`.
+fn merge(target: &mut Map<String, Value>, keywords: &Value) {
+    for (k, v) in keywords.as_object().into_iter().flatten() {
+        match (k.as_str(), target.get_mut(k)) {
+            ("items", Some(Value::Object(items))) => merge(items, v),
+            _ => {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if target.contains_key("enum") {
+        target.remove("pattern");
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// A walk through one request body's schema, collecting the text pattern of every string
+/// (by JSON pointer).
+struct Walk<'a> {
+    doc: &'a Value,
+    route: &'a str,
+    text: &'a mut BTreeMap<String, &'static str>,
+    depth: usize,
+}
+
+impl Walk<'_> {
+    /// `schema` found at pointer `at`, for the body field at `path` (text_guard's spelling).
+    fn schema(&mut self, schema: &Value, at: &str, path: &str) {
+        if self.depth > 24 {
+            return;
+        }
+        self.depth += 1;
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            let ptr = r.trim_start_matches('#').to_string();
+            if let Some(target) = self.doc.pointer(&ptr) {
+                self.schema(target, &ptr, path);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for (i, part) in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                self.schema(part, &format!("{at}/{key}/{i}"), path);
+            }
+        }
+        let ty = schema.get("type");
+        let is = |t: &str| {
+            ty == Some(&json!(t))
+                || ty
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.contains(&json!(t)))
+        };
+        if is("string") && schema.get("enum").is_none() && schema.get("pattern").is_none() {
+            let pattern = match schema.get("format").and_then(Value::as_str) {
+                Some("uuid") => Some(UUID_ANY_CASE),
+                Some("date" | "date-time" | "binary" | "byte") => None,
+                _ if text_guard::allows_lines(self.route, path) => Some(LINES),
+                _ => Some(ONE_LINE),
+            };
+            if let Some(p) = pattern {
+                self.text.entry(at.to_string()).or_insert(p);
+            }
+        }
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.schema(v, &format!("{at}/properties/{}", escape(k)), &child);
+            }
+        }
+        if let Some(items) = schema.get("items") {
+            self.schema(items, &format!("{at}/items"), &format!("{path}[0]"));
+        }
+        if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            let child = if path.is_empty() {
+                "key".to_string()
+            } else {
+                format!("{path}.key")
+            };
+            self.schema(extra, &format!("{at}/additionalProperties"), &child);
+        }
+        self.depth -= 1;
+    }
+}
+
+/// Whether a schema is a string, or an optional one (`["string", "null"]`).
+fn is_string(schema: &Map<String, Value>) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+/// Path and query parameters: ids get their shape, closed sets their enum, every other
+/// string the one-line rule (`text_guard` refuses control characters there).
+fn tighten_parameters(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (route, item) in paths.iter_mut() {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            for p in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let name = p["name"].as_str().unwrap_or_default().to_string();
+                let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                if !is_string(schema) {
+                    continue;
+                }
+                if let Some(keywords) = parameter_rule(route, &name) {
+                    merge(schema, &keywords);
+                } else if !schema.contains_key("format") && !schema.contains_key("enum") {
+                    schema.entry("pattern").or_insert(json!(ONE_LINE));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every object schema a request body holds, with where it was found.
+    fn request_objects(doc: &Value) -> Vec<(String, Value)> {
+        fn walk(doc: &Value, s: &Value, at: String, out: &mut Vec<(String, Value)>, depth: usize) {
+            if depth > 24 {
+                return;
+            }
+            if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+                let ptr = r.trim_start_matches('#');
+                if let Some(t) = doc.pointer(ptr) {
+                    walk(doc, t, ptr.to_string(), out, depth + 1);
+                }
+            }
+            if s.get("properties").is_some() {
+                out.push((at.clone(), s.clone()));
+            }
+            for (k, v) in s
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                walk(doc, v, format!("{at}.{k}"), out, depth + 1);
+            }
+            for key in ["items", "additionalProperties"] {
+                if let Some(v) = s.get(key).filter(|v| v.is_object()) {
+                    walk(doc, v, format!("{at}.{key}"), out, depth + 1);
+                }
+            }
+            for key in ["allOf", "oneOf", "anyOf"] {
+                for v in s.get(key).and_then(Value::as_array).into_iter().flatten() {
+                    walk(doc, v, at.clone(), out, depth + 1);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (route, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for (media, c) in op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if media == "application/json" {
+                        walk(doc, &c["schema"], format!("{method} {route}"), &mut out, 0);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_request_object_states_additional_properties_and_every_id_a_pattern() {
+        let doc = crate::http::openapi::document();
+        let objects = request_objects(&doc);
+        assert!(objects.len() > 20, "{}", objects.len());
+        let open: Vec<&String> = objects
+            .iter()
+            .filter(|(_, s)| s.get("additionalProperties").is_none())
+            .map(|(at, _)| at)
+            .collect();
+        assert!(
+            open.is_empty(),
+            "request objects without additionalProperties: {open:?}"
+        );
+        let mut unshaped = Vec::new();
+        for (route, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let name = p["name"].as_str().unwrap_or_default();
+                    let is_id = name == "id" || name.ends_with("_id") || name == "basic_udi_di";
+                    if is_id && p["schema"]["pattern"].as_str().is_none() {
+                        unshaped.push(format!("{method} {route} {name}"));
+                    }
+                    let string = p["schema"]["type"] == "string"
+                        || p["schema"]["type"]
+                            .as_array()
+                            .is_some_and(|t| t.contains(&json!("string")));
+                    if string
+                        && p["schema"]["pattern"].is_null()
+                        && p["schema"]["enum"].is_null()
+                        && p["schema"]["format"].is_null()
+                    {
+                        unshaped.push(format!("{method} {route} {name} (no text rule)"));
+                    }
+                }
+            }
+        }
+        assert!(
+            unshaped.is_empty(),
+            "parameters without a pattern: {unshaped:?}"
+        );
+    }
+
+    #[test]
+    fn strings_state_the_text_rule_and_the_services_checks() {
+        let doc = crate::http::openapi::document();
+        let site = &doc["components"]["schemas"]["SiteRequest"]["properties"];
+        assert_eq!(site["id"]["pattern"], IDENTIFIER);
+        assert_eq!(site["name"]["maxLength"], 200);
+        assert_eq!(
+            doc["components"]["schemas"]["EventItem"]["properties"]["case_ref"]["pattern"],
+            HEX64
+        );
+        let scanner = &doc["components"]["schemas"]["Scanner"]["properties"];
+        assert_eq!(scanner["manufacturer"]["pattern"], ONE_LINE);
+        let device = &doc["components"]["schemas"]["DeviceRequest"]["properties"];
+        assert_eq!(device["intended_purpose"]["pattern"], LINES);
+        assert_eq!(
+            device["mdr_class"]["enum"],
+            json!(["I", "IIa", "IIb", "III"])
+        );
+        let narrative = &doc["components"]["schemas"]["NarrativeBody"]["properties"]["fields"];
+        assert_eq!(narrative["additionalProperties"]["pattern"], LINES);
+        let id = &doc["paths"]["/api/v1/alerts/{id}"]["get"]["parameters"][0];
+        assert_eq!(id["schema"]["pattern"], UUID);
+    }
+
+    /// The patterns mean what `text_guard` enforces, checked with the regex engine the
+    /// fuzzers use for ECMA 262 (`regex` crate syntax is the same for these classes).
+    #[test]
+    fn patterns_match_the_text_guard() {
+        let one = regex::Regex::new(ONE_LINE).expect("regex");
+        let lines = regex::Regex::new(LINES).expect("regex");
+        let blank = regex::Regex::new(NOT_BLANK).expect("regex");
+        for ok in ["Klinik Nord", "café", ""] {
+            assert!(one.is_match(ok), "{ok:?}");
+        }
+        for bad in ["a\nb", "a\tb", "a\u{0}b", "a\u{85}b", "a\u{7f}"] {
+            assert!(!one.is_match(bad), "{bad:?}");
+        }
+        assert!(lines.is_match("a\nb\r\n\tc"));
+        assert!(!lines.is_match("a\u{0}b") && !lines.is_match("a\u{b}b"));
+        assert!(blank.is_match(" x ") && !blank.is_match("   ") && !blank.is_match(""));
+    }
+}
