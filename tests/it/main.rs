@@ -23,6 +23,7 @@ mod device_edits;
 mod email;
 mod escalation;
 mod eudamed_mir;
+mod evaluation_takeover;
 mod incident_cli;
 mod incident_stages;
 mod incidents;
