@@ -79,7 +79,7 @@ impl History {
 }
 
 /// Evaluate one model version up to the job's `as_of`, under the job's lease (`ctx`, renewed
-/// before every day); findings are numbered from `first_seq`.
+/// after every day stored); findings are numbered from `first_seq`.
 pub fn run_version(
     env: &EvaluatorEnv<'_>,
     job: &EvaluationJob,
@@ -140,7 +140,6 @@ pub fn run_version(
     let mut replayed = applied_at(store, &version.id, first_at)?;
     let mut day = start;
     while day < job.as_of {
-        hold(ctx)?;
         let next = day + Duration::days(1);
         let cases = store.monitor_cases(&version.id, day, next)?;
         let reviews = store.monitor_reviews(&version.id, day, next)?;
@@ -203,6 +202,8 @@ pub fn run_version(
             updated_at: now,
         };
         store.save_progress(&stored, &cursor)?;
+        // Before the next day: still ours (renewed), not cancelled.
+        hold(ctx)?;
         out.days += 1;
         day = next;
     }
