@@ -264,7 +264,8 @@ impl Application {
                 let st = state.clone();
                 let round = web::block(move || {
                     let env = st.evaluator_env();
-                    evaluator_round(&env, st.settings.run_jobs)
+                    let jobs = st.settings.run_jobs.then(|| st.runner_config());
+                    evaluator_round(&env, jobs)
                 });
                 match round.await {
                     Ok(Ok(jobs)) if !jobs.is_empty() => {

@@ -98,19 +98,24 @@ impl AppState {
 
     /// A job runner over this state's store, blobs, clock and registered kinds.
     pub fn runner(&self, id: &str) -> crate::jobs::Runner {
-        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
         crate::jobs::Runner {
             store: self.store.clone(),
             blobs: self.blobs.clone(),
             clock: self.clock.clone(),
             registry: self.jobs.clone(),
             id: id.into(),
-            config: crate::jobs::RunnerConfig {
-                lease: secs(self.settings.job_lease_s),
-                backoff_base: secs(self.settings.job_backoff_s),
-                backoff_max: chrono::Duration::hours(1),
-            },
+            config: self.runner_config(),
             shutdown: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// Lease and retry timing from the settings (`job_lease_s`, `job_backoff_s`).
+    pub fn runner_config(&self) -> crate::jobs::RunnerConfig {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::jobs::RunnerConfig {
+            lease: secs(self.settings.job_lease_s),
+            backoff_base: secs(self.settings.job_backoff_s),
+            backoff_max: chrono::Duration::hours(1),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::service::admin::Actor;
 use crate::service::baselines::{
     BaselineError, FreezeSpec, UploadFormat, baseline_in_force, freeze_baseline, upload_baseline,
 };
-use crate::service::evaluation::{EvaluationError, request_evaluation, run_queued};
+use crate::service::evaluation::{EvaluationError, request_evaluation, run_queued_with};
 use crate::storage::evaluations;
 use crate::storage::jobs::JobStore;
 use crate::storage::{EvaluationJob, FindingQuery, StoredBaseline, StoredFinding};
@@ -185,7 +185,7 @@ pub async fn post_evaluation(
     actix_web::rt::spawn(async move {
         let run = web::block(move || {
             let env = st.evaluator_env();
-            run_queued(&env)
+            run_queued_with(&env, st.runner_config())
         });
         match run.await {
             Ok(Ok(jobs)) => metrics.observe_jobs(&jobs),

@@ -4,7 +4,7 @@
 //! recipients with a chart of the stream's daily points, its baseline and its limits. Each
 //! alert's evidence names the plan version and baseline, and the first day of evidence.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -44,6 +44,31 @@ pub fn active_keys(
         .collect())
 }
 
+/// The alerts of a model version that signals dated `at` already changed: a runner that died
+/// while applying that day's signals (before it stored the day) left them so. Their streams
+/// are not applied again when the day is evaluated anew; keyed by (rule, stratum).
+pub fn applied_at(
+    store: &dyn Store,
+    model_id: &str,
+    at: DateTime<Utc>,
+) -> Result<HashMap<(String, String), Alert>, StoreError> {
+    let filter = AlertFilter {
+        state: None,
+        model: Some(model_id.to_string()),
+        limit: 100_000,
+    };
+    Ok(store
+        .alerts(&filter)?
+        .into_iter()
+        .filter(|a| a.closed_at.is_none() || a.closed_at == Some(at))
+        // Opened or refreshed (last_signal_at), counted towards clearing (updated_at), or
+        // auto-resolved (closed_at) by a signal of that instant; people's moves carry the
+        // wall-clock time, not an evaluated day's midnight.
+        .filter(|a| a.last_signal_at == at || a.updated_at == at || a.closed_at == Some(at))
+        .map(|a| ((a.rule.clone(), a.stratum.clone()), a))
+        .collect())
+}
+
 /// What the signals of one day did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlowReport {
@@ -60,7 +85,9 @@ pub struct RunLabels<'a> {
     pub baseline_id: &'a str,
 }
 
-/// Apply one day's signals; `today` are the findings of that day (not stored yet).
+/// Apply one day's signals; `today` are the findings of that day (not stored yet). Streams in
+/// `replayed` (see [`applied_at`]) were already applied for this day by a runner that died:
+/// an alert it opened is only made sure to be notified (queuing is idempotent), nothing else.
 #[allow(clippy::too_many_arguments)]
 pub fn apply_signals(
     env: &EvaluatorEnv<'_>,
@@ -71,6 +98,7 @@ pub fn apply_signals(
     today: &[Finding],
     at: DateTime<Utc>,
     active: &mut HashSet<(String, String)>,
+    replayed: &HashMap<(String, String), Alert>,
 ) -> Result<FlowReport, StoreError> {
     let mut report = FlowReport::default();
     for s in signals {
@@ -83,7 +111,9 @@ pub fn apply_signals(
         evidence.baseline_id = Some(labels.baseline_id.to_string());
         // A stream about to open an alert: its stored chart points date the first evidence
         // and draw its chart.
-        let days = if s.crossing && !active.contains(&k) {
+        let replay = replayed.get(&k);
+        let opened_by_dead_runner = replay.is_some_and(|a| a.opened_at == at);
+        let days = if (s.crossing && !active.contains(&k)) || opened_by_dead_runner {
             stream_days(env.store, model_id, s, today, at.date_naive())?
         } else {
             Vec::new()
@@ -106,7 +136,11 @@ pub fn apply_signals(
                 at,
             },
         };
-        let (decision, alert) = apply_signal(env.store, &signal_report, &plan.alerts)?;
+        let (decision, alert) = match replay {
+            Some(a) if opened_by_dead_runner => (Decision::Open, Some(a.clone())),
+            Some(_) => (Decision::Nothing, None),
+            None => apply_signal(env.store, &signal_report, &plan.alerts)?,
+        };
         let reason = match decision {
             Decision::Open => {
                 active.insert(k);

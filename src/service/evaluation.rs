@@ -18,7 +18,9 @@ use crate::storage::evaluations;
 use crate::storage::jobs::{ClaimSpec, JobStore};
 use crate::storage::{EvaluationJob, Store, StoreError};
 
-/// How long a claim holds before another replica may take over (renewed every day run).
+/// How long a claim holds before another runner may take over, where no configuration is at
+/// hand (the CLI's one-off runs); `serve` and `worker` use `job_lease_s`. The lease is renewed
+/// before every evaluated day and by the queue's heartbeat.
 pub const LEASE: Duration = Duration::minutes(10);
 
 /// What an evaluator needs besides the store.
@@ -179,8 +181,21 @@ fn waited_for_a_baseline_now_frozen(
 
 /// Claim and run queued evaluations in this process until none is left (or another runner
 /// holds the one-at-a-time lease), through the job queue's `execute` with the `evaluation`
-/// kind's handler. Returns the evaluations this call ran.
+/// kind's handler, under the [`LEASE`]. Returns the evaluations this call ran.
 pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreError> {
+    let config = RunnerConfig {
+        lease: LEASE,
+        ..RunnerConfig::default()
+    };
+    run_queued_with(env, config)
+}
+
+/// [`run_queued`] under the given lease timing (`serve` passes its `job_lease_s`). A claim
+/// first takes over evaluations whose runner's lease lapsed (a replica died mid-run).
+pub fn run_queued_with(
+    env: &EvaluatorEnv<'_>,
+    config: RunnerConfig,
+) -> Result<Vec<EvaluationJob>, StoreError> {
     let store: &dyn JobStore = env.store;
     let handler = EvaluationHandler {
         store: env.store,
@@ -193,10 +208,7 @@ pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreErr
         blobs: env.blobs,
         clock: env.clock,
         runner: env.runner,
-        config: RunnerConfig {
-            lease: LEASE,
-            ..RunnerConfig::default()
-        },
+        config,
         shutdown: &shutdown,
     };
     let kinds = [evaluations::KIND.to_string()];
@@ -208,7 +220,7 @@ pub fn run_queued(env: &EvaluatorEnv<'_>) -> Result<Vec<EvaluationJob>, StoreErr
             kinds: &kinds,
             exclusive: &kinds,
             now,
-            lease_until: now + LEASE,
+            lease_until: now + config.lease,
         };
         let Some(job) = store.claim_job(&spec)? else {
             return Ok(done);
@@ -228,17 +240,16 @@ pub fn process_runner_id() -> &'static str {
     })
 }
 
-/// One evaluator round: queue the daily evaluations that are due, run queued jobs (when this
-/// process runs jobs), then queue the daily digests.
+/// One evaluator round: queue the daily evaluations that are due, run queued jobs under the
+/// given lease timing (`None`: this process runs no jobs), then queue the daily digests.
 pub fn evaluator_round(
     env: &EvaluatorEnv<'_>,
-    run_jobs: bool,
+    run_jobs: Option<RunnerConfig>,
 ) -> Result<Vec<EvaluationJob>, StoreError> {
     schedule_due(env.store, env.clock.now())?;
-    let done = if run_jobs {
-        run_queued(env)?
-    } else {
-        Vec::new()
+    let done = match run_jobs {
+        Some(config) => run_queued_with(env, config)?,
+        None => Vec::new(),
     };
     enqueue_digests(env.store, env.public_url, env.clock.now())?;
     Ok(done)

@@ -1,7 +1,11 @@
 //! The `evaluation` job kind: its handler evaluates every version of the job's model up to
 //! the job's `as_of` (`monitor_run`), reporting progress per version; the summary becomes the
-//! job's result. One attempt (a later job resumes from the monitor's cursor), one at a time
-//! across the fleet (evaluations share alert state).
+//! job's result. One at a time across the fleet (evaluations share alert state). A runner that
+//! dies mid-evaluation stops renewing its lease; once it lapses another runner takes the job
+//! over (a new attempt, up to `evaluations::ATTEMPTS`) and resumes at the monitor's cursor:
+//! the day the dead runner had in flight is evaluated again, its findings were not stored
+//! (they are stored with the cursor), its alert changes are recognised and not applied twice
+//! (`alert_flow::applied_at`), and finding numbers go on after the ones already stored.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,13 +18,13 @@ use super::trend::trend_after_evaluation;
 use crate::jobs::{JobContext, JobFailure, JobHandler, JobOutput, KindSpec};
 use crate::monitoring::plan::PmsPlan;
 use crate::storage::evaluations::{KIND, from_job};
-use crate::storage::{EvaluationJob, Store};
+use crate::storage::{EvaluationJob, FindingQuery, Store, StoreError};
 
 /// How the queue treats evaluations.
 pub fn kind_spec() -> KindSpec {
     KindSpec {
         name: KIND.into(),
-        max_attempts: Some(1),
+        max_attempts: Some(crate::storage::evaluations::ATTEMPTS as u32),
         exclusive: true,
     }
 }
@@ -107,11 +111,27 @@ fn run_model(
         .collect();
     let mut out = Vec::new();
     let total = versions.len() as u64;
+    // Finding numbers go on after those an earlier attempt (or version) stored for this job.
+    let mut seq = next_finding_seq(env.store, &job.id).map_err(|e| e.to_string())?;
     for (i, version) in versions.iter().enumerate() {
         ctx.progress(i as u64, total, &version.id)
             .map_err(|e| e.to_string())?;
-        out.push(run_version(env, job, (&stored, &plan), version).map_err(|e| e.to_string())?);
+        let outcome = run_version(env, job, (&stored, &plan), version, ctx, seq)
+            .map_err(|e| e.to_string())?;
+        seq += outcome.findings as i64;
+        out.push(outcome);
     }
     ctx.progress(total, total, "").map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// The first free finding number of an evaluation: after every finding already stored for it.
+fn next_finding_seq(store: &dyn Store, evaluation_id: &str) -> Result<i64, StoreError> {
+    let query = FindingQuery {
+        evaluation_id: Some(evaluation_id.to_string()),
+        limit: i64::MAX,
+        ..FindingQuery::default()
+    };
+    let stored = store.findings(&query)?;
+    Ok(stored.iter().map(|f| f.seq + 1).max().unwrap_or(0))
 }

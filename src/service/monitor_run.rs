@@ -2,17 +2,19 @@
 //! to the job's `as_of`, day by day, load the day's cases and reviews, update the charts,
 //! run the window tests when a tumbling window closes, apply the signals to alerts, and store
 //! the day's findings together with the advanced cursor. A crash loses at most the day in
-//! flight, which the next run evaluates again.
+//! flight, which the next run (a takeover of the same job, or a later job) evaluates again:
+//! alert changes the dead runner made for that day are recognised and not made twice.
 
 use std::collections::VecDeque;
 
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
-use super::alert_flow::{RunLabels, active_keys, apply_signals};
+use super::alert_flow::{RunLabels, active_keys, applied_at, apply_signals};
 use super::baselines::baseline_in_force;
-use super::evaluation::{EvaluatorEnv, LEASE};
+use super::evaluation::EvaluatorEnv;
 use crate::domain::model::ModelVersion;
+use crate::jobs::JobContext;
 use crate::monitoring::columns::{CaseObs, ReviewObs};
 use crate::monitoring::evaluator::{Monitor, MonitorState};
 use crate::monitoring::plan::PmsPlan;
@@ -76,12 +78,15 @@ impl History {
     }
 }
 
-/// Evaluate one model version up to the job's `as_of`.
+/// Evaluate one model version up to the job's `as_of`, under the job's lease (`ctx`, renewed
+/// after every day stored); findings are numbered from `first_seq`.
 pub fn run_version(
     env: &EvaluatorEnv<'_>,
     job: &EvaluationJob,
     (stored_plan, plan): (&StoredPlan, &PmsPlan),
     version: &ModelVersion,
+    ctx: &JobContext<'_>,
+    first_seq: i64,
 ) -> Result<VersionOutcome, RunError> {
     let store = env.store;
     let mut out = VersionOutcome {
@@ -127,6 +132,12 @@ pub fn run_version(
     let rolling = plan.windows.rolling_days;
     let mut history = preload(env, &version.id, start, rolling, floor)?;
     let mut active = active_keys(store, &version.id)?;
+    // The first day may be one a dead runner had in flight: what it changed is not redone.
+    let first_at = (start + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let mut replayed = applied_at(store, &version.id, first_at)?;
     let mut day = start;
     while day < job.as_of {
         let next = day + Duration::days(1);
@@ -160,14 +171,16 @@ pub fn run_version(
             &findings,
             at,
             &mut active,
+            &replayed,
         )?;
+        replayed.clear();
         let now = env.clock.now();
         let stored: Vec<StoredFinding> = findings
             .into_iter()
             .enumerate()
             .map(|(i, finding)| StoredFinding {
                 evaluation_id: job.id.clone(),
-                seq: (out.findings + i) as i64,
+                seq: first_seq + (out.findings + i) as i64,
                 model_id: version.id.clone(),
                 plan_version: stored_plan.version,
                 baseline_id: stored_baseline.id.clone(),
@@ -189,14 +202,23 @@ pub fn run_version(
             updated_at: now,
         };
         store.save_progress(&stored, &cursor)?;
-        if !store.renew_lease(&job.id, env.runner, now + LEASE)? {
-            return Err(RunError::LeaseLost);
-        }
+        // Before the next day: still ours (renewed), not cancelled.
+        hold(ctx)?;
         out.days += 1;
         day = next;
     }
     (out.status, out.from, out.through) = ("evaluated", Some(start), Some(job.as_of));
     Ok(out)
+}
+
+/// Go on only while this runner holds the job: renew the lease, and stop when it was lost
+/// (another runner took over) or a cancel was asked for.
+fn hold(ctx: &JobContext<'_>) -> Result<(), RunError> {
+    match ctx.renew() {
+        Ok(true) if !ctx.is_cancelled() => Ok(()),
+        Ok(_) => Err(RunError::LeaseLost),
+        Err(e) => Err(RunError::Store(StoreError::Unavailable(e.to_string()))),
+    }
 }
 
 /// Load the days before `start` that the first rolling window still covers.

@@ -12,6 +12,11 @@ use super::{EvaluationJob, StoreError};
 /// The job kind of evaluations.
 pub const KIND: &str = "evaluation";
 
+/// Attempts of an evaluation job: a runner that dies mid-evaluation (its lease lapses) is
+/// taken over by another runner, at most twice; then the job fails (status `failed`, the
+/// `vigil_evaluation_jobs{status="failed"}` gauge) and the next scheduled day resumes.
+pub const ATTEMPTS: i64 = 3;
+
 fn kinds() -> [String; 1] {
     [KIND.to_string()]
 }
@@ -43,8 +48,8 @@ pub fn from_job(job: Job) -> EvaluationJob {
     }
 }
 
-/// The job to queue for an evaluation: one attempt (a new one is requested or scheduled, and
-/// it resumes from the monitor's cursor), at most one queued per model.
+/// The job to queue for an evaluation: [`ATTEMPTS`] attempts (a takeover resumes from the
+/// monitor's cursor), at most one queued per model.
 pub fn to_new_job(e: &EvaluationJob) -> NewJob {
     NewJob {
         id: e.id.clone(),
@@ -53,7 +58,7 @@ pub fn to_new_job(e: &EvaluationJob) -> NewJob {
         payload: json!({"model": e.model, "as_of": e.as_of, "trigger": e.trigger}),
         requested_by: e.requested_by.clone(),
         created_at: e.requested_at,
-        max_attempts: 1,
+        max_attempts: ATTEMPTS,
         unique_queued: true,
     }
 }

@@ -192,7 +192,7 @@ impl Prometheus {
 }
 
 /// Vigil on a clock near the real time (Prometheus compares timestamps with its own now).
-async fn spawn_live(db: &TestDb) -> (u16, [String; 3]) {
+async fn spawn_live(db: &TestDb) -> (u16, [String; 4]) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let clock = Arc::new(FixedClock::at(Utc::now()));
     let app = Application::build_with(settings_for(db), listener, clock as Arc<dyn Clock>)
@@ -205,10 +205,11 @@ async fn spawn_live(db: &TestDb) -> (u16, [String; 3]) {
     let admin = add_user(s, &actor, "admin1", Role::Admin, now).unwrap().1;
     let quality = add_user(s, &actor, "qm1", Role::Quality, now).unwrap().1;
     let ml = add_user(s, &actor, "ml1", Role::Ml, now).unwrap().1;
-    (port, [admin, quality, ml])
+    let regulatory = add_user(s, &actor, "ra1", Role::Regulatory, now).unwrap().1;
+    (port, [admin, quality, ml, regulatory])
 }
 
-async fn feed_and_evaluate(port: u16, [admin, quality, ml]: &[String; 3]) {
+async fn feed_and_evaluate(port: u16, [admin, quality, ml, regulatory]: &[String; 4]) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("scenario.toml");
     std::fs::write(
@@ -260,7 +261,8 @@ async fn feed_and_evaluate(port: u16, [admin, quality, ml]: &[String; 3]) {
             .await
             .unwrap();
         if j["status"] == "done" {
-            return escalate_first_alert(&client, &base, quality).await;
+            let incident = escalate_first_alert(&client, &base, quality).await;
+            return report_incident(&client, &base, regulatory, &incident).await;
         }
         assert_ne!(j["status"], "failed", "{j}");
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -269,8 +271,8 @@ async fn feed_and_evaluate(port: u16, [admin, quality, ml]: &[String; 3]) {
 }
 
 /// Escalate the newest alert (which opens its incident) and classify the incident, so that
-/// the vigilance deadline panel has a clock to show.
-async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &str) {
+/// the vigilance deadline panel has a clock to show; returns the incident's id.
+async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &str) -> String {
     let call = |path: &str, body: Value| {
         client
             .post(format!("{base}{path}"))
@@ -307,6 +309,46 @@ async fn escalate_first_alert(client: &reqwest::Client, base: &str, quality: &st
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
+    incident.to_string()
+}
+
+/// Register the device with the incident's software version, generate the initial report
+/// (with IMDRF codes) and record its submission today, so that the incident panels (stages,
+/// clocks, codes per device, time to report) have rows to show.
+async fn report_incident(client: &reqwest::Client, base: &str, regulatory: &str, id: &str) {
+    let call = async |path: &str, body: Value| {
+        let res = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(regulatory)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let incident: Value = client
+        .get(format!("{base}/api/v1/incidents/{id}"))
+        .bearer_auth(regulatory)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, body) = call("/api/v1/devices", crate::incidents::device()).await;
+    assert_eq!(status, 201, "{body}");
+    let software = json!({"model_id": incident["model_id"], "from": "2025-03-01"});
+    let (status, body) = call("/api/v1/devices/++EVIGILLIVERSEG01/software", software).await;
+    assert_eq!(status, 201, "{body}");
+    let initial = json!({"stage": "initial", "fields": crate::incidents::initial_fields()});
+    let (status, body) = call(&format!("/api/v1/incidents/{id}/reports"), initial).await;
+    assert_eq!(status, 201, "{body}");
+    let today = Utc::now().date_naive();
+    let sub = json!({"submitted_on": today, "authority": "BfArM", "reference": "DE-2026-4711"});
+    let path = format!("/api/v1/incidents/{id}/reports/1/submission");
+    let (status, body) = call(&path, sub).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// Grafana's variables and macros, replaced as Grafana would for one choice.

@@ -27,6 +27,7 @@ mod email;
 mod escalation;
 mod eudamed_mir;
 mod held_reviews;
+mod evaluation_takeover;
 mod incident_cli;
 mod incident_stages;
 mod incidents;

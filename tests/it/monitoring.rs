@@ -233,7 +233,16 @@ async fn one_evaluator_holds_the_lease_and_a_dead_one_loses_it() {
             .unwrap()
             .unwrap();
         assert_eq!(claimed.id, first.id);
-        let second = request_evaluation(store, &actor, "liver-seg", None, "request", now).unwrap();
+        // Queued a second later, so that it comes after the first in the queue.
+        let second = request_evaluation(
+            store,
+            &actor,
+            "liver-seg",
+            None,
+            "request",
+            now + Duration::seconds(1),
+        )
+        .unwrap();
         assert_ne!(second.id, first.id);
         // While replica-1 holds a live lease, nobody else runs anything.
         assert!(
@@ -251,17 +260,54 @@ async fn one_evaluator_holds_the_lease_and_a_dead_one_loses_it() {
                 .renew_lease(&first.id, "replica-2", now + Duration::minutes(20))
                 .unwrap()
         );
-        // Replica-1 dies; after its lease ran out, replica-2 fails its job and takes the next.
-        let later = now + Duration::minutes(11);
+        // Replica-1 dies; after its lease ran out, replica-2 takes its job over (attempt 2),
+        // then replica-3 after replica-2 died too (attempt 3 of 3).
+        let mut later = now;
+        for replica in ["replica-2", "replica-3"] {
+            later += Duration::minutes(11);
+            let taken = store
+                .claim_evaluation(replica, later, later + Duration::minutes(10))
+                .unwrap()
+                .unwrap();
+            assert_eq!(taken.id, first.id, "{}", db.label);
+            assert_eq!(taken.status, "running");
+            assert_eq!(taken.runner.as_deref(), Some(replica));
+        }
+        assert!(!store.renew_lease(&first.id, "replica-1", later).unwrap());
+        // The third runner dies as well: out of attempts, the job fails for good, saying why,
+        // and the next runner takes the next job.
+        later += Duration::minutes(11);
         let taken = store
-            .claim_evaluation("replica-2", later, later + Duration::minutes(10))
+            .claim_evaluation("replica-4", later, later + Duration::minutes(10))
             .unwrap()
             .unwrap();
         assert_eq!(taken.id, second.id, "{}", db.label);
         let dead = store.evaluation(&first.id).unwrap().unwrap();
         assert_eq!(dead.status, "failed");
-        assert!(dead.error.unwrap().contains("lease"));
-        assert!(!store.renew_lease(&first.id, "replica-1", later).unwrap());
+        let error = dead.error.unwrap();
+        assert!(
+            error.contains("lost its lease") && error.contains("3 of 3"),
+            "{error}"
+        );
+        assert!(!store.renew_lease(&first.id, "replica-3", later).unwrap());
+        // ... and every replica's /metrics shows it (the figures come from the database).
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .bearer_auth("metrics-secret")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "vigil_evaluation_jobs{status=\"failed\"} 1"),
+            "{}: {metrics}",
+            db.label
+        );
     }
 }
 

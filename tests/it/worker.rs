@@ -182,7 +182,7 @@ async fn serve_with_run_jobs_false_only_queues_and_a_worker_runs_the_job() {
             webhook_url: "",
             blobs: &scratch_blobs,
         };
-        assert!(evaluator_round(&env, false).unwrap().is_empty());
+        assert!(evaluator_round(&env, None).unwrap().is_empty());
         let (_, shown) = app
             .get(&format!("/api/v1/evaluations/{id}"), &app.quality)
             .await;
