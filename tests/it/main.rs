@@ -36,6 +36,7 @@ mod migrations;
 mod migrations_jobs;
 mod monitoring;
 mod monitoring_baseline;
+mod monitoring_restart;
 mod monitoring_support;
 mod ops;
 mod plans;
