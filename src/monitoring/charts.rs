@@ -20,10 +20,11 @@
 //! restart at zero after a head-start design makes later runs longer than stated, never
 //! shorter, so the stated rate stays an upper bound.
 //!
-//! The state is carried from run to run. The stream keeps signalling from an alarm until the
-//! restarted statistic is back in control (CUSUM at 0, EWMA inside half its limit), so a
-//! persistent shift that alarms again after a restart keeps one alert open, and a statistic
-//! hovering at the limit gives one signal, not a series.
+//! The state is carried from run to run. Beside the restarted chart it keeps the same statistic
+//! without restarts (from 0, no head start): the excursion. The stream keeps signalling from an
+//! alarm until the excursion is back in control (CUSUM at 0, EWMA inside half its limit), so a
+//! persistent shift, however often the restarted chart alarms again, keeps one alert open, and
+//! a statistic hovering at the limit gives one signal, not a series.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -246,6 +247,11 @@ pub struct ChartState {
     /// Whether the last point was an alarm (the chart restarted after it).
     #[serde(default)]
     pub alarm: bool,
+    /// The statistic without restarts or head start (CUSUM upper and lower sums; EWMA: the
+    /// first), which says when the excursion is over. `None` in states stored before restarts
+    /// existed, whose sums never restarted: they are the excursion.
+    #[serde(default)]
+    pub excursion: Option<[f64; 2]>,
 }
 
 impl ChartState {
@@ -255,6 +261,7 @@ impl ChartState {
         ChartState {
             upper: if d.side == Side::Both { h0 } else { 0.0 },
             lower: if d.chart == Chart::Cusum { h0 } else { 0.0 },
+            excursion: Some([0.0, 0.0]),
             ..ChartState::default()
         }
     }
@@ -263,31 +270,35 @@ impl ChartState {
     /// whether the chart signals. An alarm is a statistic beyond the limit (the designed run
     /// length); the reported statistic is that value, and the chart restarts (at the design's
     /// restart value) before the next point. A chart starts signalling at an alarm and keeps
-    /// signalling until its restarted statistic is back in control (CUSUM at 0, EWMA inside
-    /// half its limit), so a persistent shift that alarms again keeps signalling, and a
-    /// statistic hovering at the limit gives one signal, not a series.
+    /// signalling until its excursion (the statistic without restarts) is back in control
+    /// (CUSUM at 0, EWMA inside half its limit), so a persistent shift that alarms again after
+    /// a restart keeps signalling, and a statistic hovering at the limit gives one signal.
     pub fn step(self, d: &ChartDesign, z: f64) -> (ChartState, f64, bool) {
         let mut s = self;
         s.points += 1;
+        let [mut eu, mut el] = s.excursion.unwrap_or([s.upper, s.lower]);
         let (stat, beyond, back_in_control) = match d.chart {
             Chart::Cusum => {
-                s.upper = match d.side {
-                    Side::Both => (s.upper + z - d.k).max(0.0),
+                let up = |c: f64| match d.side {
+                    Side::Both => (c + z - d.k).max(0.0),
                     Side::Lower => 0.0,
                 };
-                s.lower = (s.lower - z - d.k).max(0.0);
+                let down = |c: f64| (c - z - d.k).max(0.0);
+                (s.upper, s.lower, eu, el) = (up(s.upper), down(s.lower), up(eu), down(el));
                 let stat = s.upper.max(s.lower);
-                (stat, stat > d.h, stat == 0.0)
+                (stat, stat > d.h, eu.max(el) == 0.0)
             }
             Chart::Ewma => {
                 s.upper = d.k * z + (1.0 - d.k) * s.upper;
+                eu = d.k * z + (1.0 - d.k) * eu;
                 let beyond = match d.side {
                     Side::Both => s.upper.abs() > d.h,
                     Side::Lower => s.upper < -d.h,
                 };
-                (s.upper, beyond, s.upper.abs() < d.h / 2.0)
+                (s.upper, beyond, eu.abs() < d.h / 2.0)
             }
         };
+        s.excursion = Some([eu, el]);
         s.signalling = beyond || (s.signalling && !back_in_control);
         s.alarm = beyond;
         if beyond {

@@ -98,21 +98,22 @@ fn a_fir_cusum_starts_at_its_head_start_and_restarts_after_an_alarm() {
     //   z      1.0  1.5  2.0        0.0  1.5  1.0
     //   C+     2.5  3.5  5.0 > 4    ...
     //   C-     0.5  0    0
-    // restart at zero:       then C+ 0, 1.0, 1.5 (C- 0): back in control at the 4th point;
+    // restart at zero:       then C+ 0, 1.0, 1.5 (C- 0);
     // restart at the head start (C+ = C- = 2): C+ 1.5, 2.5, 3.0 and C- 1.5, 0, 0.
     let zs = [1.0, 1.5, 2.0, 0.0, 1.5, 1.0];
     let zero = run(&fir(ResetTo::Zero), &zs);
     let stats: Vec<f64> = zero.iter().map(|r| r.0).collect();
     assert_eq!(stats, [2.5, 3.5, 5.0, 0.0, 1.0, 1.5]);
     let signalling: Vec<bool> = zero.iter().map(|r| r.1).collect();
-    assert_eq!(signalling, [false, false, true, false, false, false]);
+    assert_eq!(signalling, [false, false, true, true, true, true]);
     let alarms: Vec<bool> = zero.iter().map(|r| r.2).collect();
     assert_eq!(alarms, [false, false, true, false, false, false]);
 
     let head = run(&fir(ResetTo::HeadStart), &zs);
     let stats: Vec<f64> = head.iter().map(|r| r.0).collect();
     assert_eq!(stats, [2.5, 3.5, 5.0, 1.5, 2.5, 3.0]);
-    // Still signalling after the restart: the restarted sums have not come back to 0.
+    // Both keep signalling after the restart: the excursion (the sums without restarts or
+    // head start: C+ 0.5, 1.5, 3.0, 2.5, 3.5, 4.0) has not come back to 0.
     let signalling: Vec<bool> = head.iter().map(|r| r.1).collect();
     assert_eq!(signalling, [false, false, true, true, true, true]);
 
@@ -190,9 +191,37 @@ fn a_head_start_design_keeps_its_arl0_from_the_head_start() {
 fn states_stored_before_restarts_existed_still_load() {
     let old = r#"{"upper":0.0,"lower":1.5,"points":12,"signalling":true}"#;
     let s: ChartState = serde_json::from_str(old).unwrap();
-    assert_eq!((s.alarms, s.alarm, s.lower), (0, false, 1.5));
+    assert_eq!(
+        (s.alarms, s.alarm, s.lower, s.excursion),
+        (0, false, 1.5, None)
+    );
+    // Its sums never restarted: they are the excursion, so it keeps signalling while > 0.
+    let d = ChartDesign {
+        side: Side::Lower,
+        head_start: 0.0,
+        ..fir(ResetTo::Zero)
+    };
+    let (next, _, signalling) = s.step(&d, 0.0);
+    assert!(signalling && next.excursion == Some([0.0, 1.0]), "{next:?}");
     let d = r#"{"chart":"cusum","side":"lower","k":1.25,"h":6.0,"arl0":2000.0,
         "reference_n":null,"point_n":null}"#;
     let d: ChartDesign = serde_json::from_str(d).unwrap();
     assert_eq!((d.head_start, d.reset_to), (0.0, ResetTo::Zero));
+}
+
+#[test]
+fn the_stream_clears_when_the_excursion_ends_not_when_the_restarted_chart_does() {
+    // Lower-sided, k = 0.5, h = 4, no head start, restart at zero. z = -3, -3 alarms (2.5,
+    // 5.0); the restarted sum then goes 0 at z = +0.5 while the excursion (5.0 -> 4.0) is
+    // still on: signalling. Then z = +2 twice: the excursion 1.5, 0: clear on the last.
+    let d = ChartDesign {
+        side: Side::Lower,
+        head_start: 0.0,
+        ..fir(ResetTo::Zero)
+    };
+    let got = run(&d, &[-3.0, -3.0, 0.5, 2.0, 2.0]);
+    let stats: Vec<f64> = got.iter().map(|r| r.0).collect();
+    assert_eq!(stats, [2.5, 5.0, 0.0, 0.0, 0.0]);
+    let signalling: Vec<bool> = got.iter().map(|r| r.1).collect();
+    assert_eq!(signalling, [false, true, true, true, false]);
 }
