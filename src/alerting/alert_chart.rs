@@ -13,7 +13,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::chart::ChartError;
+use crate::monitoring::explain::Evidence;
 use crate::monitoring::findings::{Finding, FindingStatus};
+
+/// Days of the stream's history an alert's chart draws.
+pub const CHART_DAYS: i64 = 90;
 
 /// One day of the stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +76,24 @@ impl AlertChart {
             chart_limit: last.limit,
             window: None,
         })
+    }
+}
+
+impl AlertChart {
+    /// An alert's chart, as the e-mail and the console's alert page draw it: the stream's day
+    /// findings (its history), the evidence's baseline and the plan's acceptance limit in the
+    /// values' unit (whatever triggered the alert: a chart-triggered mean-Dice alert shows the
+    /// limit too), and the window the alert rests on shaded: the window test's window, or the
+    /// chart's excursion from its first evidence through `day`.
+    pub fn for_alert(title: &str, e: &Evidence, days: &[&Finding], day: NaiveDate) -> Option<Self> {
+        let mut chart = AlertChart::from_days(title, &e.unit, days)?;
+        chart.baseline = e.baseline;
+        chart.acceptance_limit = e.acceptance_limit;
+        chart.window = match (e.trigger.as_str(), e.current_window) {
+            ("window", Some([a, b])) => Some((a, b)),
+            _ => e.first_evidence.map(|f| (f, day + Duration::days(1))),
+        };
+        Some(chart)
     }
 }
 

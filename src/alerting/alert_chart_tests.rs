@@ -97,3 +97,85 @@ fn day_findings_become_chart_days_in_date_order() {
     );
     assert!(chart.days[1].signal && !chart.days[0].signal);
 }
+
+/// Day findings of a mean-Dice CUSUM stream: 20 days at 0.93, then 6 days at 0.90.
+fn dice_days() -> Vec<Finding> {
+    let d0 = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    (0..26)
+        .map(|i| {
+            let day = d0 + Duration::days(i);
+            let mut f = Finding::new(
+                "site=a",
+                (
+                    crate::monitoring::findings::WindowKind::Day,
+                    day,
+                    day + Duration::days(1),
+                ),
+                "mean_dice:liver".into(),
+                "cusum",
+                25,
+                String::new(),
+            );
+            let late = i >= 20;
+            let stat = if late { 1.5 * (i - 19) as f64 } else { 0.0 };
+            (f.estimate, f.statistic, f.limit) =
+                (Some(if late { 0.90 } else { 0.93 }), Some(stat), Some(4.39));
+            f.status = if stat > 4.39 {
+                FindingStatus::Signal
+            } else {
+                FindingStatus::Ok
+            };
+            f
+        })
+        .collect()
+}
+
+/// Red pixels in the upper (daily values) panel.
+fn upper_red(bytes: &[u8]) -> usize {
+    let (w, _, px) = pixels(bytes);
+    px.iter()
+        .take((w * 320) as usize)
+        .filter(|p| **p == [RED.0, RED.1, RED.2])
+        .count()
+}
+
+#[test]
+fn a_chart_triggered_dice_alert_draws_the_plans_acceptance_limit() {
+    let days = dice_days();
+    let refs: Vec<&Finding> = days.iter().collect();
+    let d = |i: i64| NaiveDate::from_ymd_opt(2026, 3, 1).unwrap() + Duration::days(i);
+    // The evidence of a chart-triggered alert: the chart, not a window, signalled; the plan's
+    // limit 0.88 comes with it (explain takes it from the plan whatever the trigger).
+    let e = Evidence {
+        rule: "mean_dice:liver".into(),
+        trigger: "chart".into(),
+        unit: "Dice".into(),
+        baseline: Some(0.93),
+        acceptance_limit: Some(0.88),
+        first_evidence: Some(d(20)),
+        ..Evidence::default()
+    };
+    let chart = AlertChart::for_alert("Mean Dice of liver shifted down", &e, &refs, d(25)).unwrap();
+    assert_eq!(
+        (chart.baseline, chart.acceptance_limit, chart.chart_limit),
+        (Some(0.93), Some(0.88), Some(4.39))
+    );
+    assert_eq!(chart.window, Some((d(20), d(26))));
+    assert_eq!(chart.days.len(), 26);
+    assert_eq!(chart.days.iter().filter(|x| x.signal).count(), 4);
+    let with = render_alert_png(&chart).unwrap();
+    let (w, h, _) = pixels(&with);
+    assert_eq!((w, h), SIZE);
+    let without = render_alert_png(&AlertChart {
+        acceptance_limit: None,
+        ..chart.clone()
+    })
+    .unwrap();
+    // The limit is a red line across the upper panel (about 700 px long, 2 px wide).
+    assert!(
+        upper_red(&with) > upper_red(&without) + 1_000,
+        "{} vs {}",
+        upper_red(&with),
+        upper_red(&without)
+    );
+}

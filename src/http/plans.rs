@@ -22,6 +22,15 @@ fn map_err(e: PlanServiceError) -> AppError {
             AppError::NotFound(format!("plan version {v} does not exist"))
         }
         PlanServiceError::Store(s) => s.into(),
+        PlanServiceError::Invalid(p) => AppError::Validation {
+            message: p.to_string(),
+            details: vec![crate::domain::issue::FieldIssue {
+                index: None,
+                path: p.field,
+                code: "invalid_value".into(),
+                message: p.message,
+            }],
+        },
         other => AppError::Validation {
             message: other.to_string(),
             details: vec![],

@@ -13,17 +13,27 @@
 //! (`stats::arl_estimated`). Designs are cached per (plan chart, n/m, m) bucket; the buckets
 //! round towards the wider limit, so the stated rate is an upper bound.
 //!
-//! The state is carried from run to run; a chart stays crossing while its statistic is
-//! beyond the limit (no reset), so one shift gives one alert, and it decays back by itself.
+//! A CUSUM may start at a head start (the plan's `head_start`, a fraction of h: the fast
+//! initial response of Lucas & Crosier); its limit is then designed so that a run from the
+//! head start keeps the target ARL0. After an alarm (the statistic beyond h) the chart restarts
+//! before the next point: a CUSUM at zero or at the head start (`reset_to`), an EWMA at 0. A
+//! restart at zero after a head-start design makes later runs longer than stated, never
+//! shorter, so the stated rate stays an upper bound.
+//!
+//! The state is carried from run to run. Beside the restarted chart it keeps the same statistic
+//! without restarts (from 0, no head start): the excursion. The stream keeps signalling from an
+//! alarm until the excursion is back in control (CUSUM at 0, EWMA inside half its limit), so a
+//! persistent shift, however often the restarted chart alarms again, keeps one alert open, and
+//! a statistic hovering at the limit gives one signal, not a series.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Chart, Sequential};
+use super::plan::{Chart, ResetTo, Sequential};
 use crate::stats::arl_estimated::{
-    ReferenceError, design_cusum_estimated, expected_over, limit_for_rate,
+    ReferenceError, design_cusum_estimated_from, expected_over, limit_for_rate,
 };
 use crate::stats::special::norm_cdf;
 
@@ -54,14 +64,28 @@ pub struct ChartDesign {
     pub reference_n: Option<f64>,
     /// Points' size (cases a day) the limit was designed for.
     pub point_n: Option<f64>,
+    /// CUSUM head start, a fraction of h (0: none; EWMA: always 0).
+    #[serde(default)]
+    pub head_start: f64,
+    /// Where the chart restarts after an alarm (EWMA: at 0, its target).
+    #[serde(default)]
+    pub reset_to: ResetTo,
 }
 
 impl ChartDesign {
     /// The design in words, as findings state it.
     pub fn describe(&self) -> String {
         let chart = match self.chart {
-            Chart::Cusum => format!("CUSUM k={:.3} h={:.3}", self.k, self.h),
-            Chart::Ewma => format!("EWMA lambda={:.2} limit={:.3}", self.k, self.h),
+            Chart::Cusum => format!(
+                "CUSUM k={:.3} h={:.3}, {}",
+                self.k,
+                self.h,
+                self.restart_words()
+            ),
+            Chart::Ewma => format!(
+                "EWMA lambda={:.2} limit={:.3}, restarting at 0 after an alarm",
+                self.k, self.h
+            ),
         };
         let basis = match (self.reference_n, self.point_n) {
             (Some(m), Some(n)) => format!(
@@ -70,12 +94,48 @@ impl ChartDesign {
             ),
             _ => "limits for known parameters".to_string(),
         };
+        let from = if self.head_start > 0.0 {
+            " (from the head start)"
+        } else {
+            ""
+        };
         format!(
-            "{chart}, {basis}: in-control ARL {:.0} days, {:.2} false alarms per stream-year \
-             expected",
+            "{chart}, {basis}: in-control ARL {:.0} days{from}, {:.2} false alarms per \
+             stream-year expected",
             self.arl0,
             365.0 / self.arl0
         )
+    }
+
+    /// The head start and the restart in words, e.g. `head start 0.5 h, restarting at the
+    /// head start after an alarm`.
+    pub fn restart_words(&self) -> String {
+        let start = if self.head_start > 0.0 {
+            format!("head start {} h", self.head_start)
+        } else {
+            "no head start".to_string()
+        };
+        let to = match (self.chart, self.reset_to) {
+            (Chart::Cusum, ResetTo::HeadStart) => "the head start",
+            _ => "zero",
+        };
+        format!("{start}, restarting at {to} after an alarm")
+    }
+
+    /// The value the sums start from: the head start (a fraction of h), or 0.
+    pub fn start_value(&self) -> f64 {
+        match self.chart {
+            Chart::Cusum => self.head_start * self.h,
+            Chart::Ewma => 0.0,
+        }
+    }
+
+    /// The value the sums restart from after an alarm.
+    pub fn restart_value(&self) -> f64 {
+        match self.reset_to {
+            ResetTo::HeadStart => self.start_value(),
+            ResetTo::Zero => 0.0,
+        }
     }
 }
 
@@ -90,7 +150,11 @@ pub fn design_for(seq: &Sequential, side: Side, e: ReferenceError) -> Result<Cha
     let (k, h) = match seq.chart {
         Chart::Cusum => {
             let k = seq.shift_sd / 2.0;
-            (k, design_cusum_estimated(k, seq.arl0, two_sided, e))
+            let hs = seq.head_start;
+            (
+                k,
+                design_cusum_estimated_from(k, seq.arl0, two_sided, e, hs),
+            )
         }
         Chart::Ewma => (
             EWMA_LAMBDA,
@@ -107,10 +171,15 @@ pub fn design_for(seq: &Sequential, side: Side, e: ReferenceError) -> Result<Cha
         arl0: seq.arl0,
         reference_n: None,
         point_n: None,
+        head_start: match seq.chart {
+            Chart::Cusum => seq.head_start,
+            Chart::Ewma => 0.0,
+        },
+        reset_to: seq.reset_to,
     })
 }
 
-type DesignKey = (Chart, Side, u64, u64, i64, i64);
+type DesignKey = (Chart, Side, u64, u64, u64, ResetTo, i64, i64);
 
 fn cache() -> &'static Mutex<HashMap<DesignKey, Result<ChartDesign, String>>> {
     static CACHE: OnceLock<Mutex<HashMap<DesignKey, Result<ChartDesign, String>>>> =
@@ -137,6 +206,8 @@ pub fn design_estimated(
         side,
         seq.arl0.to_bits(),
         seq.shift_sd.to_bits(),
+        seq.head_start.to_bits(),
+        seq.reset_to,
         ratio_bucket,
         m_bucket,
     );
@@ -170,37 +241,77 @@ pub struct ChartState {
     /// Signalling since the statistic last went beyond the limit.
     #[serde(default)]
     pub signalling: bool,
+    /// Alarms so far (points whose statistic went beyond the limit; each restarts the chart).
+    #[serde(default)]
+    pub alarms: u64,
+    /// Whether the last point was an alarm (the chart restarted after it).
+    #[serde(default)]
+    pub alarm: bool,
+    /// The statistic without restarts or head start (CUSUM upper and lower sums; EWMA: the
+    /// first), which says when the excursion is over. `None` in states stored before restarts
+    /// existed, whose sums never restarted: they are the excursion.
+    #[serde(default)]
+    pub excursion: Option<[f64; 2]>,
 }
 
 impl ChartState {
+    /// A chart before its first point: its sums at the design's head start (0 without one).
+    pub fn start(d: &ChartDesign) -> ChartState {
+        let h0 = d.start_value();
+        ChartState {
+            upper: if d.side == Side::Both { h0 } else { 0.0 },
+            lower: if d.chart == Chart::Cusum { h0 } else { 0.0 },
+            excursion: Some([0.0, 0.0]),
+            ..ChartState::default()
+        }
+    }
+
     /// Add one standardised daily point; returns the new state, the statistic to report and
-    /// whether the chart signals. A chart starts signalling when its statistic goes beyond
-    /// the limit (the designed run length) and keeps signalling until it is back in control
-    /// (CUSUM at 0, EWMA inside half its limit), so a statistic hovering at the limit gives
-    /// one signal, not a series.
+    /// whether the chart signals. An alarm is a statistic beyond the limit (the designed run
+    /// length); the reported statistic is that value, and the chart restarts (at the design's
+    /// restart value) before the next point. A chart starts signalling at an alarm and keeps
+    /// signalling until its excursion (the statistic without restarts) is back in control
+    /// (CUSUM at 0, EWMA inside half its limit), so a persistent shift that alarms again after
+    /// a restart keeps signalling, and a statistic hovering at the limit gives one signal.
     pub fn step(self, d: &ChartDesign, z: f64) -> (ChartState, f64, bool) {
         let mut s = self;
         s.points += 1;
+        let [mut eu, mut el] = s.excursion.unwrap_or([s.upper, s.lower]);
         let (stat, beyond, back_in_control) = match d.chart {
             Chart::Cusum => {
-                s.upper = match d.side {
-                    Side::Both => (s.upper + z - d.k).max(0.0),
+                let up = |c: f64| match d.side {
+                    Side::Both => (c + z - d.k).max(0.0),
                     Side::Lower => 0.0,
                 };
-                s.lower = (s.lower - z - d.k).max(0.0);
+                let down = |c: f64| (c - z - d.k).max(0.0);
+                (s.upper, s.lower, eu, el) = (up(s.upper), down(s.lower), up(eu), down(el));
                 let stat = s.upper.max(s.lower);
-                (stat, stat > d.h, stat == 0.0)
+                (stat, stat > d.h, eu.max(el) == 0.0)
             }
             Chart::Ewma => {
                 s.upper = d.k * z + (1.0 - d.k) * s.upper;
+                eu = d.k * z + (1.0 - d.k) * eu;
                 let beyond = match d.side {
                     Side::Both => s.upper.abs() > d.h,
                     Side::Lower => s.upper < -d.h,
                 };
-                (s.upper, beyond, s.upper.abs() < d.h / 2.0)
+                (s.upper, beyond, eu.abs() < d.h / 2.0)
             }
         };
+        s.excursion = Some([eu, el]);
         s.signalling = beyond || (s.signalling && !back_in_control);
+        s.alarm = beyond;
+        if beyond {
+            s.alarms += 1;
+            let r = d.restart_value();
+            match d.chart {
+                Chart::Cusum => {
+                    s.upper = if d.side == Side::Both { r } else { 0.0 };
+                    s.lower = r;
+                }
+                Chart::Ewma => s.upper = 0.0,
+            }
+        }
         (s, stat, s.signalling)
     }
 }
@@ -261,69 +372,5 @@ fn solve(mut a: Vec<Vec<f64>>) -> Vec<f64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seq(chart: Chart, arl0: f64) -> Sequential {
-        Sequential {
-            chart,
-            arl0,
-            shift_sd: 1.0,
-        }
-    }
-
-    #[test]
-    fn cusum_design_matches_the_classic_table() {
-        // Two-sided CUSUM, k = 0.5, ARL0 = 370 (Montgomery: h close to 4.77 with 465 ->
-        // the usual h = 5 gives ARL0 ~ 465 two-sided/2); check the design reaches its target.
-        let d = design(&seq(Chart::Cusum, 370.0), Side::Both).unwrap();
-        let arl0 = crate::stats::arl::arl_two_sided(d.k, d.h, 0.0, 0.0).unwrap();
-        assert!((arl0 - 370.0).abs() < 1.0, "{d:?}: {arl0}");
-        assert!(d.h > 4.0 && d.h < 5.0, "{d:?}");
-    }
-
-    #[test]
-    fn ewma_width_matches_lucas_saccucci() {
-        // Lucas & Saccucci (1990): lambda 0.2, L = 2.962 gives ARL0 = 500 (two-sided).
-        let d = design(&seq(Chart::Ewma, 500.0), Side::Both).unwrap();
-        let l = d.h / (0.2f64 / 1.8).sqrt();
-        assert!((l - 2.962).abs() < 0.02, "{l}");
-    }
-
-    #[test]
-    fn cusum_crosses_under_a_shift_and_decays_after() {
-        let d = design(&seq(Chart::Cusum, 1000.0), Side::Lower).unwrap();
-        let mut s = ChartState::default();
-        let mut first = None;
-        for day in 0..20 {
-            let z = if day >= 5 { -3.0 } else { 0.0 };
-            let (next, _, crossing) = s.step(&d, z);
-            s = next;
-            if crossing && first.is_none() {
-                first = Some(day);
-            }
-        }
-        assert!(matches!(first, Some(6..=9)), "{first:?}");
-        // Back in control only once the sum returns to 0, not when it dips below h.
-        let mut s = ChartState {
-            lower: d.h + 0.1,
-            signalling: true,
-            ..ChartState::default()
-        };
-        let mut seen = Vec::new();
-        for _ in 0..8 {
-            let (next, stat, signalling) = s.step(&d, 1.0);
-            s = next;
-            assert_eq!(signalling, stat > 0.0, "{s:?}");
-            seen.push((stat < d.h, signalling));
-        }
-        assert!(
-            seen.contains(&(true, true)),
-            "signals below h until back at 0: {seen:?}"
-        );
-        assert!(!s.signalling);
-        // Upward moves never count on a lower-sided chart.
-        let (_, stat, crossing) = ChartState::default().step(&d, 50.0);
-        assert_eq!((stat, crossing), (0.0, false));
-    }
-}
+#[path = "charts_tests.rs"]
+mod tests;

@@ -233,10 +233,24 @@ impl<'a> Monitor<'a> {
         };
         let z = (mean - point.mean0) / (point.sd0 / n.sqrt());
         let s = state.entry(key(stratum, &f.rule)).or_default();
-        let (chart, stat, crossing) = s.chart.unwrap_or_default().step(&design, z);
+        let start = s.chart.unwrap_or_else(|| ChartState::start(&design));
+        let (chart, stat, crossing) = start.step(&design, z);
         (s.chart, s.chart_crossing) = (Some(chart), crossing);
         (f.statistic, f.estimate, f.limit) = (Some(stat), Some(mean), Some(design.h));
-        f.note = Some(design.describe());
+        f.note = Some(if chart.alarm {
+            format!(
+                "alarm {}: the statistic passed h and the chart restarts at {} for the next \
+                 point; {}",
+                chart.alarms,
+                match design.restart_value() {
+                    r if r > 0.0 => format!("the head start ({r:.3})"),
+                    _ => "zero".to_string(),
+                },
+                design.describe()
+            )
+        } else {
+            design.describe()
+        });
         f.status = if crossing {
             FindingStatus::Signal
         } else {
@@ -344,6 +358,7 @@ impl<'a> Monitor<'a> {
                         .map(|(_, f)| f)
                         .and_then(|f| self.units.get(f))
                         .map(String::as_str),
+                    acceptance_limit: self.plan.chart_acceptance_limit(rule),
                 });
                 Some(StreamSignal {
                     stratum: stratum.to_string(),

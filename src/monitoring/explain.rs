@@ -72,6 +72,9 @@ pub struct StreamFacts<'a> {
     pub design: Option<&'a ChartDesign>,
     /// Unit of the feature (from the model's feature schema), when known.
     pub unit: Option<&'a str>,
+    /// The plan's acceptance limit in the stream's unit (mean Dice: the indicator's `limit`),
+    /// stated whatever triggered the alert.
+    pub acceptance_limit: Option<f64>,
 }
 
 /// The baseline value and the SD of one observation, in the stream's unit.
@@ -163,6 +166,7 @@ pub fn explain(facts: &StreamFacts<'_>) -> Evidence {
         }
     }
     e.difference = e.current.zip(baseline).map(|(c, b)| c - b);
+    e.acceptance_limit = e.acceptance_limit.or(facts.acceptance_limit);
     e
 }
 
@@ -207,15 +211,23 @@ fn chart_words(design: Option<&ChartDesign>) -> String {
     };
     match d.chart {
         Chart::Cusum => format!(
-            "a {side} CUSUM (reference k = {}, decision limit h = {}, in-control ARL {} days)",
+            "a {side} CUSUM (reference k = {}, decision limit h = {}, {}, in-control ARL {} \
+             days{})",
             num(Some(d.k)),
             num(Some(d.h)),
-            num(Some(d.arl0))
+            d.restart_words(),
+            num(Some(d.arl0)),
+            if d.head_start > 0.0 {
+                " from the head start"
+            } else {
+                ""
+            }
         ),
         Chart::Ewma => format!(
-            "a {side} EWMA (lambda = {}, limit {}, in-control ARL {} days)",
+            "a {side} EWMA (lambda = {}, limit {}, {}, in-control ARL {} days)",
             num(Some(d.k)),
             num(Some(d.h)),
+            d.restart_words(),
             num(Some(d.arl0))
         ),
     }

@@ -64,6 +64,7 @@ fn facts<'a>(today: &'a [&'a Finding], r: &'a StratumReference, chart: bool) -> 
         reference: r,
         design: None,
         unit: None,
+        acceptance_limit: None,
     }
 }
 
@@ -127,4 +128,47 @@ fn numbers_keep_four_significant_digits() {
     assert_eq!(num(Some(53.217)), "53.22");
     assert_eq!(num(Some(0.000_012_3)), "1.230e-5");
     assert_eq!(num(None), "-");
+}
+
+#[test]
+fn a_chart_alert_names_its_head_start_and_restart() {
+    let r = reference();
+    let d = day(25, 0.91, 5.1);
+    let seq = crate::monitoring::plan::Sequential {
+        head_start: 0.5,
+        reset_to: crate::monitoring::plan::ResetTo::HeadStart,
+        ..Default::default()
+    };
+    let design = crate::monitoring::charts::design(&seq, Side::Lower).unwrap();
+    let today = [&d];
+    let mut f = facts(&today, &r, true);
+    f.design = Some(&design);
+    let t = text(&explain(&f));
+    assert!(
+        t.contains("head start 0.5 h, restarting at the head start after an alarm"),
+        "{t}"
+    );
+    assert!(t.contains("days from the head start)"), "{t}");
+    let plain = crate::monitoring::charts::design(&Default::default(), Side::Lower).unwrap();
+    f.design = Some(&plain);
+    let t = text(&explain(&f));
+    assert!(
+        t.contains("no head start, restarting at zero after an alarm"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_chart_alert_on_mean_dice_states_the_plans_acceptance_limit() {
+    let r = reference();
+    let d = day(25, 0.91, 5.1);
+    let today = [&d];
+    let mut f = facts(&today, &r, true);
+    f.acceptance_limit = Some(0.88);
+    let e = explain(&f);
+    assert_eq!(
+        (e.trigger.as_str(), e.acceptance_limit),
+        ("chart", Some(0.88))
+    );
+    assert!(text(&e).contains("Plan limit: 0.8800 Dice"), "{}", text(&e));
 }

@@ -12,6 +12,7 @@ pub mod evaluator;
 pub mod explain;
 pub mod findings;
 pub mod plan;
+pub mod plan_sequential;
 pub mod retraining;
 pub mod silence;
 pub mod trend;

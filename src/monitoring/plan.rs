@@ -10,6 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::plan_sequential::validate_restart;
+pub use super::plan_sequential::{Chart, ResetTo, Sequential};
+
 /// A parsed, validated plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,38 +163,6 @@ pub enum QualityIndicator {
     RejectionRate { max: f64 },
 }
 
-/// The sequential chart run on each quality series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Sequential {
-    pub chart: Chart,
-    /// Target in-control average run length in daily points: a chart stream raises a false
-    /// alarm 365 / arl0 times a year on average.
-    pub arl0: f64,
-    /// Shift to detect quickly, in standard deviations of the charted series: the daily mean's
-    /// standard error (a shift of d case SDs at n cases a day is d * sqrt(n)). The default 2.5
-    /// is 0.25 case SD at 100 cases a day; a reference value this large also keeps the small
-    /// error of a frozen reference's mean from accumulating into false alarms.
-    pub shift_sd: f64,
-}
-
-impl Default for Sequential {
-    fn default() -> Self {
-        Self {
-            chart: Chart::Cusum,
-            arl0: 2000.0,
-            shift_sd: 2.5,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Chart {
-    Cusum,
-    Ewma,
-}
-
 /// How alerts are raised and routed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -245,7 +216,7 @@ pub struct PlanError {
     pub message: String,
 }
 
-fn err(field: impl Into<String>, message: impl Into<String>) -> PlanError {
+pub(super) fn err(field: impl Into<String>, message: impl Into<String>) -> PlanError {
     PlanError {
         field: field.into(),
         message: message.into(),
@@ -287,6 +258,7 @@ impl PmsPlan {
         if !(s.arl0 >= 10.0 && s.arl0.is_finite() && s.shift_sd > 0.0 && s.shift_sd <= 10.0) {
             return Err(err("sequential", "need arl0 >= 10 and 0 < shift_sd <= 10"));
         }
+        validate_restart(s)?;
         if let Some(trend) = &self.trend {
             trend.validate()?;
         }
@@ -378,6 +350,16 @@ impl PmsPlan {
             }
         }
         Ok(())
+    }
+
+    /// The acceptance limit of a charted stream, in the unit of its daily values: the mean
+    /// Dice indicator's `limit` for `mean_dice:<label>`; `None` for other streams.
+    pub fn chart_acceptance_limit(&self, rule: &str) -> Option<f64> {
+        let label = rule.strip_prefix("mean_dice:")?;
+        self.quality.iter().find_map(|q| match q {
+            QualityIndicator::MeanDice { label: l, limit } if l == label => Some(*limit),
+            _ => None,
+        })
     }
 
     /// E-mail addresses that receive alerts of `severity`.

@@ -12,18 +12,15 @@ use super::alerts::{SignalReport, apply_signal};
 use super::evaluation::EvaluatorEnv;
 use super::notify::enqueue_alert;
 use crate::alerting::alert::Alert;
-use crate::alerting::alert_chart::AlertChart;
+use crate::alerting::alert_chart::{AlertChart, CHART_DAYS};
 use crate::alerting::email::Reason;
 use crate::alerting::rules::{Decision, Signal};
 use crate::alerting::webhook::alert_webhook_message;
 use crate::monitoring::evaluator::StreamSignal;
-use crate::monitoring::explain::{Evidence, text, title};
+use crate::monitoring::explain::{text, title};
 use crate::monitoring::findings::{Finding, FindingStatus, WindowKind};
 use crate::monitoring::plan::PmsPlan;
 use crate::storage::{AlertFilter, FindingQuery, Store, StoreError};
-
-/// Days of history drawn in an alert's chart.
-const CHART_DAYS: i64 = 90;
 
 /// The (rule, stratum) keys of a model version's alerts that still follow their signal.
 pub fn active_keys(
@@ -159,7 +156,8 @@ pub fn apply_signals(
             _ => None,
         };
         if let (Some(reason), Some(alert)) = (reason, alert) {
-            let chart = alert_chart(&alert, &evidence, &days, at.date_naive());
+            let refs: Vec<&Finding> = days.iter().collect();
+            let chart = AlertChart::for_alert(&alert.title, &evidence, &refs, at.date_naive());
             if notify(env, plan, &alert, reason, chart.as_ref())? {
                 report.queued += 1;
             }
@@ -240,23 +238,4 @@ pub fn first_evidence(days: &[Finding]) -> Option<NaiveDate> {
         first = Some(f.window_start);
     }
     first
-}
-
-/// The alert's chart: the stream's daily values with the baseline and acceptance limit, the
-/// chart statistic with its decision limit, the evidence window shaded; `None` without days.
-fn alert_chart(
-    alert: &Alert,
-    e: &Evidence,
-    days: &[Finding],
-    day: NaiveDate,
-) -> Option<AlertChart> {
-    let refs: Vec<&Finding> = days.iter().collect();
-    let mut chart = AlertChart::from_days(&alert.title, &e.unit, &refs)?;
-    chart.baseline = e.baseline;
-    chart.acceptance_limit = e.acceptance_limit;
-    chart.window = match (e.trigger.as_str(), e.current_window) {
-        ("window", Some([a, b])) => Some((a, b)),
-        _ => e.first_evidence.map(|f| (f, day + Duration::days(1))),
-    };
-    Some(chart)
 }

@@ -30,6 +30,17 @@ pub fn arl_one_sided_on(
     delta: f64,
     start: f64,
 ) -> Result<f64, StatsError> {
+    Ok(arl_one_sided_pair_on(nodes, k, h, delta, start)?.1)
+}
+
+/// The one-sided ARL from zero and from `start`·h, from one solve of Page's equation.
+pub fn arl_one_sided_pair_on(
+    nodes: usize,
+    k: f64,
+    h: f64,
+    delta: f64,
+    start: f64,
+) -> Result<(f64, f64), StatsError> {
     if h.is_nan()
         || h <= 0.0
         || !k.is_finite()
@@ -61,7 +72,7 @@ pub fn arl_one_sided_on(
     for j in 0..n_nodes {
         arl += weights[j] * std.pdf(nodes[j] - u0 + k - delta) * l[j + 1];
     }
-    Ok(arl)
+    Ok((l[0], arl))
 }
 
 /// Two-sided CUSUM ARL (upper and lower sides with the same k and h) for a shift `delta`.

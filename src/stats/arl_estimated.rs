@@ -15,7 +15,7 @@
 //! stricter promise that costs detection speed.)
 
 use super::StatsError;
-use super::arl::arl_one_sided_on;
+use super::arl::arl_one_sided_pair_on;
 
 /// Gauss-Hermite nodes over the reference mean's error.
 const DELTA_NODES: usize = 16;
@@ -144,13 +144,33 @@ pub fn cusum_false_alarm_rate(
     two_sided: bool,
     e: ReferenceError,
 ) -> Result<f64, StatsError> {
+    cusum_false_alarm_rate_from(k, h, two_sided, e, 0.0)
+}
+
+/// [`cusum_false_alarm_rate`] of a chart that starts (and restarts after each alarm) at the
+/// head start `start`·h, 0 <= start < 1: a run from a head start is shorter, so its rate is
+/// higher. Two-sided, both sums start at the head start and the sides are combined as Lucas &
+/// Crosier (1982) do, ARL = (L⁺(H)·L⁻(0) + L⁻(H)·L⁺(0) − L⁺(0)·L⁻(0)) / (L⁺(0) + L⁻(0)),
+/// which is 1/ARL = 1/ARL⁺ + 1/ARL⁻ without a head start (exact for k > 0). With a head start
+/// of h/2 it is within 1% of a Monte Carlo of the chart (ARL 430.4 against 427.1 at k = 0.5,
+/// h = 5), slightly long: the design's stated rate can then be up to 1% low.
+pub fn cusum_false_alarm_rate_from(
+    k: f64,
+    h: f64,
+    two_sided: bool,
+    e: ReferenceError,
+    start: f64,
+) -> Result<f64, StatsError> {
     let nodes = nodes_for(h);
-    // 1/ARL of the two-sided chart is 1/ARL⁺ + 1/ARL⁻; as δ is symmetric, both sides have
-    // the same expectation.
-    let one = expected_over(e, |c, d| {
-        Ok(1.0 / arl_one_sided_on(nodes, k / c, h / c, d, 0.0)?)
-    })?;
-    Ok(if two_sided { 2.0 * one } else { one })
+    // The head start is a fraction of h, so it scales with h / c.
+    expected_over(e, |c, d| {
+        let (up0, up) = arl_one_sided_pair_on(nodes, k / c, h / c, d, start)?;
+        if !two_sided {
+            return Ok(1.0 / up);
+        }
+        let (down0, down) = arl_one_sided_pair_on(nodes, k / c, h / c, -d, start)?;
+        Ok((up0 + down0) / (up * down0 + down * up0 - up0 * down0))
+    })
 }
 
 /// The smallest limit in (0, MAX_H] (to 1e-5) whose false-alarm rate `rate(limit)`, falling
@@ -194,10 +214,28 @@ pub fn design_cusum_estimated(
     two_sided: bool,
     e: ReferenceError,
 ) -> Result<f64, StatsError> {
+    design_cusum_estimated_from(k, target_arl0, two_sided, e, 0.0)
+}
+
+/// [`design_cusum_estimated`] for runs that start at the head start `start`·h: the limit
+/// keeps `target_arl0` from the head start, so every run (the first, and each restart at the
+/// head start) keeps the stated rate, and a run from zero keeps a longer one.
+pub fn design_cusum_estimated_from(
+    k: f64,
+    target_arl0: f64,
+    two_sided: bool,
+    e: ReferenceError,
+    start: f64,
+) -> Result<f64, StatsError> {
     if k.is_nan() || k < 0.0 {
         return Err(StatsError::input("the CUSUM design needs k >= 0"));
     }
-    limit_for_rate(target_arl0, |h| cusum_false_alarm_rate(k, h, two_sided, e))
+    if !(0.0..1.0).contains(&start) {
+        return Err(StatsError::input("the head start must lie in [0, 1) of h"));
+    }
+    limit_for_rate(target_arl0, |h| {
+        cusum_false_alarm_rate_from(k, h, two_sided, e, start)
+    })
 }
 
 #[cfg(test)]

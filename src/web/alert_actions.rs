@@ -2,7 +2,8 @@
 //! escalate}` through the same services as the API (`move_alert`; escalation through
 //! `escalate_alert`, which opens the incident) (quality managers; CSRF-checked; comment and,
 //! for escalation, the awareness date and reporting country), answered with a redirect to the
-//! alert page; and the stream's chart as PNG, drawn like the e-mail's.
+//! alert page; and the stream's chart as PNG: the e-mail's chart, with the evidence of the
+//! alert's latest history entry.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -10,9 +11,9 @@ use serde::Deserialize;
 
 use super::error::ConsoleError;
 use super::session::ConsoleUser;
-use crate::alerting::chart::render_png;
+use crate::alerting::alert_chart::render_alert_png;
 use crate::alerting::rules::Transition;
-use crate::console::alert_view::series;
+use crate::console::alert_view::chart as alert_chart;
 use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
@@ -157,8 +158,9 @@ async fn chart(
             limit: 2_000,
             ..FindingQuery::default()
         })?;
-        match series(&alert.title, &findings) {
-            Some(s) => render_png(&s)
+        let history = st.store.alert_events(&id)?;
+        match alert_chart(&alert, &history, &findings) {
+            Some(c) => render_alert_png(&c)
                 .map(Some)
                 .map_err(|e| AppError::Internal(e.to_string())),
             None => Ok(None),

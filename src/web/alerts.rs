@@ -1,7 +1,7 @@
 //! The alert inbox (`/console/alerts`, filters by state and model) and the alert page
-//! (`/console/alerts/{id}`): the alert's facts, the stream's chart, its window findings with
-//! statistic, effect size, interval, plan version and baseline, and the lifecycle form for
-//! the roles allowed to act. E-mails, digests and webhooks link here.
+//! (`/console/alerts/{id}`): the alert's facts, the stream's chart (the one its e-mail carries),
+//! the alert's history, its window findings with statistic, effect size, interval, plan
+//! version and baseline, and the lifecycle form for the roles allowed to act. E-mails, digests and webhooks link here.
 
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -12,12 +12,12 @@ use super::page;
 use super::session::ConsoleUser;
 use crate::alerting::alert::Alert;
 use crate::alerting::rules::{AlertState, Transition, transition};
-use crate::console::alert_view::{series, window_findings};
+use crate::console::alert_view::{chart, window_findings};
 use crate::console::format::{interval, num, p_value, short_hash};
 use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::storage::{AlertFilter, FindingQuery, StoredFinding};
+use crate::storage::{AlertEvent, AlertFilter, FindingQuery, StoredFinding};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/alerts", web::get().to(inbox))
@@ -117,23 +117,25 @@ async fn alert_page(
 ) -> Result<HttpResponse, ConsoleError> {
     user.require_page("alerts")?;
     let (st, id) = (state.clone(), path.into_inner());
-    let (alert, findings) = web::block(move || -> Result<_, crate::storage::StoreError> {
-        let Some(alert) = st.store.alert(&id)? else {
-            return Ok((None, vec![]));
-        };
-        let findings = st.store.findings(&FindingQuery {
-            model_id: Some(alert.model.clone()),
-            rule: Some(alert.rule.clone()),
-            stratum: Some(alert.stratum.clone()),
-            limit: 2_000,
-            ..FindingQuery::default()
-        })?;
-        Ok((Some(alert), findings))
-    })
-    .await??;
+    let (alert, history, findings) =
+        web::block(move || -> Result<_, crate::storage::StoreError> {
+            let Some(alert) = st.store.alert(&id)? else {
+                return Ok((None, vec![], vec![]));
+            };
+            let history = st.store.alert_events(&id)?;
+            let findings = st.store.findings(&FindingQuery {
+                model_id: Some(alert.model.clone()),
+                rule: Some(alert.rule.clone()),
+                stratum: Some(alert.stratum.clone()),
+                limit: 2_000,
+                ..FindingQuery::default()
+            })?;
+            Ok((Some(alert), history, findings))
+        })
+        .await??;
     let alert = alert.ok_or_else(|| AppError::NotFound("alert not found".into()))?;
     let moved = q.moved.as_deref().and_then(AlertState::parse);
-    let has_chart = series(&alert.title, &findings).is_some();
+    let has_chart = chart(&alert, &history, &findings).is_some();
     let body = html! {
         @if let Some(m) = moved {
             div.notice.ok role="status" id="moved" { "Alert " (m.as_str()) "." }
@@ -142,11 +144,16 @@ async fn alert_page(
         p.summary { (alert.summary) }
         @if has_chart {
             figure {
-                img src={ "/console/alerts/" (alert.id) "/chart.png" } width="800" height="400"
-                    alt={ "Daily values of " (alert.rule) " for " (alert.stratum) ", with the limit" };
-                figcaption { "Daily values of the stream; the line marks the plan's limit." }
+                img src={ "/console/alerts/" (alert.id) "/chart.png" } width="800" height="520"
+                    alt={ "Daily values and chart statistic of " (alert.rule) " for " (alert.stratum)
+                          ", with the baseline, the plan's acceptance limit and the decision limit" };
+                figcaption { "The chart the alert e-mail carries: above, the stream's daily values \
+                              with the baseline (dashed) and the plan's acceptance limit; below, \
+                              the chart statistic with its decision limit. Red points signalled; \
+                              the window the alert rests on is shaded." }
             }
         }
+        (history_table(&history))
         (findings_table(&window_findings(&findings)))
         (actions(&user, &alert))
     };
@@ -169,6 +176,34 @@ fn facts(a: &Alert) -> Markup {
             @if a.awareness_at.is_some() {
                 dt { "Awareness date" } dd { (page::time_opt(a.awareness_at)) }
             }
+        }
+    }
+}
+
+fn history_table(rows: &[AlertEvent]) -> Markup {
+    html! {
+        h2 { "History of this alert" }
+        @if rows.is_empty() {
+            p.empty { "No history recorded for this alert." }
+        } @else {
+            div.scroll { table.figures id="alert-history" {
+                thead { tr {
+                    th scope="col" { "Evaluated (UTC)" } th scope="col" { "Event, severity" }
+                    th scope="col" { "Current, baseline, plan limit" }
+                    th scope="col" { "Chart statistic, decision limit" }
+                    th scope="col" { "Test" }
+                } }
+                tbody { @for h in rows { @let e = h.evidence.as_ref(); tr id={ "history-" (h.seq) } {
+                    td { (page::time(h.at)) }
+                    td { (h.event) br; (format!("{:?}", h.severity).to_lowercase()) }
+                    td { (num(e.and_then(|e| e.current))) " " (e.map_or("", |e| e.unit.as_str())) br;
+                        "baseline " (num(e.and_then(|e| e.baseline))) br;
+                        "limit " (num(e.and_then(|e| e.acceptance_limit))) }
+                    td { (num(e.and_then(|e| e.chart_statistic))) br;
+                        "h " (num(e.and_then(|e| e.chart_limit))) }
+                    td { (e.and_then(|e| e.test.as_deref()).unwrap_or("—")) }
+                } } }
+            } }
         }
     }
 }

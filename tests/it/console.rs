@@ -159,11 +159,55 @@ async fn admin_registers_a_site_and_sees_its_key_once() {
     }
 }
 
+/// A later evaluation refreshes the alert with its evidence of that day: the alert's history
+/// then holds the opening (no evidence) and this entry.
+fn refresh_with_evidence(store: &dyn vigil::storage::Store) {
+    use vigil::monitoring::explain::Evidence;
+    let evidence = Evidence {
+        rule: "mean_dice:liver".into(),
+        stratum: "site=site-a".into(),
+        trigger: "chart".into(),
+        unit: "Dice".into(),
+        baseline: Some(0.935),
+        current: Some(0.8812),
+        acceptance_limit: Some(0.9),
+        chart: Some("cusum".into()),
+        chart_statistic: Some(6.4321),
+        chart_limit: Some(4.3876),
+        first_evidence: crate::support::test_now()
+            .date_naive()
+            .checked_sub_days(chrono::Days::new(6)),
+        n: 20,
+        ..Evidence::default()
+    };
+    let report = vigil::service::alerts::SignalReport {
+        model: crate::console_support::MODEL_ID.into(),
+        rule: "mean_dice:liver".into(),
+        stratum: "site=site-a".into(),
+        title: "Mean Dice of liver shifted down (CUSUM) (site=site-a)".into(),
+        summary: "refreshed".into(),
+        evidence: Some(evidence),
+        signal: vigil::alerting::rules::Signal {
+            crossing: true,
+            severity: vigil::monitoring::plan::Severity::High,
+            at: crate::support::test_now() + chrono::Duration::days(1),
+        },
+    };
+    let policy = vigil::monitoring::plan::AlertPolicy::default();
+    vigil::service::alerts::apply_signal(store, &report, &policy).unwrap();
+}
+
 #[actix_web::test]
 async fn regulatory_reads_the_alert_page_without_its_actions() {
-    let db = crate::support::sqlite_db();
-    let app = spawn_app(&db).await;
+    for db in databases() {
+        regulatory_reads_the_alert_page_on(&db).await;
+    }
+}
+
+async fn regulatory_reads_the_alert_page_on(db: &crate::support::TestDb) {
+    let app = spawn_app(db).await;
     let alert = alert_with_findings(&*app.store);
+    refresh_with_evidence(&*app.store);
     let actor = vigil::service::admin::Actor("cli:test".into());
     let (_, token) = vigil::service::admin::add_user(
         &*app.store,
@@ -184,6 +228,52 @@ async fn regulatory_reads_the_alert_page_without_its_actions() {
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Only quality managers") && !html.contains("act-acknowledge"));
+    // The alert's history, each entry with the evidence it stood on.
+    assert!(html.contains("History of this alert"), "{html}");
+    let row = |seq: i64| {
+        let start = html
+            .find(&format!("id=\"history-{seq}\""))
+            .unwrap_or_else(|| panic!("{}: history entry {seq}: {html}", db.label));
+        let end = html[start..].find("</tr>").unwrap() + start;
+        html[start..end].to_string()
+    };
+    assert!(row(0).contains("opened"), "{}", row(0));
+    let refreshed = row(1);
+    for text in [
+        "refreshed",
+        "0.8812 Dice",
+        "baseline 0.9350",
+        "limit 0.9000",
+        "6.4321",
+        "h 4.3876",
+    ] {
+        assert!(
+            refreshed.contains(text),
+            "{}: {text}: {refreshed}",
+            db.label
+        );
+    }
+    // The chart is the e-mail's (800 x 520, two panels), drawn with that evidence.
+    assert!(html.contains("height=\"520\""), "{html}");
+    let png = http
+        .get(format!(
+            "{}/console/alerts/{}/chart.png",
+            app.base, alert.id
+        ))
+        .header("Cookie", format!("vigil_session={ra}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status().as_u16(), 200);
+    let bytes = png.bytes().await.unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
+    let info = decoder.read_info().unwrap();
+    assert_eq!(
+        (info.info().width, info.info().height),
+        (800, 520),
+        "{}",
+        db.label
+    );
     let res = http
         .post(format!("{}/console/alerts/{}/escalate", app.base, alert.id))
         .header("Cookie", format!("vigil_session={ra}"))

@@ -41,6 +41,7 @@ mod migrations;
 mod migrations_jobs;
 mod monitoring;
 mod monitoring_baseline;
+mod monitoring_restart;
 mod monitoring_support;
 mod ops;
 mod paging;

@@ -129,3 +129,43 @@ fn plan_cli_sets_and_shows() {
         Some(2)
     );
 }
+
+#[actix_web::test]
+async fn head_start_and_restart_are_stored_and_bad_ones_refused_by_name() {
+    for db in databases() {
+        let app = spawn_app(&db).await;
+        let fir = format!("{PLAN}[sequential]\nhead_start = 0.5\nreset_to = \"head_start\"\n");
+        let (status, body) = put(&app, &app.quality, "liver-seg", &fir).await;
+        assert_eq!(status, 201, "{}: {body}", app.label);
+        assert_eq!(body["parsed"]["sequential"]["head_start"], 0.5);
+        assert_eq!(body["parsed"]["sequential"]["reset_to"], "head_start");
+        let (status, body) = put(&app, &app.quality, "liver-seg", PLAN).await;
+        assert_eq!(status, 201, "{}: {body}", app.label);
+        assert_eq!(
+            (
+                body["parsed"]["sequential"]["head_start"].clone(),
+                body["parsed"]["sequential"]["reset_to"].clone()
+            ),
+            (0.0.into(), "zero".into()),
+            "the defaults"
+        );
+        for (extra, field) in [
+            ("head_start = 1.5\n", "sequential.head_start"),
+            ("reset_to = \"head_start\"\n", "sequential.reset_to"),
+            (
+                "chart = \"ewma\"\nhead_start = 0.5\n",
+                "sequential.head_start",
+            ),
+        ] {
+            let text = format!("{PLAN}[sequential]\n{extra}");
+            let (status, body) = put(&app, &app.quality, "liver-seg", &text).await;
+            assert_eq!(status, 422, "{}: {extra}: {body}", app.label);
+            assert_eq!(body["code"], "validation_failed", "{body}");
+            assert_eq!(body["details"][0]["path"], field, "{body}");
+            assert!(body["message"].as_str().unwrap().contains(field), "{body}");
+        }
+        // Nothing refused was stored: the defaults' version is still the one in force.
+        let (_, current) = app.get("/api/v1/models/liver-seg/plan", &app.ml).await;
+        assert_eq!(current["plan"]["version"], 2, "{}", app.label);
+    }
+}

@@ -163,3 +163,61 @@ fn unknown_features_and_labels_are_refused_with_the_known_ones() {
     // No baseline yet: nothing to check the labels against.
     assert!(plan.validate_labels(&[]).is_ok());
 }
+
+#[test]
+fn head_start_and_restart_parse_with_their_defaults() {
+    let plan = PmsPlan::parse("model = \"liver-seg\"\n", &declared()).unwrap();
+    assert_eq!(
+        (plan.sequential.head_start, plan.sequential.reset_to),
+        (0.0, ResetTo::Zero)
+    );
+    let text = FULL.replace(
+        "shift_sd = 1.0",
+        "shift_sd = 1.0\nhead_start = 0.5\nreset_to = \"head_start\"",
+    );
+    let plan = PmsPlan::parse(&text, &declared()).unwrap();
+    assert_eq!(
+        (plan.sequential.head_start, plan.sequential.reset_to),
+        (0.5, ResetTo::HeadStart)
+    );
+    // A head start with the default restart at zero.
+    let text = FULL.replace("shift_sd = 1.0", "shift_sd = 1.0\nhead_start = 0.25");
+    let plan = PmsPlan::parse(&text, &declared()).unwrap();
+    assert_eq!(plan.sequential.reset_to, ResetTo::Zero);
+}
+
+#[test]
+fn bad_head_starts_and_restarts_name_their_key() {
+    let with = |extra: &str| FULL.replace("shift_sd = 1.0", &format!("shift_sd = 1.0\n{extra}"));
+    let cases = [
+        (with("head_start = 1.0"), "sequential.head_start"),
+        (with("head_start = -0.1"), "sequential.head_start"),
+        (with("head_start = nan"), "sequential.head_start"),
+        (with("reset_to = \"head_start\""), "sequential.reset_to"),
+        (
+            with("head_start = 0.5").replace("chart = \"cusum\"", "chart = \"ewma\""),
+            "sequential.head_start",
+        ),
+        (
+            with("reset_to = \"head_start\"").replace("chart = \"cusum\"", "chart = \"ewma\""),
+            "sequential.reset_to",
+        ),
+        (with("reset_to = \"half\""), "(toml)"),
+    ];
+    for (text, field) in cases {
+        let e = PmsPlan::parse(&text, &declared()).unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+    }
+    // An EWMA with the default restart is fine: it restarts at its target.
+    let text = FULL.replace("chart = \"cusum\"", "chart = \"ewma\"\nreset_to = \"zero\"");
+    assert!(PmsPlan::parse(&text, &declared()).is_ok());
+}
+
+#[test]
+fn a_mean_dice_stream_has_its_indicators_acceptance_limit() {
+    let plan = PmsPlan::parse(FULL, &declared()).unwrap();
+    assert_eq!(plan.chart_acceptance_limit("mean_dice:liver"), Some(0.9));
+    assert_eq!(plan.chart_acceptance_limit("mean_dice:spleen"), None);
+    assert_eq!(plan.chart_acceptance_limit("drift:hu_mean"), None);
+    assert_eq!(plan.chart_acceptance_limit("below_floor:liver"), None);
+}
