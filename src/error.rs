@@ -259,6 +259,16 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "the holiday calendar does not cover the reporting country or year",
     ),
     (
+        "invalid_range",
+        422,
+        "a plan backtest's range is not past days or `from` lies after `to`; details name the field",
+    ),
+    (
+        "range_too_long",
+        422,
+        "a plan backtest's range holds more than 366 days; details name `to`",
+    ),
+    (
         "report_period_invalid",
         422,
         "a PSUR/PMS data period is not aligned to the certificate, has the wrong length, overlaps or leaves a gap; details name the field",

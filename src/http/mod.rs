@@ -15,6 +15,7 @@ mod monitoring;
 pub mod openapi;
 mod openapi_contract;
 mod ops;
+mod plan_backtest;
 mod plans;
 mod read;
 pub(crate) mod reports;

@@ -38,6 +38,7 @@ mod monitoring;
 mod monitoring_baseline;
 mod monitoring_support;
 mod ops;
+mod plan_backtest;
 mod plans;
 mod process;
 mod prometheus;

@@ -434,3 +434,17 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    plan_backtests (id) {
+        id -> Text,
+        model -> Text,
+        plan_sha256 -> Text,
+        from_day -> Text,
+        to_day -> Text,
+        would_alerts -> BigInt,
+        in_force_alerts -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
