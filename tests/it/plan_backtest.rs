@@ -25,8 +25,9 @@ fn with_shift_sd(shift_sd: &str) -> String {
         .replace("fdr_q = 0.05", "fdr_q = 0.05\nmin_effect = 0.3")
 }
 
-/// 2026-10-26 .. 2026-11-19 at site-a, 60 cases (10 reviewed) a day; hu_mean + 2 (0.2 case
-/// SD: 1.55 SD of the daily mean) from 2026-11-05.
+/// 2026-10-26 .. 2026-11-19 at site-a, 60 cases (10 reviewed) a day; hu_mean + 2.5 (0.25
+/// case SD: 1.9 SD of the daily mean) from 2026-11-05. A CUSUM with reference shift 2 (k = 1)
+/// accumulates it; one with shift 10 (k = 5) only signals on a day beyond 5 SD.
 async fn history(app: &TestApp) {
     set_up_plan_and_baseline(app).await;
     let mut date = d("2026-10-26");
@@ -36,7 +37,7 @@ async fn history(app: &TestApp) {
             site: 1,
             n: 60,
             reviews: 10,
-            hu_shift: if date >= d("2026-11-05") { 2.0 } else { 0.0 },
+            hu_shift: if date >= d("2026-11-05") { 2.5 } else { 0.0 },
             dice_drop: 0.0,
         };
         post_day(app, &app.site_key, &day).await;
@@ -119,7 +120,7 @@ async fn a_sensitive_plan_would_alert_a_tolerant_one_not_and_nothing_is_written(
         assert_eq!(same["counts"]["days"], 25, "{}", db.label);
         assert_eq!(same["versions"][0]["status"], "evaluated");
 
-        let (s, sensitive) = backtest(&app, &app.quality, &with_shift_sd("1.0"), range).await;
+        let (s, sensitive) = backtest(&app, &app.quality, &with_shift_sd("2.0"), range).await;
         assert_eq!(s, 200, "{}: {sensitive}", db.label);
         let drift: Vec<&Value> = sensitive["would_alerts"]
             .as_array()
@@ -162,7 +163,7 @@ async fn a_sensitive_plan_would_alert_a_tolerant_one_not_and_nothing_is_written(
             db.label
         );
 
-        let (s, tolerant) = backtest(&app, &app.quality, &with_shift_sd("8.0"), range).await;
+        let (s, tolerant) = backtest(&app, &app.quality, &with_shift_sd("10.0"), range).await;
         assert_eq!(s, 200, "{}: {tolerant}", db.label);
         assert!(
             tolerant["would_alerts"]
@@ -184,7 +185,7 @@ async fn a_sensitive_plan_would_alert_a_tolerant_one_not_and_nothing_is_written(
             "/api/v1/models/liver-seg/plan",
             &app.quality,
             "application/toml",
-            with_shift_sd("1.0"),
+            with_shift_sd("2.0"),
         )
         .await;
         assert_eq!(s, 201, "{stored}");
@@ -227,7 +228,7 @@ async fn a_sensitive_plan_would_alert_a_tolerant_one_not_and_nothing_is_written(
         // The CLI on the same database: same alerts, exit 0; a range too long is usage (2).
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plan.toml");
-        std::fs::write(&file, with_shift_sd("1.0")).unwrap();
+        std::fs::write(&file, with_shift_sd("2.0")).unwrap();
         let f = file.to_str().unwrap();
         let args = [
             "plan",
@@ -298,7 +299,7 @@ async fn bad_plans_ranges_and_roles_are_refused_and_nothing_is_recorded() {
         let (s, body) = backtest(&app, &app.quality, &undeclared, ok).await;
         assert_eq!(s, 422, "{}: {body}", db.label);
         assert_eq!(body["code"], "validation_failed");
-        assert_eq!(body["details"][0]["path"], "features[0]", "{body}");
+        assert_eq!(body["details"][0]["path"], "features[0].name", "{body}");
         let bad_toml = PLAN.replace("arl0 = 2000.0", "arl0 = \"many\"");
         let (s, body) = backtest(&app, &app.quality, &bad_toml, ok).await;
         assert_eq!(s, 422, "{body}");
