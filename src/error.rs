@@ -267,6 +267,16 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "a PSUR was requested for a member of a device group; the message names the leading device; details name device",
     ),
     (
+        "invalid_range",
+        422,
+        "a plan backtest's range is not past days or `from` lies after `to`; details name the field",
+    ),
+    (
+        "range_too_long",
+        422,
+        "a plan backtest's range holds more than 366 days; details name `to`",
+    ),
+    (
         "report_period_invalid",
         422,
         "a PSUR/PMS data period is not aligned to the certificate, has the wrong length, overlaps or leaves a gap; details name the field",

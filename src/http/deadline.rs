@@ -3,8 +3,9 @@
 //! hung database (a server that stops answering, a network that drops packets without a
 //! reset) cannot hang the API or `/readyz`. The blocking call that waits goes on in the
 //! background and returns its connection when the database answers again: recovery needs no
-//! restart. Uploads, whose bodies may take long to arrive, are not cut off; their database
-//! calls are still bounded by the pool wait and PostgreSQL's `statement_timeout`.
+//! restart. Uploads, whose bodies may take long to arrive, and plan backtests (a year of days
+//! read one by one) are not cut off; their database calls are still bounded by the pool wait
+//! and PostgreSQL's `statement_timeout`.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,11 +15,14 @@ use actix_web::web;
 use super::AppState;
 use crate::error::AppError;
 
-/// Routes that receive large uploads (volumes, models, masks).
+/// Routes that receive large uploads (volumes, models, masks), and the plan backtest, whose
+/// work is many short database reads and bounded computation (at most 366 days), longer in
+/// all than one statement's deadline.
 const UPLOADS: &[&str] = &[
     "/api/v1/reviews/{review_id}/masks",
     "/api/v1/models/{model}/versions/{version}/artifact",
     "/api/v1/archive/cases",
+    "/api/v1/models/{model}/plan/backtest",
 ];
 
 /// Middleware: answer 503 when the request has not finished within the database deadline.

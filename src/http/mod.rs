@@ -19,6 +19,7 @@ mod openapi_contract;
 mod openapi_strict;
 mod ops;
 pub mod paging;
+mod plan_backtest;
 mod plans;
 mod read;
 pub(crate) mod reports;

@@ -58,6 +58,8 @@ impl Modify for BearerAuth {
         crate::http::plans::put_plan,
         crate::http::plans::get_plan_version,
         crate::http::plans::get_plan_history,
+        crate::http::plan_backtest::post_backtest,
+        crate::http::plan_backtest::get_backtests,
         crate::http::monitoring::put_baseline,
         crate::http::monitoring::get_baseline,
         crate::http::monitoring::freeze,

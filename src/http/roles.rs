@@ -72,6 +72,12 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     rule("GET", "/api/v1/models/{model}/plan", ANY_USER),
     rule("GET", "/api/v1/models/{model}/plan/history", ANY_USER),
+    rule(
+        "POST",
+        "/api/v1/models/{model}/plan/backtest",
+        Who::Users(&[Quality]),
+    ),
+    rule("GET", "/api/v1/models/{model}/plan/backtests", ANY_USER),
     rule("POST", "/api/v1/retraining-requests", Who::Users(&[Ml])),
     rule("GET", "/api/v1/retraining-requests/{id}", ANY_USER),
     rule(

@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, web};
 
 use super::{
-    alerts, devices, held_reviews, incidents, ingest, masks, monitoring, openapi, ops, plans, read,
-    retraining, sites,
+    alerts, devices, held_reviews, incidents, ingest, masks, monitoring, openapi, ops,
+    plan_backtest, plans, read, retraining, sites,
 };
 use crate::error::AppError;
 
@@ -45,6 +45,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/models/{model}/plan/history",
                 web::get().to(plans::get_plan_history),
+            )
+            .route(
+                "/models/{model}/plan/backtest",
+                web::post().to(plan_backtest::post_backtest),
+            )
+            .route(
+                "/models/{model}/plan/backtests",
+                web::get().to(plan_backtest::get_backtests),
             )
             .route(
                 "/retraining-requests",

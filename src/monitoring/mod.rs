@@ -3,6 +3,7 @@
 //! evaluation of a plan into findings and per-stream signals. Pure: no framework, database or
 //! I/O imports.
 
+pub mod backtest;
 pub mod baseline;
 pub mod baseline_table;
 pub mod charts;

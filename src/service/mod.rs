@@ -23,6 +23,7 @@ mod item_parse;
 pub mod masks;
 pub mod monitor_run;
 pub mod notify;
+pub mod plan_backtest;
 pub mod plans;
 mod privacy_gate;
 pub mod replay;

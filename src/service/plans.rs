@@ -58,14 +58,13 @@ fn known_labels(store: &dyn Store, model: &str) -> Result<Vec<String>, StoreErro
     Ok(labels.into_iter().collect())
 }
 
-/// Validate and append a new plan version; returns the stored version.
-pub fn set_plan(
+/// Parse and validate a plan text for `model` exactly as an upload is validated: the declared
+/// features, the Dice labels of the baselines in force, the model it names.
+pub fn validate_plan(
     store: &dyn Store,
-    actor: &Actor,
     model: &str,
     text: &str,
-    now: DateTime<Utc>,
-) -> Result<StoredPlan, PlanServiceError> {
+) -> Result<PmsPlan, PlanServiceError> {
     let declared = declared_features(store, model)?;
     let plan = PmsPlan::parse(text, &declared)?;
     plan.validate_labels(&known_labels(store, model)?)?;
@@ -75,7 +74,24 @@ pub fn set_plan(
             found: plan.model,
         });
     }
-    let sha = hex::encode(Sha256::digest(text.as_bytes()));
+    Ok(plan)
+}
+
+/// The SHA-256 a plan text is recorded with (hex).
+pub fn plan_sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Validate and append a new plan version; returns the stored version.
+pub fn set_plan(
+    store: &dyn Store,
+    actor: &Actor,
+    model: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredPlan, PlanServiceError> {
+    validate_plan(store, model, text)?;
+    let sha = plan_sha256(text);
     let new = NewPlan {
         model: model.into(),
         body: text.into(),

@@ -2,7 +2,7 @@
 //! (sites, users, credentials), `models` (model versions, plans, baselines), `ingest` (events,
 //! reviews, counts), `alerts` (alerts, outbox), `monitoring` (cases per day, evaluations,
 //! findings, cursor), `retraining`, `audit`, `jobs` (the job queue), `rollups` (daily rollups),
-//! `trend` (trend report records), `device_groups` (PSUR groups under a leading device), `reports` (MDR documents, narrative drafts, and the aggregates
+//! `trend` (trend report records), `device_groups` (PSUR groups under a leading device), `plan_backtests` (backtests of proposed plans), `reports` (MDR documents, narrative drafts, and the aggregates
 //! report assembly reads) and `readiness` (the write probe of `/readyz`). `Store` is their sum
 //! for callers that need several; services take the narrowest trait they use. `diesel/`
 //! implements every trait for SQLite and PostgreSQL from one schema and one query code base
@@ -25,6 +25,7 @@ pub mod json_text;
 pub mod models;
 pub mod monitoring;
 pub mod ops;
+pub mod plan_backtests;
 pub mod readiness;
 pub mod reports;
 pub mod retraining;
@@ -47,6 +48,7 @@ pub use ingest::{CountFilter, DailyCount, EventOwner, IngestStore, ItemFate, New
 pub use jobs::JobStore;
 pub use models::{ModelStore, NewPlan, StoredBaseline, StoredPlan};
 pub use monitoring::{EvaluationJob, FindingQuery, MonitorCursor, MonitorStore, StoredFinding};
+pub use plan_backtests::{PlanBacktestRecord, PlanBacktestStore};
 pub use readiness::ReadinessStore;
 pub use reports::{ReportCountSource, ReportStore};
 pub use retraining::{CaseQuery, RetrainingRecord, RetrainingStore};
@@ -122,6 +124,7 @@ pub trait Store:
     + TrendStore
     + HeldReviewStore
     + DeviceGroupStore
+    + PlanBacktestStore
 {
 }
 
@@ -146,6 +149,7 @@ impl<T> Store for T where
         + TrendStore
         + HeldReviewStore
         + DeviceGroupStore
+        + PlanBacktestStore
         + ?Sized
 {
 }

@@ -45,6 +45,7 @@ mod monitoring_restart;
 mod monitoring_support;
 mod ops;
 mod paging;
+mod plan_backtest;
 mod plans;
 mod process;
 mod prometheus;

@@ -38,6 +38,7 @@ fn up_down_up_gives_identical_schemas_on_every_backend() {
                 "models",
                 "monitor_state",
                 "outbox",
+                "plan_backtests",
                 "pms_plans",
                 "readiness_probe",
                 "report_narratives",

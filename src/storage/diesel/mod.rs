@@ -23,6 +23,7 @@ mod jobs_claim;
 mod monitor;
 mod ops;
 mod outbox;
+mod plan_backtests;
 mod plans;
 mod report_counts;
 mod reports;

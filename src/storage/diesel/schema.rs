@@ -439,6 +439,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    plan_backtests (id) {
+        id -> Text,
+        model -> Text,
+        plan_sha256 -> Text,
+        from_day -> Text,
+        to_day -> Text,
+        would_alerts -> BigInt,
+        in_force_alerts -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
     device_group_versions (leading_udi_di, version) {
         leading_udi_di -> Text,
         version -> BigInt,
