@@ -53,6 +53,7 @@ pub fn applied_at(
         state: None,
         model: Some(model_id.to_string()),
         limit: 100_000,
+        after: None,
     };
     Ok(store
         .alerts(&filter)?

@@ -321,6 +321,7 @@ fn in_force_alerts(
         state: None,
         model: Some(model_id.to_string()),
         limit: 100_000,
+        after: None,
     };
     let mut out: Vec<InForceAlert> = store
         .alerts(&filter)?

@@ -256,7 +256,17 @@ impl DieselStore {
             DatabaseKind::Sqlite => REBUILD_SQLITE,
             DatabaseKind::Postgres => REBUILD_POSTGRES,
         };
+        let postgres = self.kind() == DatabaseKind::Postgres;
         let n: QueryResult<i64> = write_tx!(&mut *conn, |c| {
+            // A rebuild reads every stored event: the statement limit guards requests, not this
+            // maintenance command (73 M events take minutes), so it is lifted for this one
+            // transaction.
+            if postgres {
+                diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    "SET LOCAL statement_timeout = 0",
+                )?;
+            }
             diesel::delete(daily_rollups::table).execute(c)?;
             diesel::connection::SimpleConnection::batch_execute(c, sql)?;
             daily_rollups::table.count().get_result(c)
