@@ -44,6 +44,7 @@ impl Clock for DyingClock {
                 state: None,
                 model: None,
                 limit: 1,
+                after: None,
             };
             if self.store.alerts(&filter).is_ok_and(|a| !a.is_empty()) {
                 self.dead.store(true, Ordering::SeqCst);
@@ -166,6 +167,7 @@ async fn a_runner_killed_mid_evaluation_is_taken_over_and_every_day_runs_once() 
             state: None,
             model: None,
             limit: 1000,
+            after: None,
         };
         let opened_by_a = app.store.alerts(&filter).unwrap();
         assert_eq!(opened_by_a.len(), 1, "{label}");
@@ -243,6 +245,7 @@ fn check_alerts_once(app: &TestApp, opened_by_a: &str) {
         state: None,
         model: Some(VERSION.into()),
         limit: 1000,
+        after: None,
     };
     let alerts = app.store.alerts(&filter).unwrap();
     let streams: BTreeSet<_> = alerts

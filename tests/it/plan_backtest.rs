@@ -58,6 +58,7 @@ fn snapshot(store: &dyn Store) -> (usize, usize, usize, String) {
             state: None,
             model: None,
             limit: 100_000,
+            after: None,
         })
         .unwrap();
     let outbox = store.outbox_messages().unwrap();
