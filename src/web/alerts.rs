@@ -215,7 +215,7 @@ fn findings_table(rows: &[&StoredFinding]) -> Markup {
             p.empty { "No window findings stored for this stream yet; they appear after the \
                        next evaluation that closes a window." }
         } @else {
-            div.scroll { table.figures {
+            div.scroll { table.figures id="stream-findings" {
                 thead { tr {
                     th scope="col" { "Window (UTC)" } th scope="col" { "Test, status" }
                     th scope="col" class="num" { "n" } th scope="col" { "Estimate, 95% CI, limit" }

@@ -221,7 +221,7 @@ async fn quality_manager_goes_from_the_alert_email_to_an_acknowledged_alert() {
             b.text("main h1").await,
             "Mean Dice below the acceptance limit"
         );
-        let figures = b.text("table.figures").await;
+        let figures = b.text("table#stream-findings").await;
         for expected in [
             "0.8840",
             "[0.8710, 0.8970]",

@@ -134,7 +134,7 @@ async fn a_persistent_shift_alarms_again_after_each_restart_as_the_plan_says() {
                     &app.quality,
                 )
                 .await;
-            let found = found.as_array().unwrap();
+            let found = found["items"].as_array().unwrap();
             assert_eq!(found.len(), 16, "{}: {found:?}", db.label);
             let days: Vec<Value> = found
                 .iter()
@@ -195,7 +195,7 @@ async fn a_persistent_shift_alarms_again_after_each_restart_as_the_plan_says() {
             let (_, alerts) = app
                 .get("/api/v1/alerts?model=liver-seg@2.3.0", &app.quality)
                 .await;
-            let drift: Vec<&Value> = alerts
+            let drift: Vec<&Value> = alerts["items"]
                 .as_array()
                 .unwrap()
                 .iter()
