@@ -5,7 +5,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::AppState;
@@ -97,24 +96,7 @@ pub async fn post_backtest(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let user = caller.user_with(&[Role::Quality])?;
-    let ctype = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !(ctype.starts_with("application/toml") || ctype.starts_with("text/plain")) {
-        return Err(AppError::UnsupportedMediaType);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("body could not be read".into()))?;
-        if body.len() + chunk.len() > 1024 * 1024 {
-            return Err(AppError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let text = String::from_utf8(body)
-        .map_err(|_| AppError::BadRequest("plan must be UTF-8 text".into()))?;
+    let text = super::plans::plan_text(&req, &mut payload).await?;
     let from = day(q.from.as_deref(), "from")?;
     let to = day(q.to.as_deref(), "to")?;
     let actor = Actor(format!("user:{}", user.name));

@@ -65,24 +65,7 @@ pub async fn put_plan(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let user = caller.user_with(&[Role::Quality, Role::Regulatory])?;
-    let ctype = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !(ctype.starts_with("application/toml") || ctype.starts_with("text/plain")) {
-        return Err(AppError::UnsupportedMediaType);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("body could not be read".into()))?;
-        if body.len() + chunk.len() > 1024 * 1024 {
-            return Err(AppError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let text = String::from_utf8(body)
-        .map_err(|_| AppError::BadRequest("plan must be UTF-8 text".into()))?;
+    let text = plan_text(&req, &mut payload).await?;
     let actor = Actor(format!("user:{}", user.name));
     let (st, model) = (state.clone(), path.into_inner());
     let plan = web::block(move || set_plan(&*st.store, &actor, &model, &text, st.clock.now()))
@@ -124,4 +107,29 @@ pub async fn get_plan_history(
     caller.any_user()?;
     let (st, model) = (state.clone(), path.into_inner());
     Ok(HttpResponse::Ok().json(web::block(move || st.store.plans(&model)).await??))
+}
+
+/// A plan sent as TOML text (`application/toml` or `text/plain`, at most 1 MiB, UTF-8): the
+/// upload's and the backtest's body.
+pub(super) async fn plan_text(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+) -> Result<String, AppError> {
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(ctype.starts_with("application/toml") || ctype.starts_with("text/plain")) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("body could not be read".into()))?;
+        if body.len() + chunk.len() > 1024 * 1024 {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| AppError::BadRequest("plan must be UTF-8 text".into()))
 }
