@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::held_reviews::AfterInsert;
-use super::rollups::{event_rollups, review_rollups};
+use super::rollups::{event_deltas, review_deltas, upsert_rollups};
 use super::rows::{NewEventRow, NewReviewRow};
 use super::schema::{events, reviews};
 use super::{DieselStore, map_err, with_conn, write_tx};
@@ -48,12 +48,13 @@ pub(super) fn is_unique_violation(e: &DieselError) -> bool {
 }
 
 /// One idempotent batch insert into `$table` keyed by `$id`, with the rows made by `$row`:
-/// classify every item against what is stored, write the new ones unless any conflicts (and
-/// add them to the daily rollups with `$rollups!`, in the same transaction), run the
-/// connection's `AfterInsert` step over the new items (new events join their held reviews),
-/// and retry when a concurrent batch won the race for the same new id.
+/// classify every item against what is stored, write the new ones unless any conflicts, run
+/// the connection's `AfterInsert` step over the new items (new events join their held
+/// reviews), add them to the daily rollups (deltas from `$deltas!` before the insert, upserted
+/// last so the rollup rows are locked only until the commit), and retry when a concurrent
+/// batch won the race for the same new id.
 macro_rules! idempotent_insert {
-    ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $rollups:ident, $what:literal) => {{
+    ($self:ident, $batch:ident, $table:ident, $id:ident, $row:ident, $deltas:ident, $what:literal) => {{
         let ids: Vec<&str> = $batch.iter().map(|e| e.$id.as_str()).collect();
         let mut conn = $self.conn()?;
         for attempt in 1..=RACE_RETRIES {
@@ -78,7 +79,7 @@ macro_rules! idempotent_insert {
                         .filter(|(_, f)| **f == ItemFate::Accepted)
                         .map(|(e, _)| e)
                         .collect();
-                    $rollups!(c, new.clone())?;
+                    let deltas = $deltas!(c, new.clone())?;
                     let rows: Vec<$row> = new.iter().map(|e| $row::from(*e)).collect();
                     for chunk in rows.chunks(INSERT_CHUNK) {
                         diesel::insert_into($table::table)
@@ -86,6 +87,7 @@ macro_rules! idempotent_insert {
                             .execute(c)?;
                     }
                     join = AfterInsert::after_insert(&mut *c, &new[..])?;
+                    upsert_rollups!(c, deltas)?;
                 }
                 Ok((fates, join))
             });
@@ -112,7 +114,7 @@ impl DieselStore {
             events,
             event_id,
             NewEventRow,
-            event_rollups,
+            event_deltas,
             "event"
         )
     }
@@ -134,7 +136,7 @@ impl DieselStore {
             reviews,
             review_id,
             NewReviewRow,
-            review_rollups,
+            review_deltas,
             "review"
         )
     }

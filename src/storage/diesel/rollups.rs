@@ -1,5 +1,5 @@
 //! Daily rollups on both backends: the upsert that the ingest transaction runs for every new
-//! event and review (`event_rollups!`, `review_rollups!`, called from `ingest.rs` inside the
+//! event and review (`event_deltas!`, `review_deltas!` and `upsert_rollups!`, called from `ingest.rs` inside the
 //! batch's transaction, so a rolled-back or retried batch adds nothing and a duplicate is
 //! never counted), the summing query behind `RollupStore::rollups`, and the rebuild from raw
 //! rows (the same statement as the migration's backfill).
@@ -72,28 +72,73 @@ pub(super) fn first_of_study(events: &[&NewEvent], mut known: HashSet<StudyKey>)
     events.iter().map(|e| known.insert(study_key(e))).collect()
 }
 
+/// Rollup rows per upsert statement: 8 binds a row, far below both backends' bind limits.
+pub(super) const UPSERT_ROWS: usize = 500;
+
+/// How a backend writes the bind placeholder of parameter `i` (1-based).
+pub(super) trait Placeholders {
+    fn placeholder(i: usize) -> String;
+}
+
+impl Placeholders for diesel::SqliteConnection {
+    fn placeholder(_: usize) -> String {
+        "?".to_string()
+    }
+}
+
+impl Placeholders for diesel::PgConnection {
+    fn placeholder(i: usize) -> String {
+        format!("${i}")
+    }
+}
+
+/// One multi-row upsert of `rows` rollup rows on `C`'s backend: new keys are inserted, stored
+/// ones get the deltas added (same statement text on SQLite and PostgreSQL but for the bind
+/// placeholders). The rows of one statement have distinct keys (they come from a map).
+pub(super) fn upsert_sql<C: Placeholders>(_: &C, rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO daily_rollups (model_id, day, site_id, measure, value, n, total, total_sq) VALUES ",
+    );
+    for r in 0..rows {
+        let binds: Vec<String> = (1..=8).map(|i| C::placeholder(r * 8 + i)).collect();
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&binds.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT (model_id, day, site_id, measure, value) DO UPDATE SET \
+         n = daily_rollups.n + excluded.n, total = daily_rollups.total + excluded.total, \
+         total_sq = daily_rollups.total_sq + excluded.total_sq",
+    );
+    sql
+}
+
 /// Add `$deltas` (a `RollupDeltas`) to the stored rollups on connection `$c`, inside the
-/// caller's transaction. Evaluates to `QueryResult<()>`.
+/// caller's transaction, in key order (so concurrent batches lock rows in one order) and in
+/// statements of `UPSERT_ROWS` rows. Evaluates to `QueryResult<()>`.
 macro_rules! upsert_rollups {
     ($c:ident, $deltas:expr) => {{
-        use diesel::upsert::excluded;
-        use $crate::storage::diesel::schema::daily_rollups as r;
-        let rows = $crate::storage::diesel::rollups::rollup_rows($deltas);
+        use diesel::sql_types::{BigInt, Double, Text};
+        use $crate::storage::diesel::rollups::{UPSERT_ROWS, rollup_rows, upsert_sql};
+        let rows = rollup_rows($deltas);
         let mut done: diesel::QueryResult<()> = Ok(());
-        // One statement per row: diesel cannot combine a multi-row insert with ON CONFLICT on
-        // SQLite. A batch of one site-day touches a few dozen rows.
-        for row in &rows {
-            let step = diesel::insert_into(r::table)
-                .values(row)
-                .on_conflict((r::model_id, r::day, r::site_id, r::measure, r::value))
-                .do_update()
-                .set((
-                    r::n.eq(r::n + excluded(r::n)),
-                    r::total.eq(r::total + excluded(r::total)),
-                    r::total_sq.eq(r::total_sq + excluded(r::total_sq)),
-                ))
-                .execute($c);
-            if let Err(e) = step {
+        for chunk in rows.chunks(UPSERT_ROWS) {
+            let mut query = diesel::sql_query(upsert_sql(&*$c, chunk.len())).into_boxed();
+            for r in chunk {
+                query = query
+                    .bind::<Text, _>(&r.model_id)
+                    .bind::<Text, _>(&r.day)
+                    .bind::<Text, _>(&r.site_id)
+                    .bind::<Text, _>(&r.measure)
+                    .bind::<Text, _>(&r.value)
+                    .bind::<BigInt, _>(r.n)
+                    .bind::<Double, _>(r.total)
+                    .bind::<Double, _>(r.total_sq);
+            }
+            if let Err(e) = query.execute($c) {
                 done = Err(e);
                 break;
             }
@@ -102,28 +147,48 @@ macro_rules! upsert_rollups {
     }};
 }
 
-/// Rollups of the new events `$new` (`Vec<&NewEvent>`), run before they are inserted: looks
-/// up which of their studies are already stored, then upserts the deltas.
-macro_rules! event_rollups {
+/// The rollup deltas of the new events `$new` (`Vec<&NewEvent>`), computed before they are
+/// inserted: looks up which of their studies are already stored. Evaluates to
+/// `QueryResult<RollupDeltas>`; the caller upserts them last in its transaction
+/// (`upsert_rollups!`), so rollup rows stay locked only from there to the commit.
+macro_rules! event_deltas {
     ($c:ident, $new:expr) => {{
         use $crate::storage::diesel::schema::events as ev;
         let new: Vec<&$crate::storage::NewEvent> = $new;
         let refs: Vec<&str> = new.iter().map(|e| e.case_ref.as_str()).collect();
         let mut known = std::collections::HashSet::new();
+        let mut looked_up: diesel::QueryResult<()> = Ok(());
         for chunk in refs.chunks($crate::storage::diesel::rollups::ROLLUP_CHUNK) {
-            let rows: Vec<$crate::storage::diesel::rollups::StudyKey> = ev::table
-                .filter(ev::case_ref.eq_any(chunk))
-                .select((ev::model_id, ev::site_id, ev::occurred_day, ev::case_ref))
-                .load($c)?;
-            known.extend(rows);
+            let rows: diesel::QueryResult<Vec<$crate::storage::diesel::rollups::StudyKey>> =
+                ev::table
+                    .filter(ev::case_ref.eq_any(chunk))
+                    .select((ev::model_id, ev::site_id, ev::occurred_day, ev::case_ref))
+                    .load($c);
+            match rows {
+                Ok(rows) => known.extend(rows),
+                Err(e) => {
+                    looked_up = Err(e);
+                    break;
+                }
+            }
         }
-        let first = $crate::storage::diesel::rollups::first_of_study(&new, known);
-        let deltas = $crate::storage::rollups::event_deltas(&new, &first);
-        $crate::storage::diesel::rollups::upsert_rollups!($c, deltas)
+        looked_up.map(|()| {
+            let first = $crate::storage::diesel::rollups::first_of_study(&new, known);
+            $crate::storage::rollups::event_deltas(&new, &first)
+        })
     }};
 }
 
-/// Rollups of the new reviews `$new` (`Vec<&NewReview>`).
+/// The rollup deltas of the new reviews `$new` (`Vec<&NewReview>`), as `event_deltas!`
+/// (no lookup needed).
+macro_rules! review_deltas {
+    ($c:ident, $new:expr) => {{
+        let new: Vec<&$crate::storage::NewReview> = $new;
+        diesel::QueryResult::Ok($crate::storage::rollups::review_deltas(&new))
+    }};
+}
+
+/// Rollups of the new reviews `$new` (`Vec<&NewReview>`): deltas and upsert at once.
 macro_rules! review_rollups {
     ($c:ident, $new:expr) => {{
         let new: Vec<&$crate::storage::NewReview> = $new;
@@ -131,7 +196,7 @@ macro_rules! review_rollups {
         $crate::storage::diesel::rollups::upsert_rollups!($c, deltas)
     }};
 }
-pub(crate) use {event_rollups, review_rollups, upsert_rollups};
+pub(crate) use {event_deltas, review_deltas, review_rollups, upsert_rollups};
 
 #[derive(QueryableByName)]
 struct SumRow {
