@@ -235,6 +235,7 @@ fn evaluate(a: &EvaluateArgs) -> Result<(), Failure> {
         profile: &profile,
         metric,
         max_voxels: a.max_voxels,
+        caches: Default::default(),
     };
     let bar = progress(entries.len(), a.quiet);
     let mut paired = Vec::with_capacity(entries.len());

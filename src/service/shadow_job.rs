@@ -184,6 +184,7 @@ impl JobHandler for ShadowRunHandler {
             profile: &p.profile,
             metric: p.metric,
             max_voxels: p.max_voxels,
+            caches: Default::default(),
         };
         let mut done: Vec<PairedCase> = ctx
             .last_checkpoint()

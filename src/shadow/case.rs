@@ -63,9 +63,11 @@ pub fn segment_cached<R: ModelRunner + ?Sized>(
         overlap: spec.overlap,
         batch: plan.batch,
     };
-    let blended = sliding_window_cached(runner, &volume, window, cache)?;
+    let mut blended = sliding_window_cached(runner, &volume, window, cache)?;
     let (windows, compute_ns, shape) = (blended.windows, blended.compute_ns, blended.shape);
-    let labels = derive_labels(blended, spec)?;
+    let labels = derive_labels(&mut blended, spec);
+    cache.recycle(blended.data);
+    let labels = labels?;
     Ok(Segmented {
         labels: label_volume(&labels, shape, image.spacing)?,
         windows,

@@ -56,7 +56,7 @@ fn activate(b: &mut Blended, activation: Activation) {
 }
 
 /// Label per voxel (C order over the blended shape) under the spec's rule.
-pub fn derive_labels(mut b: Blended, spec: &InferenceSpec) -> Result<Vec<u8>, ShadowError> {
+pub fn derive_labels(b: &mut Blended, spec: &InferenceSpec) -> Result<Vec<u8>, ShadowError> {
     if b.channels != spec.output_channels() {
         return Err(ShadowError::SpecMismatch(format!(
             "the model produced {} channels, the spec's labels need {}",
@@ -64,7 +64,7 @@ pub fn derive_labels(mut b: Blended, spec: &InferenceSpec) -> Result<Vec<u8>, Sh
             spec.output_channels()
         )));
     }
-    activate(&mut b, spec.activation);
+    activate(b, spec.activation);
     let nv = b.data.len() / b.channels;
     let labels = match spec.labels_from {
         LabelRule::Argmax => (0..nv)

@@ -170,6 +170,26 @@ pub struct OrtRunner {
 
 impl ModelRunner for OrtRunner {
     fn run(&mut self, input: &[f32], shape: [usize; 5]) -> Result<RunOutput, ShadowError> {
+        let (mut data, mut channels) = (Vec::new(), 0);
+        let compute_ns = self.run_lending(input, shape, &mut |out, k| {
+            data = out.to_vec();
+            channels = k;
+            Ok(())
+        })?;
+        Ok(RunOutput {
+            data,
+            channels,
+            compute_ns,
+        })
+    }
+
+    /// Lends ONNX Runtime's own output tensor: no copy out of it.
+    fn run_lending(
+        &mut self,
+        input: &[f32],
+        shape: [usize; 5],
+        take: &mut dyn FnMut(&[f32], usize) -> Result<(), ShadowError>,
+    ) -> Result<u64, ShadowError> {
         let failed = |e: ort::Error| ShadowError::InferenceFailed(e.message().to_string());
         let tensor = TensorRef::from_array_view((shape, input)).map_err(failed)?;
         let started = Instant::now();
@@ -182,10 +202,7 @@ impl ModelRunner for OrtRunner {
             .try_extract_tensor::<f32>()
             .map_err(failed)?;
         let channels = out_shape.get(1).copied().unwrap_or(0).max(0) as usize;
-        Ok(RunOutput {
-            data: data.to_vec(),
-            channels,
-            compute_ns,
-        })
+        take(data, channels)?;
+        Ok(compute_ns)
     }
 }

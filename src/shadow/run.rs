@@ -54,6 +54,9 @@ pub struct Models<'a> {
     pub profile: &'a HardwareProfile,
     pub metric: Metric,
     pub max_voxels: u64,
+    /// Weight maps and working buffers kept from case to case: the candidate's, and the
+    /// baseline's when it runs beside it (`concurrency` 2).
+    pub caches: [WeightCache; 2],
 }
 
 /// Run and score one case with both models.
@@ -68,19 +71,19 @@ pub fn run_case(
     let ((candidate, compute_ns), baseline, cost) = if models.profile.concurrency >= 2 {
         both_at_once(models, &image, (reference, meter))?
     } else {
-        let mut cache = WeightCache::default();
+        let cache = &mut models.caches[0];
         let cand = segment_cached(
             models.candidate,
             &image,
             (models.spec, models.profile),
-            &mut cache,
+            cache,
         )?;
         let cost = meter.end();
         let base = segment_cached(
             models.baseline,
             &image,
             (models.baseline_spec, models.profile),
-            &mut cache,
+            cache,
         )?;
         (
             (score_case(&cand, reference, metric)?, cand.compute_ns),
@@ -103,7 +106,7 @@ pub fn run_case(
 type Scored = ((f64, u64), f64, Cost);
 
 /// The baseline on a scoped second thread, the candidate on this one, each segmented and
-/// scored with its own weight maps (each run holds them at once anyway, see
+/// scored with its own weight maps and buffers (each run holds them at once anyway, see
 /// `profile::MemoryPlan`).
 fn both_at_once(
     models: &mut Models<'_>,
@@ -114,22 +117,13 @@ fn both_at_once(
     let metric = models.metric;
     let baseline = &mut *models.baseline;
     let candidate = &mut *models.candidate;
+    let [cand_cache, base_cache] = &mut models.caches;
     std::thread::scope(|scope| {
         let other = scope.spawn(move || {
-            let seg = segment_cached(
-                baseline,
-                image,
-                (baseline_spec, profile),
-                &mut WeightCache::default(),
-            )?;
+            let seg = segment_cached(baseline, image, (baseline_spec, profile), base_cache)?;
             score_case(&seg, reference, metric)
         });
-        let cand = segment_cached(
-            candidate,
-            image,
-            (spec, profile),
-            &mut WeightCache::default(),
-        );
+        let cand = segment_cached(candidate, image, (spec, profile), cand_cache);
         let mut cost = meter.end();
         let cand = cand.and_then(|c| Ok((score_case(&c, reference, metric)?, c.compute_ns)));
         let base = other
@@ -231,6 +225,7 @@ mod tests {
             profile: &profile,
             metric: Metric::Dice,
             max_voxels: 1 << 24,
+            caches: Default::default(),
         };
         let case = CaseInput {
             case_ref: "c",

@@ -23,6 +23,21 @@ pub struct RunOutput {
 pub trait ModelRunner: Send {
     /// Run one batch; `shape` is `[n, c, d, h, w]` and `input` its C-order data.
     fn run(&mut self, input: &[f32], shape: [usize; 5]) -> Result<RunOutput, ShadowError>;
+
+    /// Run one batch and lend its output to `take` (the `[n, k, d, h, w]` data and k) instead
+    /// of returning a copy; returns the compute time in nanoseconds. The sliding window calls
+    /// this: a runner that owns its output buffer (ONNX Runtime's tensor) overrides it, so the
+    /// window blends straight from that buffer with no volume-sized copy per batch.
+    fn run_lending(
+        &mut self,
+        input: &[f32],
+        shape: [usize; 5],
+        take: &mut dyn FnMut(&[f32], usize) -> Result<(), ShadowError>,
+    ) -> Result<u64, ShadowError> {
+        let out = self.run(input, shape)?;
+        take(&out.data, out.channels)?;
+        Ok(out.compute_ns)
+    }
 }
 
 /// One tensor as the model file declares it: name, element type (ONNX's name, such as

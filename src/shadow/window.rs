@@ -16,6 +16,7 @@
 //! volume-sized sums plus one batch (see `profile::MemoryPlan`).
 
 use std::borrow::Cow;
+use std::mem::take;
 
 use super::error::ShadowError;
 use super::runner::ModelRunner;
@@ -210,43 +211,49 @@ pub fn sliding_window_cached<R: ModelRunner + ?Sized>(
 ) -> Result<Blended, ShadowError> {
     let (padded, before) = pad(volume, roi);
     let starts = window_starts(padded.shape, roi, overlap);
+    // Buffers of the previous run, reused: no fresh volume-sized allocation (page faults,
+    // and unmapping that interrupts the other core) per case and model.
+    let (mut sums, mut input) = (take(&mut cache.spare_sums), take(&mut cache.input));
     let (weights, counts) = cache.maps(padded.shape, roi, &starts);
     let pv = weights.len();
-    let mut sums: Vec<f32> = Vec::new();
     let (mut channels, mut compute_ns) = (0usize, 0u64);
-    let mut input = vec![0.0f32; batch.max(1) * pv];
+    input.resize(batch.max(1) * pv, 0.0);
     for group in starts.chunks(batch.max(1)) {
         for (i, &s) in group.iter().enumerate() {
             cut(&padded, s, roi, &mut input[i * pv..(i + 1) * pv]);
         }
         let n = group.len();
-        let out = runner.run(&input[..n * pv], [n, 1, roi[0], roi[1], roi[2]])?;
-        if out.channels == 0 || out.data.len() != n * out.channels * pv {
-            return Err(ShadowError::InferenceFailed(format!(
-                "the model returned {} values for {n} patches of {pv} voxels",
-                out.data.len()
-            )));
-        }
-        if sums.is_empty() {
-            channels = out.channels;
-            sums = vec![0.0f32; channels * padded.data.len()];
-        } else if out.channels != channels {
-            return Err(ShadowError::InferenceFailed(
-                "output channels changed between batches".into(),
-            ));
-        }
-        compute_ns += out.compute_ns;
-        for (i, &s) in group.iter().enumerate() {
-            let patch = &out.data[i * channels * pv..(i + 1) * channels * pv];
-            add_window(&mut sums, padded.shape, s, roi, patch, weights);
-        }
+        let mut blend = |data: &[f32], k: usize| {
+            if k == 0 || data.len() != n * k * pv {
+                return Err(ShadowError::InferenceFailed(format!(
+                    "the model returned {} values for {n} patches of {pv} voxels",
+                    data.len()
+                )));
+            }
+            if channels == 0 {
+                channels = k;
+                sums.resize(channels * padded.data.len(), 0.0);
+            } else if k != channels {
+                return Err(ShadowError::InferenceFailed(
+                    "output channels changed between batches".into(),
+                ));
+            }
+            for (i, &s) in group.iter().enumerate() {
+                let patch = &data[i * k * pv..(i + 1) * k * pv];
+                add_window(&mut sums, padded.shape, s, roi, patch, weights);
+            }
+            Ok(())
+        };
+        compute_ns +=
+            runner.run_lending(&input[..n * pv], [n, 1, roi[0], roi[1], roi[2]], &mut blend)?;
     }
     let nv = padded.data.len();
     for plane in sums.chunks_exact_mut(nv) {
         plane.iter_mut().zip(counts).for_each(|(v, c)| *v /= c);
     }
+    cache.input = input;
     Ok(Blended {
-        data: crop(&sums, channels, padded.shape, before, volume.shape),
+        data: crop(sums, channels, padded.shape, before, volume.shape),
         shape: volume.shape,
         channels,
         windows: starts.len(),
@@ -258,15 +265,26 @@ pub fn sliding_window_cached<R: ModelRunner + ?Sized>(
 type MapsKey = ([usize; 3], [usize; 3], Vec<[usize; 3]>);
 
 /// The Gaussian map of a patch and the summed weights over a volume, kept for the next call
-/// with the same volume shape, patch and window starts (both models of a case share them).
+/// with the same volume shape, patch and window starts (both models of a case share them),
+/// and the window's working buffers, kept for the next run.
 #[derive(Debug, Default)]
 pub struct WeightCache {
     key: Option<MapsKey>,
     weights: Vec<f32>,
     counts: Vec<f32>,
+    /// The patch batch handed to the runner.
+    input: Vec<f32>,
+    /// A blended output's buffer given back by `recycle`, emptied.
+    spare_sums: Vec<f32>,
 }
 
 impl WeightCache {
+    /// Give back a blended output's buffer once it is no longer needed, for the next run.
+    pub fn recycle(&mut self, mut data: Vec<f32>) {
+        data.clear();
+        self.spare_sums = data;
+    }
+
     fn maps(
         &mut self,
         shape: [usize; 3],
@@ -290,16 +308,16 @@ impl WeightCache {
     }
 }
 
-/// Cut the padding off every channel.
+/// Cut the padding off every channel (the sums themselves when there is none).
 fn crop(
-    sums: &[f32],
+    sums: Vec<f32>,
     channels: usize,
     p: [usize; 3],
     before: [usize; 3],
     s: [usize; 3],
 ) -> Vec<f32> {
     if p == s {
-        return sums.to_vec();
+        return sums;
     }
     let (np, ns): (usize, usize) = (p.iter().product(), s.iter().product());
     let mut out = Vec::with_capacity(channels * ns);
