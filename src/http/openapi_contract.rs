@@ -172,7 +172,11 @@ fn declare_multipart_masks(op: &mut Map<String, Value>) {
             "properties": {
                 "prediction": {"type": "string", "format": "binary", "description": "NIfTI-1/2 (.nii or .nii.gz)"},
                 "reference": {"type": "string", "format": "binary", "description": "NIfTI-1/2 (.nii or .nii.gz)"},
-                "options": {"type": "string", "description": "JSON {label?, nsd_tolerances_mm?}"}
+                "options": {
+                    "type": "string",
+                    "maxLength": crate::domain::text_rule::ONE_LINE_MAX_CHARS,
+                    "description": "JSON {label?, nsd_tolerances_mm?}"
+                }
             }
         }}),
     );
