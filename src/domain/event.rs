@@ -34,6 +34,9 @@ impl Modality {
     }
 }
 
+/// The most characters of a scanner's manufacturer and model.
+pub const SCANNER_TEXT_MAX_CHARS: usize = 64;
+
 /// Scanner identifiers (short, no serial numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -246,7 +249,7 @@ pub fn check_event(
         ("scanner.manufacturer", &item.scanner.manufacturer),
         ("scanner.model", &item.scanner.model),
     ] {
-        if value.trim().is_empty() || value.chars().count() > 64 {
+        if value.trim().is_empty() || value.chars().count() > SCANNER_TEXT_MAX_CHARS {
             bad(field, "invalid_value", "must be 1-64 characters");
         }
     }

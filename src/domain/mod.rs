@@ -10,6 +10,7 @@ pub mod model;
 pub mod review;
 pub mod role;
 pub mod site;
+pub mod text_rule;
 pub mod user;
 pub mod wire_check;
 

@@ -90,6 +90,24 @@ pub async fn post_masks(
     Ok(HttpResponse::Ok().json(json!({"review_id": review_id, "labels": metrics})))
 }
 
+/// The options part is small JSON (`{label?, nsd_tolerances_mm?}`): at most the text rule's
+/// one-line cap, as the document states.
+fn check_options_length(bytes: &[u8]) -> Result<(), AppError> {
+    let max = crate::domain::text_rule::ONE_LINE_MAX_CHARS;
+    if String::from_utf8_lossy(bytes).chars().count() <= max {
+        return Ok(());
+    }
+    Err(super::text_guard::text_refusal(crate::domain::FieldIssue {
+        index: None,
+        path: "options".into(),
+        code: crate::domain::text_rule::TOO_LONG.into(),
+        message: format!("options holds at most {max} characters"),
+    }))
+}
+
+/// The route, as the text rule names it.
+const MASKS_ROUTE: &str = "/api/v1/reviews/{review_id}/masks";
+
 async fn read_multipart(
     mut form: Multipart,
     limit: usize,
@@ -112,6 +130,8 @@ async fn read_multipart(
             "prediction" => prediction = Some(MaskInput::Nifti(bytes)),
             "reference" => reference = Some(MaskInput::Nifti(bytes)),
             "options" => {
+                check_options_length(&bytes)?;
+                super::text_guard::check_json_part(MASKS_ROUTE, "options", &bytes)?;
                 options = serde_json::from_slice(&bytes).map_err(|e| AppError::Validation {
                     message: format!("invalid options part: {e}"),
                     details: vec![],

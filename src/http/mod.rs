@@ -16,6 +16,7 @@ mod masks;
 mod monitoring;
 pub mod openapi;
 mod openapi_contract;
+mod openapi_limits;
 mod openapi_strict;
 mod ops;
 pub mod paging;

@@ -9,7 +9,7 @@ use crate::domain::event::EventItem;
 use crate::domain::review::ReviewItem;
 
 /// `{"events": [...]}`: 1 to `max_batch_items` (default 1000) events; unknown fields are
-/// refused.
+/// refused. The served document states the configured `max_batch_items` as `maxItems`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
@@ -18,7 +18,7 @@ pub struct EventBatch {
 }
 
 /// `{"reviews": [...]}`: 1 to `max_batch_items` (default 1000) reviews; unknown fields are
-/// refused.
+/// refused. The served document states the configured `max_batch_items` as `maxItems`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBatch {
@@ -124,16 +124,23 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The published document: the generated one, completed as a contract
-/// (`openapi_contract`).
+/// The published document under the default settings.
 pub fn document() -> serde_json::Value {
+    document_for(&crate::config::Settings::default())
+}
+
+/// The published document of a server with `settings`: the generated one, completed as a
+/// contract (`openapi_contract`), its request schemas tightened to what the server enforces
+/// (`openapi_strict`, `openapi_limits`), batch sizes as configured.
+pub fn document_for(settings: &crate::config::Settings) -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     super::openapi_contract::complete(&mut doc);
     super::openapi_strict::tighten(&mut doc);
+    super::openapi_limits::state_batch_size(&mut doc, settings.max_batch_items);
     doc
 }
 
-/// The document as JSON.
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+/// The document as JSON, as this server is configured.
+pub async fn openapi_json(state: actix_web::web::Data<super::AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(document_for(&state.settings))
 }

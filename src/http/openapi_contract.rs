@@ -37,6 +37,9 @@ pub fn complete(doc: &mut Value) {
                 if path == "/api/v1/models/{model}/plan" && method == "put" {
                     declare_plan_upload(op);
                 }
+                if path == "/api/v1/alerts/{id}/{action}" {
+                    declare_moved_alert(op);
+                }
             }
         }
     }
@@ -172,10 +175,27 @@ fn declare_multipart_masks(op: &mut Map<String, Value>) {
             "properties": {
                 "prediction": {"type": "string", "format": "binary", "description": "NIfTI-1/2 (.nii or .nii.gz)"},
                 "reference": {"type": "string", "format": "binary", "description": "NIfTI-1/2 (.nii or .nii.gz)"},
-                "options": {"type": "string", "description": "JSON {label?, nsd_tolerances_mm?}"}
+                "options": {
+                    "type": "string",
+                    "maxLength": crate::domain::text_rule::ONE_LINE_MAX_CHARS,
+                    "description": "JSON {label?, nsd_tolerances_mm?}"
+                }
             }
         }}),
     );
+}
+
+/// An alert move answers the moved alert; only an escalation adds the incident it opened.
+fn declare_moved_alert(op: &mut Map<String, Value>) {
+    if let Some(schema) = op
+        .get_mut("responses")
+        .and_then(|r| r.pointer_mut("/200/content/application~1json/schema"))
+    {
+        *schema = json!({"anyOf": [
+            {"$ref": "#/components/schemas/Escalated"},
+            {"$ref": "#/components/schemas/Alert"}
+        ]});
+    }
 }
 
 /// The smallest useful plan (for `liver-seg`), the upload's example.

@@ -27,6 +27,8 @@ pub const LINES: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
 /// One line holding something besides white space (`trim().is_empty()` is refused).
 const NOT_BLANK: &str =
     "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// Free text with lines holding something besides white space.
+const LINES_NOT_BLANK: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
 /// A UUID as the server writes it (lower-case, hyphenated).
 pub const UUID: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 /// A UUID as the wire protocol accepts it (either case).
@@ -100,6 +102,30 @@ fn field_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("Manufacturer", "email", text(1, 255)),
         ("Manufacturer", "country", rule(COUNTRY, None, None)),
     ];
+    // `service::incidents::decide`: a seriousness class or `not_reportable`, and a reason.
+    out.push((
+        "Classification",
+        "class",
+        json!({"enum": CLASSIFICATION_CLASSES}),
+    ));
+    out.push((
+        "Classification",
+        "reason",
+        rule(LINES_NOT_BLANK, Some(1), None),
+    ));
+    // `service::incident_reports::record_submission`: both present.
+    for property in ["authority", "reference"] {
+        out.push((
+            "SubmissionRequest",
+            property,
+            rule(NOT_BLANK, Some(1), None),
+        ));
+    }
+    out.push((
+        "NewIncident",
+        "description",
+        rule(LINES_NOT_BLANK, Some(1), None),
+    ));
     for schema in ["DeviceRequest", "DeviceEdit"] {
         out.push((
             schema,
@@ -110,6 +136,15 @@ fn field_rules() -> Vec<(&'static str, &'static str, Value)> {
     }
     out
 }
+
+/// What a classification's `class` takes (`Seriousness` and `not_reportable`).
+const CLASSIFICATION_CLASSES: [&str; 5] = [
+    "serious_public_health_threat",
+    "death",
+    "unanticipated_serious_deterioration",
+    "other_reportable",
+    "not_reportable",
+];
 
 /// Path and query parameters with a closed set or a shape of their own.
 fn parameter_rule(path: &str, name: &str) -> Option<Value> {
@@ -136,6 +171,7 @@ pub fn tighten(doc: &mut Value) {
         }
     }
     let mut text: BTreeMap<String, &'static str> = BTreeMap::new();
+    let mut lengths: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (route, item) in paths {
             for (method, op) in item.as_object().into_iter().flatten() {
@@ -157,6 +193,7 @@ pub fn tighten(doc: &mut Value) {
                         doc,
                         route,
                         text: &mut text,
+                        lengths: &mut lengths,
                         depth: 0,
                     };
                     walk.schema(schema, &at, "");
@@ -188,6 +225,7 @@ pub fn tighten(doc: &mut Value) {
         }
     }
     tighten_parameters(doc);
+    super::openapi_limits::state_caps(doc, lengths);
 }
 
 /// Request enums serde reads externally tagged (`{"first_days": 30}`): each variant is an
@@ -219,6 +257,8 @@ struct Walk<'a> {
     doc: &'a Value,
     route: &'a str,
     text: &'a mut BTreeMap<String, &'static str>,
+    /// The text rule's length cap of every string, by pointer.
+    lengths: &'a mut BTreeMap<String, usize>,
     depth: usize,
 }
 
@@ -253,6 +293,12 @@ impl Walk<'_> {
                     .and_then(Value::as_array)
                     .is_some_and(|a| a.contains(&json!(t)))
         };
+        let format = schema.get("format").and_then(Value::as_str);
+        let unbounded = !matches!(format, Some("uuid" | "date" | "date-time" | "binary"));
+        if is("string") && schema.get("enum").is_none() && unbounded {
+            let cap = crate::domain::text_rule::max_chars(self.route, path);
+            self.lengths.entry(at.to_string()).or_insert(cap);
+        }
         if is("string") && schema.get("enum").is_none() && schema.get("pattern").is_none() {
             let pattern = match schema.get("format").and_then(Value::as_str) {
                 Some("uuid") => Some(UUID_ANY_CASE),
@@ -334,143 +380,5 @@ fn tighten_parameters(doc: &mut Value) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every object schema a request body holds, with where it was found.
-    fn request_objects(doc: &Value) -> Vec<(String, Value)> {
-        fn walk(doc: &Value, s: &Value, at: String, out: &mut Vec<(String, Value)>, depth: usize) {
-            if depth > 24 {
-                return;
-            }
-            if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-                let ptr = r.trim_start_matches('#');
-                if let Some(t) = doc.pointer(ptr) {
-                    walk(doc, t, ptr.to_string(), out, depth + 1);
-                }
-            }
-            if s.get("properties").is_some() {
-                out.push((at.clone(), s.clone()));
-            }
-            for (k, v) in s
-                .get("properties")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                walk(doc, v, format!("{at}.{k}"), out, depth + 1);
-            }
-            for key in ["items", "additionalProperties"] {
-                if let Some(v) = s.get(key).filter(|v| v.is_object()) {
-                    walk(doc, v, format!("{at}.{key}"), out, depth + 1);
-                }
-            }
-            for key in ["allOf", "oneOf", "anyOf"] {
-                for v in s.get(key).and_then(Value::as_array).into_iter().flatten() {
-                    walk(doc, v, at.clone(), out, depth + 1);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for (route, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("item") {
-                for (media, c) in op
-                    .pointer("/requestBody/content")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if media == "application/json" {
-                        walk(doc, &c["schema"], format!("{method} {route}"), &mut out, 0);
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn every_request_object_states_additional_properties_and_every_id_a_pattern() {
-        let doc = crate::http::openapi::document();
-        let objects = request_objects(&doc);
-        assert!(objects.len() > 20, "{}", objects.len());
-        let open: Vec<&String> = objects
-            .iter()
-            .filter(|(_, s)| s.get("additionalProperties").is_none())
-            .map(|(at, _)| at)
-            .collect();
-        assert!(
-            open.is_empty(),
-            "request objects without additionalProperties: {open:?}"
-        );
-        let mut unshaped = Vec::new();
-        for (route, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("item") {
-                for p in op["parameters"].as_array().into_iter().flatten() {
-                    let name = p["name"].as_str().unwrap_or_default();
-                    let is_id = name == "id" || name.ends_with("_id") || name == "basic_udi_di";
-                    if is_id && p["schema"]["pattern"].as_str().is_none() {
-                        unshaped.push(format!("{method} {route} {name}"));
-                    }
-                    let string = p["schema"]["type"] == "string"
-                        || p["schema"]["type"]
-                            .as_array()
-                            .is_some_and(|t| t.contains(&json!("string")));
-                    if string
-                        && p["schema"]["pattern"].is_null()
-                        && p["schema"]["enum"].is_null()
-                        && p["schema"]["format"].is_null()
-                    {
-                        unshaped.push(format!("{method} {route} {name} (no text rule)"));
-                    }
-                }
-            }
-        }
-        assert!(
-            unshaped.is_empty(),
-            "parameters without a pattern: {unshaped:?}"
-        );
-    }
-
-    #[test]
-    fn strings_state_the_text_rule_and_the_services_checks() {
-        let doc = crate::http::openapi::document();
-        let site = &doc["components"]["schemas"]["SiteRequest"]["properties"];
-        assert_eq!(site["id"]["pattern"], IDENTIFIER);
-        assert_eq!(site["name"]["maxLength"], 200);
-        assert_eq!(
-            doc["components"]["schemas"]["EventItem"]["properties"]["case_ref"]["pattern"],
-            HEX64
-        );
-        let scanner = &doc["components"]["schemas"]["Scanner"]["properties"];
-        assert_eq!(scanner["manufacturer"]["pattern"], ONE_LINE);
-        let device = &doc["components"]["schemas"]["DeviceRequest"]["properties"];
-        assert_eq!(device["intended_purpose"]["pattern"], LINES);
-        assert_eq!(
-            device["mdr_class"]["enum"],
-            json!(["I", "IIa", "IIb", "III"])
-        );
-        let narrative = &doc["components"]["schemas"]["NarrativeBody"]["properties"]["fields"];
-        assert_eq!(narrative["additionalProperties"]["pattern"], LINES);
-        let id = &doc["paths"]["/api/v1/alerts/{id}"]["get"]["parameters"][0];
-        assert_eq!(id["schema"]["pattern"], UUID);
-    }
-
-    /// The patterns mean what `text_guard` enforces, checked with the regex engine the
-    /// fuzzers use for ECMA 262 (`regex` crate syntax is the same for these classes).
-    #[test]
-    fn patterns_match_the_text_guard() {
-        let one = regex::Regex::new(ONE_LINE).expect("regex");
-        let lines = regex::Regex::new(LINES).expect("regex");
-        let blank = regex::Regex::new(NOT_BLANK).expect("regex");
-        for ok in ["Klinik Nord", "café", ""] {
-            assert!(one.is_match(ok), "{ok:?}");
-        }
-        for bad in ["a\nb", "a\tb", "a\u{0}b", "a\u{85}b", "a\u{7f}"] {
-            assert!(!one.is_match(bad), "{bad:?}");
-        }
-        assert!(lines.is_match("a\nb\r\n\tc"));
-        assert!(!lines.is_match("a\u{0}b") && !lines.is_match("a\u{b}b"));
-        assert!(blank.is_match(" x ") && !blank.is_match("   ") && !blank.is_match(""));
-    }
-}
+#[path = "openapi_strict_tests.rs"]
+mod tests;

@@ -19,6 +19,10 @@ use crate::shadow::ort_runner::OrtRuntime;
 use crate::shadow::profile::HardwareProfile;
 use crate::shadow::spec::InferenceSpec;
 
+/// The upload routes with JSON parts, as the text rule names them.
+const ARTIFACT_ROUTE: &str = "/api/v1/models/{model}/versions/{version}/artifact";
+const CASES_ROUTE: &str = "/api/v1/archive/cases";
+
 /// Register the shadow-evaluation routes (called once from `routes.rs`, inside `/api/v1`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -129,6 +133,7 @@ pub async fn put_artifact(
         state.settings.max_mask_bytes,
     )
     .await?;
+    super::text_guard::check_json_part(ARTIFACT_ROUTE, "spec", &form["spec"])?;
     let spec_text = String::from_utf8(form["spec"].clone())
         .map_err(|_| AppError::BadRequest("spec must be UTF-8 JSON".into()))?;
     let spec = InferenceSpec::from_json(spec_text.as_bytes()).map_err(from_shadow)?;
@@ -213,6 +218,7 @@ pub async fn post_case(
         state.settings.max_mask_bytes,
     )
     .await?;
+    super::text_guard::check_json_part(CASES_ROUTE, "metadata", &form["metadata"])?;
     let meta: CaseMetadata =
         serde_json::from_slice(&form["metadata"]).map_err(|e| AppError::InvalidMask {
             code: "validation_failed",

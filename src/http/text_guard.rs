@@ -1,17 +1,16 @@
 //! One notion of valid text on both databases: a middleware refuses control characters in
-//! path segments, query parameters and JSON bodies with 422 `validation_failed` naming the
-//! field, before any handler (and so any database call) runs. PostgreSQL cannot store NUL in
-//! text and SQLite can; refusing them here keeps the two backends answering alike.
+//! path segments, query parameters and JSON bodies, and over-long strings in JSON bodies,
+//! with 422 `validation_failed` naming the field (detail code `control_character` or
+//! `too_long`), before any handler (and so any database call) runs. PostgreSQL cannot store
+//! NUL in text and SQLite can; refusing them here keeps the two backends answering alike.
 //!
-//! Path segments and query parameters take no control character at all. JSON strings take
-//! none either, except the free text that legitimately has lines: a string whose own key is
-//! one of [`MULTILINE_FIELDS`] (notes, reasons, descriptions, narratives' analyses), or
-//! that lies under a route's multi-line prefix ([`MULTILINE_UNDER`]: the narrative drafts),
-//! takes tab, line feed and carriage return. Every other string (ids, names, codes,
-//! versions, manufacturers, ...) is one line. The OpenAPI document states the same rule as a
-//! `pattern` on each string (`openapi_strict`). A body is scanned as bytes first; only a
-//! body that may hold one (an escape like `\u0000`, `\n`, `\t`, a raw DEL or C1) is parsed to
-//! find the path.
+//! Path segments and query parameters take no control character at all. JSON strings follow
+//! `domain::text_rule`: free-text fields take tab and line breaks, every other string is one
+//! line, and each has its cap. The OpenAPI document states the same rule as a `pattern` and
+//! a `maxLength` on each string (`openapi_strict`, `openapi_limits`). A body is scanned as
+//! bytes first; only a body that may break the rule (an escape like `\u0000`, `\n`, `\t`, a
+//! raw DEL or C1, or a string literal longer than the smallest cap) is parsed to find the
+//! path.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -21,7 +20,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::AppState;
-use crate::domain::FieldIssue;
+use crate::domain::{FieldIssue, text_rule};
 use crate::error::AppError;
 
 /// Routes whose JSON bodies hold numbers only and may be far larger than `max_body_bytes`
@@ -33,43 +32,7 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
-/// JSON keys whose string values are free text with lines (tab, line feed, carriage return
-/// allowed), wherever they appear in a body.
-pub const MULTILINE_FIELDS: &[&str] = &[
-    "note",
-    "reason",
-    "description",
-    "detail",
-    "override_reason",
-    "intended_purpose",
-    "preliminary_analysis",
-    "initial_corrective_action",
-    "further_investigations",
-];
-
-/// Routes whose every string under a path prefix is free text with lines: the narrative
-/// drafts (`{"fields": {"<section>": "<text>"}}`).
-pub const MULTILINE_UNDER: &[(&str, &str)] = &[(
-    "/api/v1/reports/narratives/{device}/{kind}/{from}/{to}",
-    "fields.",
-)];
-
-/// A control character that no JSON string may hold; `lines` when the field is free text
-/// with lines (tab and line breaks are text there).
-fn is_refused_in_body(c: char, lines: bool) -> bool {
-    c.is_control() && !(lines && matches!(c, '\t' | '\n' | '\r'))
-}
-
-/// Whether the string at `path` (`events[0].scanner.model`, `fields.summary`) is free text
-/// with lines on the route `pattern`.
-pub(crate) fn allows_lines(pattern: &str, path: &str) -> bool {
-    let leaf = path.rsplit('.').next().unwrap_or(path);
-    let leaf = leaf.split('[').next().unwrap_or(leaf);
-    MULTILINE_FIELDS.contains(&leaf)
-        || MULTILINE_UNDER
-            .iter()
-            .any(|(route, prefix)| *route == pattern && path.starts_with(prefix))
-}
+pub use crate::domain::text_rule::{MULTILINE_FIELDS, MULTILINE_UNDER, allows_lines};
 
 fn refusal(path: String, what: &str) -> AppError {
     AppError::Validation {
@@ -77,12 +40,28 @@ fn refusal(path: String, what: &str) -> AppError {
         details: vec![FieldIssue {
             index: None,
             path: path.clone(),
-            code: "control_character".into(),
+            code: text_rule::CONTROL_CHARACTER.into(),
             message: format!(
                 "{what} {path} must not hold control characters such as NUL (line breaks and \
                  tabs only in free-text fields such as notes, reasons and descriptions)"
             ),
         }],
+    }
+}
+
+/// The 422 for a string the text rule refuses (`text_rule::text_issue`).
+pub fn text_refusal(issue: FieldIssue) -> AppError {
+    let message = if issue.code == text_rule::TOO_LONG {
+        format!("{} is too long; nothing was stored", issue.path)
+    } else {
+        format!(
+            "{} holds a control character; nothing was stored",
+            issue.path
+        )
+    };
+    AppError::Validation {
+        message,
+        details: vec![issue],
     }
 }
 
@@ -128,37 +107,31 @@ fn may_hold_control(body: &[u8]) -> bool {
     })
 }
 
-/// The path of the first string or key in `value` holding a refused character on the route
-/// `pattern`.
-fn find_control(value: &Value, path: &str, pattern: &str) -> Option<String> {
-    match value {
-        Value::String(s) => {
-            let lines = allows_lines(pattern, path);
-            s.chars()
-                .any(|c| is_refused_in_body(c, lines))
-                .then(|| path.to_string())
-        }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| find_control(v, &format!("{path}[{i}]"), pattern)),
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if k.chars().any(|c| is_refused_in_body(c, false)) {
-                return Some(if path.is_empty() {
-                    "body".into()
-                } else {
-                    path.into()
-                });
+/// The byte length of the longest string literal (or key) in a JSON text: a string's
+/// characters never outnumber its bytes, so when no literal is longer than the smallest cap
+/// the body need not be parsed for the length rule.
+fn longest_literal(body: &[u8]) -> usize {
+    let (mut longest, mut current, mut inside, mut escaped) = (0, 0, false, false);
+    for &b in body {
+        if !inside {
+            if b == b'"' {
+                (inside, current) = (true, 0);
             }
-            let child = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            find_control(v, &child, pattern)
-        }),
-        _ => None,
+            continue;
+        }
+        match (escaped, b) {
+            (true, _) => escaped = false,
+            (false, b'\\') => escaped = true,
+            (false, b'"') => {
+                inside = false;
+                longest = longest.max(current);
+                continue;
+            }
+            _ => {}
+        }
+        current += 1;
     }
+    longest.max(current)
 }
 
 /// The batch index in a path like `events[3].scanner.model`.
@@ -171,23 +144,33 @@ fn batch_index(path: &str) -> Option<usize> {
 }
 
 fn check_body(body: &[u8], pattern: &str) -> Result<(), AppError> {
-    if !may_hold_control(body) {
+    let may_be_long = longest_literal(body) > text_rule::ONE_LINE_MAX_CHARS;
+    if !may_hold_control(body) && !may_be_long {
         return Ok(());
     }
     // Malformed JSON is the handler's to refuse (400), with its own message.
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    match find_control(&value, "", pattern) {
+    match text_rule::json_issue(pattern, &value, "") {
         None => Ok(()),
-        Some(path) => {
-            let index = batch_index(&path);
-            let mut err = refusal(path, "field");
-            if let AppError::Validation { details, .. } = &mut err {
-                details[0].index = index;
-            }
-            Err(err)
+        Some(mut issue) => {
+            issue.index = batch_index(&issue.path);
+            Err(text_refusal(issue))
         }
+    }
+}
+
+/// The text rule on the JSON part `part` of a multipart upload: a string the rule refuses is
+/// a 422 naming it under the part (`metadata.scanner`, `spec.input.name`). A part that is
+/// not JSON is left to its handler, which refuses it with its own message.
+pub fn check_json_part(route: &str, part: &str, bytes: &[u8]) -> Result<(), AppError> {
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        return Ok(());
+    };
+    match text_rule::json_issue(route, &value, &format!("{part}.")) {
+        None => Ok(()),
+        Some(issue) => Err(text_refusal(issue)),
     }
 }
 
@@ -281,6 +264,24 @@ mod tests {
         let body = br#"{"fields":{"summary":"para 1\n\npara 2"}}"#;
         assert!(check_body(body, narrative).is_ok());
         assert!(check_body(body, "/api/v1/incidents/{id}/reports").is_err());
+    }
+
+    #[test]
+    fn over_long_strings_are_refused_naming_the_field() {
+        let at_cap = "x".repeat(text_rule::ONE_LINE_MAX_CHARS);
+        let ok = format!(r#"{{"events":[{{"scanner":{{"model":"{at_cap}"}}}}]}}"#);
+        assert!(check_body(ok.as_bytes(), "").is_ok());
+        let long = format!(r#"{{"events":[{{"a":1}},{{"scanner":{{"model":"{at_cap}x"}}}}]}}"#);
+        let AppError::Validation { details, .. } = check_body(long.as_bytes(), "").unwrap_err()
+        else {
+            panic!("not a validation error");
+        };
+        assert_eq!(details[0].path, "events[1].scanner.model");
+        assert_eq!(
+            (details[0].index, details[0].code.as_str()),
+            (Some(1), "too_long")
+        );
+        assert_eq!(longest_literal(br#"{"a":"x\"y","bc":1}"#), 4);
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::reports::Period;
 use crate::reports::input::{GroupChange, GroupFacts, GroupMember};
 use crate::storage::{DeviceGroupVersion, Store, StoreError};
 
+/// The most characters of a group's justification (it is printed in the PSUR).
+pub const JUSTIFICATION_MAX_CHARS: usize = 4000;
+
 /// `{"members": [BASIC_UDI_DI, ...], "justification": "..."}`; no members dissolves the group.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,10 +67,12 @@ pub fn put_group(
     device(store, leading)?;
     let mut issues = Vec::new();
     let justification = req.justification.trim();
-    if justification.is_empty() || justification.len() > 4000 {
+    if justification.is_empty() || justification.chars().count() > JUSTIFICATION_MAX_CHARS {
         issues.push(issue(
             "justification".into(),
-            "state why the devices are grouped (1 to 4000 characters)",
+            format!(
+                "state why the devices are grouped (1 to {JUSTIFICATION_MAX_CHARS} characters)"
+            ),
         ));
     }
     let versions = store.group_versions(leading)?;

@@ -183,6 +183,10 @@ pub fn report(v: &Vigilance, id: &str, seq: i64) -> Result<IncidentReport, Vigil
         .ok_or(VigilanceError::NotFound("report"))
 }
 
+/// The most characters of a submission's authority and reference (the MIR's `ncaName` is
+/// `string200T`; references are far shorter).
+pub const SUBMISSION_TEXT_MAX_CHARS: usize = 200;
+
 /// A submission as a person records it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -207,10 +211,10 @@ pub fn record_submission(
     // authority's name goes through the screen; see `StageFields::free_text`.
     screen_free_text(&[("authority", req.authority.as_str())])?;
     for (path, value) in [("authority", &req.authority), ("reference", &req.reference)] {
-        if value.trim().is_empty() || value.chars().count() > 200 {
+        if value.trim().is_empty() || value.chars().count() > SUBMISSION_TEXT_MAX_CHARS {
             return Err(super::vigilance::invalid(
                 path,
-                format!("{path} must be 1-200 characters"),
+                format!("{path} must be 1-{SUBMISSION_TEXT_MAX_CHARS} characters"),
             ));
         }
     }

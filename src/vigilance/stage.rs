@@ -96,6 +96,14 @@ pub fn sequence_error(previous: &[ReportStage], next: ReportStage) -> Option<Str
     }
 }
 
+/// MIR 7.2.1 XSD caps of the stage fields that have one: `ncaName` is `string200T`,
+/// `ncaReportNo` `string50T`, `riskAssResults` `string4000T`. The other narrative fields are
+/// unbounded `stringT` there (and `xs:string` in EUDAMED's `mir_2Type`), so they take the
+/// general free-text cap (`domain::text_rule::FREE_TEXT_MAX_CHARS`).
+pub const NCA_NAME_MAX_CHARS: usize = 200;
+pub const NCA_REPORT_NO_MAX_CHARS: usize = 50;
+pub const RISK_ASSESSMENT_RESULTS_MAX_CHARS: usize = 4000;
+
 /// What a person supplies for one report stage (the MIR fields Vigil cannot derive).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -249,12 +257,16 @@ pub fn missing_fields(stage: ReportStage, f: &StageFields) -> Vec<FieldIssue> {
 
 fn length_issues(f: &StageFields) -> Vec<FieldIssue> {
     let caps = [
-        ("nca_name", Some(f.nca_name.as_str()), 200),
-        ("nca_report_no", f.nca_report_no.as_deref(), 50),
+        ("nca_name", Some(f.nca_name.as_str()), NCA_NAME_MAX_CHARS),
+        (
+            "nca_report_no",
+            f.nca_report_no.as_deref(),
+            NCA_REPORT_NO_MAX_CHARS,
+        ),
         (
             "risk_assessment_results",
             f.risk_assessment_results.as_deref(),
-            4000,
+            RISK_ASSESSMENT_RESULTS_MAX_CHARS,
         ),
     ];
     let mut out: Vec<FieldIssue> = caps

@@ -10,6 +10,7 @@ mod alerts;
 mod audit;
 mod error;
 mod fleet;
+mod form_guard;
 mod incident_actions;
 mod incidents;
 mod login;
@@ -42,6 +43,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // A person who opens the bare address lands on the console, not on a JSON 404.
     cfg.route("/", web::get().to(root)).service(
         web::scope("/console")
+            .wrap(actix_web::middleware::from_fn(
+                form_guard::refuse_bad_form_text,
+            ))
             .route("/static/console.css", web::get().to(css))
             .route("/static/console.js", web::get().to(js))
             .configure(login::configure)

@@ -4,8 +4,10 @@
 //! the EUDAMED DTX schema.
 
 use serde_json::{Value, json};
+use vigil::domain::text_rule::FREE_TEXT_MAX_CHARS;
 use vigil::service::Clock;
 use vigil::service::deadline_warnings::queue_deadline_warnings;
+use vigil::vigilance::stage::NCA_NAME_MAX_CHARS;
 
 use crate::eudamed_mir::xmllint_eudamed;
 use crate::incidents::{Vapp, device, initial_fields, xmllint};
@@ -185,6 +187,35 @@ async fn bad_input(v: &Vapp, id: &str, label: &str) {
             .as_str()
             .unwrap()
             .contains("imdrf-aet-2023")
+    );
+    // One character over the MIR XSD's cap (ncaName is string200T), or over the free-text cap.
+    let mut f = initial_fields();
+    f["nca_name"] = json!("B".repeat(NCA_NAME_MAX_CHARS + 1));
+    let (status, body) = stage(v, id, "initial", f).await;
+    assert_eq!(
+        (
+            status,
+            &body["details"][0]["path"],
+            &body["details"][0]["code"]
+        ),
+        (422, &json!("nca_name"), &json!("too_long")),
+        "{label}: {body}"
+    );
+    let mut f = initial_fields();
+    f["preliminary_analysis"] = json!("x".repeat(FREE_TEXT_MAX_CHARS + 1));
+    let (status, body) = stage(v, id, "initial", f).await;
+    assert_eq!(
+        (
+            status,
+            &body["details"][0]["path"],
+            &body["details"][0]["code"]
+        ),
+        (
+            422,
+            &json!("fields.preliminary_analysis"),
+            &json!("too_long")
+        ),
+        "{label}: {body}"
     );
     let mut f = initial_fields();
     f["preliminary_analysis"] =

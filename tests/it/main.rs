@@ -78,6 +78,7 @@ mod stats_cli;
 mod stats_drift;
 mod support;
 mod tcp_pause;
+mod text_limits;
 mod tidy;
 mod tls;
 mod trend;
