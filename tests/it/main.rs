@@ -58,6 +58,7 @@ mod reports_cli;
 mod retraining;
 mod roles;
 mod rollups;
+mod rollups_rebuild;
 mod scenario_e2e;
 mod schedule_replicas;
 mod seg_fixtures;
