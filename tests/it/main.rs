@@ -45,6 +45,7 @@ mod monitoring_restart;
 mod monitoring_support;
 mod ops;
 mod paging;
+mod pdf_layout;
 mod plan_backtest;
 mod plans;
 mod process;
