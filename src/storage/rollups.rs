@@ -127,10 +127,37 @@ pub trait RollupStore: Send + Sync {
         filter: &RollupFilter,
         grouping: RollupGrouping,
     ) -> Result<Vec<RollupRow>, StoreError>;
-    /// Recompute every rollup from the stored events and reviews in one transaction (for
-    /// repair; the migration that created the table ran the same statement). Returns the
-    /// number of rollup rows written.
-    fn rebuild_rollups(&self) -> Result<u64, StoreError>;
+    /// The first and the last day that holds events, reviews or rollup rows; `None` when
+    /// there are none. Outside this span a rebuild has nothing to read or delete.
+    fn rollup_day_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
+    /// Delete the rollup rows of the days `from..=to` and recompute them from the events and
+    /// reviews of those days, in one transaction (for repair; the migration that created the
+    /// table ran the same statement over all days). Rows of other days are not touched, so a
+    /// crash leaves these days either as they were or rebuilt, and running it again gives the
+    /// same rows. Returns the number of rollup rows written.
+    fn rebuild_rollup_days(&self, from: NaiveDate, to: NaiveDate) -> Result<u64, StoreError>;
+}
+
+/// The days `from..=to` cut into consecutive steps of at most `days_per_step` days (the last
+/// may be shorter), in order: what `vigil rollups rebuild` runs, one transaction per step.
+/// Empty when `from` lies after `to`; a `days_per_step` of 0 counts as 1.
+pub fn day_steps(
+    from: NaiveDate,
+    to: NaiveDate,
+    days_per_step: u32,
+) -> Vec<(NaiveDate, NaiveDate)> {
+    let span = chrono::Days::new(u64::from(days_per_step.max(1)) - 1);
+    let mut steps = Vec::new();
+    let mut first = from;
+    while first <= to {
+        let last = first.checked_add_days(span).map_or(to, |d| d.min(to));
+        steps.push((first, last));
+        match last.succ_opt() {
+            Some(next) => first = next,
+            None => break,
+        }
+    }
+    steps
 }
 
 /// Rollup increments of newly accepted events. `new_studies[i]` says whether event `i` is the
@@ -236,6 +263,31 @@ mod tests {
             metrics: metrics.map(str::to_string),
             content_hash: "h".into(),
         }
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 2, d).unwrap()
+    }
+
+    #[test]
+    fn day_steps_cover_the_range_once_in_order() {
+        assert_eq!(
+            day_steps(day(1), day(8), 3),
+            vec![(day(1), day(3)), (day(4), day(6)), (day(7), day(8))]
+        );
+        assert_eq!(day_steps(day(1), day(7), 7), vec![(day(1), day(7))]);
+        assert_eq!(day_steps(day(5), day(5), 7), vec![(day(5), day(5))]);
+        let ones = day_steps(day(1), day(28), 1);
+        assert_eq!(ones.len(), 28);
+        assert!(ones.iter().all(|(a, b)| a == b));
+        // Across a month's end, and a range that is empty.
+        let march = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(
+            day_steps(day(27), march, 2),
+            vec![(day(27), day(28)), (march - chrono::Days::new(1), march)]
+        );
+        assert!(day_steps(day(2), day(1), 7).is_empty());
+        assert_eq!(day_steps(day(1), day(2), 0).len(), 2);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Daily rollups equal a count of the simulated fleet's own items (computed here from the
 //! wire items, not from the database) on SQLite and PostgreSQL: maintained at ingest, unchanged
 //! by re-sent batches and by a batch refused for a conflict, and equal again after a rebuild
-//! from the raw rows (the statement the migration ran as its backfill).
+//! from the raw rows (the statement the migration ran as its backfill). Rebuilds in day ranges
+//! and steps are in `rollups_rebuild.rs`.
 
 use std::collections::BTreeMap;
 
@@ -23,13 +24,13 @@ type Key = (NaiveDate, String, String, String);
 /// (n, sum) per (day, site, measure, value).
 type Expected = BTreeMap<Key, (i64, f64)>;
 
-fn start() -> NaiveDate {
+pub(crate) fn start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
 }
 
-fn fleet() -> Fleet {
+fn fleet(days: u32) -> Fleet {
     let scenario = Scenario::parse("[fleet]\ncases_per_day = 30\nreview_rate = 0.4\n").unwrap();
-    Fleet::new(11, 3, 4, start(), scenario).unwrap()
+    Fleet::new(11, 3, days, start(), scenario).unwrap()
 }
 
 fn day_of(v: &Value, field: &str) -> NaiveDate {
@@ -149,10 +150,11 @@ fn values(items: &[impl serde::Serialize]) -> Vec<Value> {
         .collect()
 }
 
-/// Ingest every site-day through the ingest use cases, each batch twice (the second time all
-/// duplicates), plus one batch refused for a conflict; returns the site-days sent.
-fn ingest_fleet(store: &DieselStore) -> Vec<SiteDay> {
-    let fleet = fleet();
+/// Ingest every site-day of a 3-site fleet over `days` days through the ingest use cases, each
+/// batch twice (the second time all duplicates), plus one batch refused for a conflict;
+/// returns the site-days sent.
+pub(crate) fn ingest_fleet(store: &DieselStore, days: u32) -> Vec<SiteDay> {
+    let fleet = fleet(days);
     let actor = Actor("test".into());
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     add_model(
@@ -211,13 +213,14 @@ fn rollups_equal_the_fleet_s_items_and_survive_duplicates_conflicts_and_rebuilds
     for db in databases() {
         let store = DieselStore::open(&db.url, 4, 5000).unwrap();
         store.run_migrations().unwrap();
-        let sent = ingest_fleet(&store);
+        let sent = ingest_fleet(&store, 4);
         let want = expected(&sent);
         let all = RollupFilter::default();
         let maintained = store.rollups(&all, RollupGrouping::ALL).unwrap();
         assert_same(&want, &stored(&maintained), db.label);
 
-        let rows = store.rebuild_rollups().unwrap();
+        let (first, last) = store.rollup_day_span().unwrap().unwrap();
+        let rows = store.rebuild_rollup_days(first, last).unwrap();
         assert_eq!(rows as usize, want.len(), "{}: rebuilt rows", db.label);
         // The same through the command line.
         let out = crate::cli::vigil(&db, &["rollups", "rebuild"]);
@@ -291,19 +294,46 @@ fn rollups_equal_the_fleet_s_items_and_survive_duplicates_conflicts_and_rebuilds
 
 #[test]
 fn the_migration_backfills_with_the_rebuild_statement() {
-    // The rebuild statement is embedded from these files; the migration must run the same.
+    // The rebuild runs the backfill with a day range on each of its ten sub-selects; the
+    // migration ran the same statement over all days (and the scale bench runs it too).
     let name = "2026-12-03-100000_rollups_trend_daily_rollups";
-    for backend in ["sqlite", "postgres"] {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let up =
-            std::fs::read_to_string(format!("{root}/migrations/{backend}/{name}/up.sql")).unwrap();
-        let rebuild = std::fs::read_to_string(format!(
-            "{root}/src/storage/diesel/rollups_rebuild_{backend}.sql"
-        ))
-        .unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (backend, a, b) in [("sqlite", "?1", "?2"), ("postgres", "$1", "$2")] {
+        let read = |p: String| std::fs::read_to_string(format!("{root}/{p}")).unwrap();
+        let up = read(format!("migrations/{backend}/{name}/up.sql"));
+        let whole = read(format!("src/storage/diesel/rollups_rebuild_{backend}.sql"));
+        let days = read(format!(
+            "src/storage/diesel/rollups_rebuild_days_{backend}.sql"
+        ));
         assert!(
-            up.ends_with(&rebuild),
+            up.ends_with(&whole),
             "{backend}: the backfill differs from the rebuild"
+        );
+        assert_eq!(
+            days.matches(&format!("day BETWEEN {a} AND {b}")).count(),
+            10,
+            "{backend}: every sub-select reads only the step's days"
+        );
+        let unranged = days
+            .replace(
+                &format!(" WHERE occurred_day BETWEEN {a} AND {b}\nGROUP BY"),
+                " GROUP BY",
+            )
+            .replace(
+                &format!(" WHERE reviewed_day BETWEEN {a} AND {b}\nGROUP BY"),
+                " GROUP BY",
+            )
+            .replace(
+                &format!(
+                    "WHERE r.reviewed_day BETWEEN {a} AND {b} AND r.metrics IS NOT NULL\n  AND"
+                ),
+                "WHERE r.metrics IS NOT NULL AND",
+            )
+            // SQLite's planner would otherwise scan reviews in GROUP BY order.
+            .replace(" INDEXED BY reviews_reviewed_day,", ",");
+        assert_eq!(
+            unranged, whole,
+            "{backend}: the day-range rebuild differs from the backfill"
         );
     }
 }

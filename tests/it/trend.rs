@@ -12,7 +12,8 @@ use vigil::service::evaluation::{EvaluatorEnv, run_queued};
 
 use crate::support::{TestApp, databases, event, review, settings_for, spawn_app_with, test_now};
 
-const PLAN: &str = r#"model = "liver-seg"
+/// The liver-seg plan with a `[trend]` section of two classes (also behind `trend_pdf.rs`).
+pub(crate) const PLAN: &str = r#"model = "liver-seg"
 
 [trend]
 observation_days = 7

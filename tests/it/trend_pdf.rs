@@ -5,7 +5,10 @@
 //! method, alpha, p-value), the daily series and the MISSING manufacturer fields under a DRAFT
 //! marking; a regulatory user approves it like a PSUR; `POST /api/v1/reports {kind: trend}`
 //! produces the same kind of document over a requested period with the narrative drafts; two
-//! generations differ only in their generation time.
+//! generations differ only in their generation time. A class named with 120 characters and no
+//! space wraps inside Table T1's first column, and its report's long reference stays on a line
+//! of the page header above the data fingerprint (`pdftotext -bbox`: no word runs past the
+//! margins or into another).
 
 use serde_json::{Value, json};
 
@@ -13,32 +16,22 @@ use vigil::reports::Period;
 use vigil::service::trend_report::requested_document;
 
 use crate::incidents::device;
+use crate::pdf_layout;
 use crate::reports::{Rapp, pdf_text};
 use crate::support::{databases, event, review};
+use crate::trend::PLAN;
 
-const PLAN: &str = r#"model = "liver-seg"
+/// A class of 120 characters without a space, counting what `rejected_contours` counts: it
+/// signals too, and its report's reference (`TREND-<device>-<class>-<day>`) is 156 characters.
+const LONG_CLASS: &str = "rejected_contours_of_the_portal_venous_phase_after_manual_review_because_the_caudate_lobe_was_missed_near_the_hilum_abcd";
 
-[trend]
-observation_days = 7
-method = "binomial"
-alpha = 0.05
-min_events = 3
-denominator = "reviews"
-
-[[trend.classes]]
-name = "rejected_contours"
-imdrf_codes = ["A1103"]
-counts = "review_outcome:rejected"
-expected_rate = 0.02
-rate_source = "validation study VS-12"
-
-[[trend.classes]]
-name = "clinically_relevant_corrections"
-imdrf_codes = ["A110303"]
-counts = "review_severity:clinically_relevant"
-expected_rate = 0.2
-rate_source = "IFU claim 4.2"
-"#;
+/// The trend plan of `trend.rs` and the long class.
+fn plan() -> String {
+    format!(
+        "{PLAN}\n[[trend.classes]]\nname = \"{LONG_CLASS}\"\nimdrf_codes = [\"A1103\"]\n\
+         counts = \"review_outcome:rejected\"\nexpected_rate = 0.02\nrate_source = \"IFU claim 4.3\"\n"
+    )
+}
 
 const DEVICE: &str = "++EVIGILLIVERSEG01";
 
@@ -58,7 +51,7 @@ async fn seed(app: &Rapp) {
         .put(format!("{}/api/v1/models/liver-seg/plan", app.base))
         .bearer_auth(&app.quality)
         .header("content-type", "application/toml")
-        .body(PLAN)
+        .body(plan())
         .send()
         .await
         .unwrap();
@@ -143,7 +136,6 @@ async fn drafted_pdf(app: &Rapp) -> String {
             "rejected_contours",
             "A1103",
             "35 / 140",
-            "0.02 (validation study VS-12)",
             "binomial",
             "0.05",
             "5.276e-28",
@@ -156,6 +148,22 @@ async fn drafted_pdf(app: &Rapp) -> String {
             &format!("TREND-{DEVICE}-rejected_contours-2026-11-19"),
         ],
     );
+    // The rate and its source wrap inside their cell, between the two `Expected` headers.
+    let pages = pdf_layout::pages(&pdf);
+    let table = pdf_layout::table_words(&pages, "T1:");
+    let expected: Vec<_> = table.iter().filter(|w| w.text == "Expected").collect();
+    let (left, right) = (expected[0].x_min, expected[1].x_min);
+    let below = table.iter().find(|w| w.text == "(source)").unwrap().y_max;
+    let note = table.iter().find(|w| w.text == "One-sided").unwrap().y_min;
+    let cell: Vec<_> = table
+        .iter()
+        .copied()
+        .filter(|w| w.y_min > below && w.y_max < note && w.x_min >= left - 0.5 && w.x_max <= right)
+        .collect();
+    assert_eq!(
+        pdf_layout::text_of(&cell, " "),
+        "0.02 (validation study VS-12, table 4 (2.0 % rejected))"
+    );
     // The report's row, as a PSUR's: the JSON rendering of the same document.
     let (s, got) = app
         .call("GET", &format!("/api/v1/reports/{id}"), &app.quality, None)
@@ -163,7 +171,59 @@ async fn drafted_pdf(app: &Rapp) -> String {
     assert_eq!(s, 200, "{got}");
     assert_eq!(got["report"]["kind"], "trend", "{got}");
     assert_eq!(got["report"]["pdf_sha256"], sha.as_str());
+    long_class_layout(app, &run).await;
     id
+}
+
+/// The long class's drafted report: its name wraps inside Table T1's first column, and its
+/// reference in the page header stays on a line above the data fingerprint. No word of any
+/// page runs past the 18 mm side margins or into another word.
+async fn long_class_layout(app: &Rapp, run: &Value) {
+    let record = run["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["class_name"] == LONG_CLASS)
+        .unwrap_or_else(|| panic!("no report of the long class: {run}"));
+    let id = record["id"].as_str().unwrap();
+    let (s, pdf, _) = app.bytes(&format!("/api/v1/trend-reports/{id}/pdf")).await;
+    assert_eq!(s, 200);
+    let pages = pdf_layout::pages(&pdf);
+    pdf_layout::assert_words_apart_and_inside(&pages, 18.0 * 72.0 / 25.4);
+    let joined = |words: &[&pdf_layout::Word]| pdf_layout::text_of(words, "");
+    // Page 2's header (above the 24 mm top margin): the whole reference, then the mark.
+    let header: Vec<_> = pages[1].words.iter().filter(|w| w.y_max < 68.0).collect();
+    let draft = header
+        .iter()
+        .find(|h| h.text == "DRAFT")
+        .expect("the mark in the header");
+    let (mark, reference): (Vec<_>, Vec<_>) = header
+        .iter()
+        .copied()
+        .partition(|w| w.y_min >= draft.y_min - 0.5);
+    let reference_text = format!("TREND-{DEVICE}-{LONG_CLASS}-2026-11-19v1");
+    assert_eq!(joined(&reference), reference_text, "{header:?}");
+    let (_, rendered, _) = app.bytes(&format!("/api/v1/reports/{id}/json")).await;
+    let rendered: Value = serde_json::from_slice(&rendered).unwrap();
+    let fingerprint = rendered["data_fingerprint"].as_str().unwrap();
+    let mark_text = format!("DRAFT-generatedfromdatafingerprint{fingerprint}");
+    assert_eq!(joined(&mark), mark_text, "{header:?}");
+    let lowest = reference.iter().map(|w| w.y_max).fold(0.0, f64::max);
+    assert!(mark.iter().all(|w| w.y_min >= lowest - 0.5), "{header:?}");
+    // Table T1: the class column holds the whole name, left of the IMDRF codes column.
+    let table = pdf_layout::table_words(&pages, "T1:");
+    let imdrf = table.iter().find(|w| w.text == "IMDRF").unwrap().x_min;
+    let first_column: Vec<_> = table.iter().copied().filter(|w| w.x_max <= imdrf).collect();
+    let class_text = joined(&first_column);
+    assert!(class_text.contains(LONG_CLASS), "{class_text}");
+    let pieces = table
+        .iter()
+        .filter(|w| w.text.len() > 3 && LONG_CLASS.contains(&w.text));
+    assert!(
+        pieces.clone().count() > 1,
+        "the long class name did not wrap"
+    );
+    assert!(pieces.clone().all(|w| w.x_max <= imdrf), "{table:?}");
 }
 
 async fn approval(app: &Rapp, id: &str) {

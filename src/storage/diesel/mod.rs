@@ -29,6 +29,7 @@ mod report_counts;
 mod reports;
 mod retraining;
 mod rollups;
+mod rollups_rebuild;
 mod rows;
 pub mod schema;
 mod sessions;

@@ -1,8 +1,8 @@
 //! Daily rollups on both backends: the upsert that the ingest transaction runs for every new
 //! event and review (`event_deltas!`, `review_deltas!` and `upsert_rollups!`, called from `ingest.rs` inside the
 //! batch's transaction, so a rolled-back or retried batch adds nothing and a duplicate is
-//! never counted), the summing query behind `RollupStore::rollups`, and the rebuild from raw
-//! rows (the same statement as the migration's backfill).
+//! never counted) and the summing query behind `RollupStore::rollups`; the rebuild from raw
+//! rows is in `rollups_rebuild.rs`.
 //!
 //! Deltas are upserted in key order, so concurrent batches lock rollup rows in one order and
 //! cannot deadlock. One known gap: on PostgreSQL, two concurrent transactions that both store
@@ -15,15 +15,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 
 use super::schema::daily_rollups;
-use super::{DieselStore, map_err, with_conn, write_tx};
+use super::{DieselStore, map_err, with_conn};
 use crate::storage::rollups::{RollupDeltas, RollupFilter, RollupGrouping, RollupRow};
 use crate::storage::{DatabaseKind, NewEvent, StoreError};
 
 /// Case refs per study lookup: far below both backends' bind limits.
 pub(super) const ROLLUP_CHUNK: usize = 500;
-
-const REBUILD_SQLITE: &str = include_str!("rollups_rebuild_sqlite.sql");
-const REBUILD_POSTGRES: &str = include_str!("rollups_rebuild_postgres.sql");
 
 #[derive(Insertable)]
 #[diesel(table_name = daily_rollups)]
@@ -313,29 +310,5 @@ impl DieselStore {
             .into_iter()
             .map(to_row)
             .collect()
-    }
-
-    pub(crate) fn rebuild_rollup_rows(&self) -> Result<u64, StoreError> {
-        let mut conn = self.conn()?;
-        let sql = match self.kind() {
-            DatabaseKind::Sqlite => REBUILD_SQLITE,
-            DatabaseKind::Postgres => REBUILD_POSTGRES,
-        };
-        let postgres = self.kind() == DatabaseKind::Postgres;
-        let n: QueryResult<i64> = write_tx!(&mut *conn, |c| {
-            // A rebuild reads every stored event: the statement limit guards requests, not this
-            // maintenance command (73 M events take minutes), so it is lifted for this one
-            // transaction.
-            if postgres {
-                diesel::connection::SimpleConnection::batch_execute(
-                    c,
-                    "SET LOCAL statement_timeout = 0",
-                )?;
-            }
-            diesel::delete(daily_rollups::table).execute(c)?;
-            diesel::connection::SimpleConnection::batch_execute(c, sql)?;
-            daily_rollups::table.count().get_result(c)
-        });
-        Ok(u64::try_from(n.map_err(map_err("rollups"))?).unwrap_or(0))
     }
 }
