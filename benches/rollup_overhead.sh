@@ -57,8 +57,10 @@ for round in $(seq 1 "$ROUNDS"); do
     for side in with without; do
         bin="${!side}"
         echo "== round $round, $side rollups"
-        "$bin" | tee /dev/stderr | sed -n "s/^\(sqlite\|postgres\) *API *\([0-9]*\) events.*/$side \1 \2/p" >> "$log"
-    done 2>&1
+        "$bin" > "$work/run.txt"
+        cat "$work/run.txt"
+        sed -n "s/^\(sqlite\|postgres\) *API *\([0-9]*\) events.*/$side \1 \2/p" "$work/run.txt" >> "$log"
+    done
 done
 python3 - "$log" <<'PY'
 import statistics, sys

@@ -13,10 +13,10 @@ fn request_strings(doc: &Value) -> Vec<(String, Value)> {
         if depth > 24 {
             return;
         }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if let Some(t) = doc.pointer(r.trim_start_matches('#')) {
-                walk(doc, t, at, out, depth + 1);
-            }
+        if let Some(r) = s.get("$ref").and_then(Value::as_str)
+            && let Some(t) = doc.pointer(r.trim_start_matches('#'))
+        {
+            walk(doc, t, at, out, depth + 1);
         }
         let ty = &s["type"];
         if ty == "string" || ty.as_array().is_some_and(|t| t.contains(&json!("string"))) {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ShadowError;
 use super::profile::{ExecutionProvider, GraphOptimization, HardwareProfile};
-use super::runner::{DeclaredTensor, ModelRunner, RunOutput, check_declared};
+use super::runner::{DeclaredTensor, ModelRunner, OutputSink, RunOutput, check_declared};
 use super::spec::InferenceSpec;
 
 /// The loaded library and its environment, or why it could not be loaded.
@@ -188,7 +188,7 @@ impl ModelRunner for OrtRunner {
         &mut self,
         input: &[f32],
         shape: [usize; 5],
-        take: &mut dyn FnMut(&[f32], usize) -> Result<(), ShadowError>,
+        take: &mut OutputSink<'_>,
     ) -> Result<u64, ShadowError> {
         let failed = |e: ort::Error| ShadowError::InferenceFailed(e.message().to_string());
         let tensor = TensorRef::from_array_view((shape, input)).map_err(failed)?;

@@ -17,6 +17,10 @@ pub struct RunOutput {
     pub compute_ns: u64,
 }
 
+/// Receives a batch's output lent by `ModelRunner::run_lending`: the `[n, k, d, h, w]` data
+/// and k.
+pub type OutputSink<'a> = dyn FnMut(&[f32], usize) -> Result<(), ShadowError> + 'a;
+
 /// A loaded network that maps `[n, 1, d, h, w]` float32 input to `[n, k, d, h, w]` output.
 /// `Send`, so that a shadow run can work the baseline on another thread (profile
 /// `concurrency`).
@@ -32,7 +36,7 @@ pub trait ModelRunner: Send {
         &mut self,
         input: &[f32],
         shape: [usize; 5],
-        take: &mut dyn FnMut(&[f32], usize) -> Result<(), ShadowError>,
+        take: &mut OutputSink<'_>,
     ) -> Result<u64, ShadowError> {
         let out = self.run(input, shape)?;
         take(&out.data, out.channels)?;
