@@ -17,7 +17,7 @@ use crate::console::alert_view::chart as alert_chart;
 use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::service::alerts::{AlertMoveError, MoveRequest, move_alert};
+use crate::service::alerts::{AlertMoveError, MAX_NOTE_CHARS, MoveRequest, move_alert};
 use crate::service::escalation::{EscalationError, IncidentOptions, escalate_alert};
 use crate::storage::FindingQuery;
 
@@ -43,11 +43,15 @@ fn invalid(field: &str, message: &str) -> ConsoleError {
     .into()
 }
 
-/// The form's comment: trimmed, empty as none, at most 2000 characters.
+/// The form's comment: trimmed, empty as none, at most `MAX_NOTE_CHARS` characters (the
+/// API's limit).
 fn note(raw: Option<String>) -> Result<Option<String>, ConsoleError> {
     let n = raw.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     match n {
-        Some(s) if s.chars().count() > 2000 => Err(invalid("note", "at most 2000 characters")),
+        Some(s) if s.chars().count() > MAX_NOTE_CHARS => Err(invalid(
+            "note",
+            &format!("at most {MAX_NOTE_CHARS} characters"),
+        )),
         other => Ok(other),
     }
 }
@@ -186,6 +190,7 @@ mod tests {
         let err = awareness(Some("20/11/2026".into())).unwrap_err();
         assert!(err.to_string().contains("awareness_at"), "{err}");
         assert_eq!(note(Some("  ".into())).unwrap(), None);
-        assert!(note(Some("x".repeat(2001))).is_err());
+        assert!(note(Some("x".repeat(MAX_NOTE_CHARS + 1))).is_err());
+        assert!(note(Some("x".repeat(MAX_NOTE_CHARS))).is_ok());
     }
 }

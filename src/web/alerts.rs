@@ -17,6 +17,7 @@ use crate::console::format::{interval, num, p_value, short_hash};
 use crate::console::nav::ALERT_ACTORS;
 use crate::error::AppError;
 use crate::http::AppState;
+use crate::service::alerts::MAX_NOTE_CHARS;
 use crate::storage::{AlertEvent, AlertFilter, FindingQuery, StoredFinding};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -252,7 +253,7 @@ fn actions(user: &ConsoleUser, a: &Alert) -> Markup {
             form.card method="post" action={ (base) "/acknowledge" } {
                 (page::csrf_field(user))
                 label for="note" { "Comment (kept on the alert and in the audit trail)" }
-                textarea id="note" name="note" rows="3" maxlength="2000" {}
+                textarea id="note" name="note" rows="3" maxlength=(MAX_NOTE_CHARS) {}
                 label for="awareness_at" { "Awareness date, UTC (escalation only; empty means now)" }
                 input id="awareness_at" name="awareness_at" type="datetime-local";
                 label for="reporting_country" { "Reporting country (escalation only; empty means the alert's site's country)" }
