@@ -18,6 +18,8 @@ pub mod openapi;
 mod openapi_contract;
 mod openapi_limits;
 mod openapi_strict;
+#[cfg(test)]
+mod openapi_walk_tests;
 mod ops;
 pub mod paging;
 mod plan_backtest;

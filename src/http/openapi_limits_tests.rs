@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::text_rule::{FREE_TEXT_MAX_CHARS, ONE_LINE_MAX_CHARS};
+use crate::http::openapi_walk_tests::request_schema_nodes;
 
 /// Whether a pattern admits only strings of bounded length (no `*`, `+` or open `{n,}`).
 fn bounded_pattern(p: &str) -> bool {
@@ -9,54 +10,20 @@ fn bounded_pattern(p: &str) -> bool {
 /// Every string schema a request carries (JSON bodies and the multipart forms), as
 /// `"<method> <route> <path>"` with the schema.
 fn request_strings(doc: &Value) -> Vec<(String, Value)> {
-    fn walk(doc: &Value, s: &Value, at: &str, out: &mut Vec<(String, Value)>, depth: usize) {
-        if depth > 24 {
-            return;
-        }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str)
-            && let Some(t) = doc.pointer(r.trim_start_matches('#'))
-        {
-            walk(doc, t, at, out, depth + 1);
-        }
-        let ty = &s["type"];
-        if ty == "string" || ty.as_array().is_some_and(|t| t.contains(&json!("string"))) {
-            out.push((at.to_string(), s.clone()));
-        }
-        for (k, v) in s["properties"].as_object().into_iter().flatten() {
-            walk(doc, v, &format!("{at}.{k}"), out, depth + 1);
-        }
-        for key in ["items", "additionalProperties"] {
-            if let Some(v) = s.get(key).filter(|v| v.is_object()) {
-                walk(doc, v, &format!("{at}.{key}"), out, depth + 1);
-            }
-        }
-        for key in ["allOf", "oneOf", "anyOf"] {
-            for v in s[key].as_array().into_iter().flatten() {
-                walk(doc, v, at, out, depth + 1);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (route, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("item") {
-            for (media, c) in op
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                // A multipart body declared as one opaque string (archive cases, model
-                // artefacts) is binary files plus a JSON part the handler checks; its fields
-                // are the properties of a declared form (the mask upload's).
-                let opaque = c["schema"]["properties"].is_null();
-                if media == "application/json" || (media == "multipart/form-data" && !opaque) {
-                    let at = format!("{method} {route} body");
-                    walk(doc, &c["schema"], &at, &mut out, 0);
-                }
-            }
-        }
-    }
-    out
+    // A multipart body declared as one opaque string (archive cases, model artefacts) is
+    // binary files plus a JSON part the handler checks; its fields are the properties of a
+    // declared form (the mask upload's).
+    let admit = |media: &str, schema: &Value| {
+        media == "application/json"
+            || (media == "multipart/form-data" && !schema["properties"].is_null())
+    };
+    request_schema_nodes(doc, admit)
+        .into_iter()
+        .filter(|(_, s)| {
+            let ty = &s["type"];
+            ty == "string" || ty.as_array().is_some_and(|t| t.contains(&json!("string")))
+        })
+        .collect()
 }
 
 #[test]

@@ -1,55 +1,12 @@
 use super::*;
+use crate::http::openapi_walk_tests::request_schema_nodes;
 
-/// Every object schema a request body holds, with where it was found.
+/// Every object schema a JSON request body holds, with where it was found.
 fn request_objects(doc: &Value) -> Vec<(String, Value)> {
-    fn walk(doc: &Value, s: &Value, at: String, out: &mut Vec<(String, Value)>, depth: usize) {
-        if depth > 24 {
-            return;
-        }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            let ptr = r.trim_start_matches('#');
-            if let Some(t) = doc.pointer(ptr) {
-                walk(doc, t, ptr.to_string(), out, depth + 1);
-            }
-        }
-        if s.get("properties").is_some() {
-            out.push((at.clone(), s.clone()));
-        }
-        for (k, v) in s
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            walk(doc, v, format!("{at}.{k}"), out, depth + 1);
-        }
-        for key in ["items", "additionalProperties"] {
-            if let Some(v) = s.get(key).filter(|v| v.is_object()) {
-                walk(doc, v, format!("{at}.{key}"), out, depth + 1);
-            }
-        }
-        for key in ["allOf", "oneOf", "anyOf"] {
-            for v in s.get(key).and_then(Value::as_array).into_iter().flatten() {
-                walk(doc, v, at.clone(), out, depth + 1);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (route, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("item") {
-            for (media, c) in op
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if media == "application/json" {
-                    walk(doc, &c["schema"], format!("{method} {route}"), &mut out, 0);
-                }
-            }
-        }
-    }
-    out
+    request_schema_nodes(doc, |media, _| media == "application/json")
+        .into_iter()
+        .filter(|(_, s)| s.get("properties").is_some())
+        .collect()
 }
 
 #[test]
