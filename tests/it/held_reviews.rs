@@ -15,7 +15,9 @@ use vigil::http::held_reviews::sweep_round;
 use vigil::service::admin::{Actor, add_model, add_site, add_user};
 use vigil::service::{Clock, FixedClock};
 
-use crate::support::{TestDb, databases, event, liver_schema, review, settings_for, test_now};
+use crate::support::{
+    TestDb, databases, event, get_json, liver_schema, post_json, review, settings_for, test_now,
+};
 
 /// A running server whose clock the test moves, with its state (for the sweep).
 struct Held {
@@ -56,28 +58,11 @@ async fn spawn(db: &TestDb, settings: Settings) -> Held {
 
 impl Held {
     async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        post_json(&self.client, format!("{}{path}", self.base), token, body).await
     }
 
     async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        get_json(&self.client, format!("{}{path}", self.base), token).await
     }
 
     /// Reviews counted by the daily rollups (the public counts endpoint).

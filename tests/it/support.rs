@@ -213,30 +213,44 @@ pub fn review(n: u32, event_n: u32) -> Value {
     })
 }
 
+/// POST `body` as JSON to `url` with a bearer token: the status and the JSON answer
+/// (null when the answer is not JSON).
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// GET `url` with a bearer token: the status and the JSON answer (null when not JSON).
+pub async fn get_json(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
+    let res = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 impl TestApp {
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        post_json(&self.client, format!("{}{path}", self.base), token, body).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        get_json(&self.client, format!("{}{path}", self.base), token).await
     }
 
     /// Total events stored for all sites, through the public counts endpoint.
